@@ -1,0 +1,100 @@
+"""Fixtures for the browser tests: a live server and headless Chromium.
+
+Every test collected under ``tests/browser`` is marked ``browser`` so it can be
+selected or excluded with ``-m browser`` / ``-m "not browser"``.
+
+Playwright cannot download its own browsers here; Debian's ``chromium``
+package is launched through ``executable_path`` instead (override with the
+``PLAYWRIGHT_CHROMIUM_EXECUTABLE`` environment variable).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from playwright.sync_api import Browser, Page, Playwright, sync_playwright
+from werkzeug.serving import make_server
+
+BROWSER_DIR = Path(__file__).resolve().parent
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # This hook sees every collected item of the session, not only this
+    # folder's; tryfirst so the marker exists before `-m` deselects items.
+    for item in items:
+        if item.path.is_relative_to(BROWSER_DIR):
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture()
+def live_server(app: Flask) -> Iterator[str]:
+    """Serve ``app`` on a free localhost port; yield its base URL."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(
+        target=server.serve_forever, name="live-server", daemon=True
+    )
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()
+
+
+@pytest.fixture(scope="session")
+def playwright_instance() -> Iterator[Playwright]:
+    with sync_playwright() as pw:
+        yield pw
+
+
+@pytest.fixture(scope="session")
+def browser(playwright_instance: Playwright) -> Iterator[Browser]:
+    executable = os.environ.get("PLAYWRIGHT_CHROMIUM_EXECUTABLE", "/usr/bin/chromium")
+    if not os.access(executable, os.X_OK):
+        pytest.fail(
+            f"Chromium not found at {executable}: install the Debian package "
+            "`chromium` or set PLAYWRIGHT_CHROMIUM_EXECUTABLE",
+            pytrace=False,
+        )
+    browser = playwright_instance.chromium.launch(
+        executable_path=executable, headless=True, args=CHROMIUM_ARGS
+    )
+    try:
+        yield browser
+    finally:
+        browser.close()
+
+
+@pytest.fixture()
+def page(browser: Browser, live_server: str) -> Iterator[Page]:
+    """A fresh context (Vietnamese locale, small phone screen) and page.
+
+    The context's ``base_url`` is the live server, so ``page.goto("/login")``
+    works; the server outlives the page because this fixture depends on it.
+    """
+    context = browser.new_context(
+        base_url=live_server,
+        locale="vi-VN",
+        viewport={"width": 390, "height": 844},
+    )
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
