@@ -1,0 +1,1 @@
+"""Certificate issuing and PDF rendering (reportlab); never imports the web layer."""

@@ -1,0 +1,1 @@
+"""Course XBlocks and the course content (OLX) they make up."""

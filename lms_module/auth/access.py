@@ -1,0 +1,109 @@
+"""Role and org-scope authorization: the one check every non-public view goes through."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from functools import wraps
+from typing import Any, TypeVar, cast
+
+from flask import abort, redirect, request, url_for
+from flask_login import current_user
+from sqlalchemy.orm import Session
+
+from lms_module.db import db_session
+from lms_module.orgs.models import OrgUnit
+from lms_module.orgs.services import get_unit
+from lms_module.people.models import Role, User
+from lms_module.people.services import active_memberships
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+#: Attribute set on view functions by :func:`requires` / :func:`public`; a test walks the URL
+#: map and fails on any view that has neither.
+ACCESS_ATTRIBUTE = "_lms_access"
+
+#: Roles of people who work in or for schools (staff-side pages).
+ADULT_ROLES = (Role.TEACHER, Role.STAFF, Role.SCHOOL_MANAGER)
+
+
+def units_in_scope(session: Session, user: User, roles: Iterable[Role]) -> list[OrgUnit]:
+    """Return the org units where ``user`` holds one of ``roles`` (admins: their units)."""
+    wanted = set(roles) | {Role.ADMIN}
+    return [m.org_unit for m in active_memberships(session, user) if m.role in wanted]
+
+
+def user_can(session: Session, user: User, roles: Iterable[Role], unit: OrgUnit | None) -> bool:
+    """Tell whether ``user`` holds one of ``roles`` at ``unit`` or at an ancestor of it.
+
+    With ``unit=None`` the role anywhere is enough. An admin membership counts as every role
+    within its subtree.
+    """
+    if not user.is_active:
+        return False
+    for scope in units_in_scope(session, user, roles):
+        if unit is None or unit.path.startswith(scope.path):
+            return True
+    return False
+
+
+def has_role(session: Session, user: User, role: Role) -> bool:
+    """Tell whether the user holds ``role`` (exactly, admins excluded) anywhere."""
+    return any(m.role is role for m in active_memberships(session, user))
+
+
+def public(view: F) -> F:
+    """Mark a view as public (no sign-in); used for sign-in, verification and static files."""
+    setattr(view, ACCESS_ATTRIBUTE, "public")
+    return view
+
+
+def requires(*roles: Role, unit_arg: str | None = None) -> Callable[[F], F]:
+    """Require sign-in and one of ``roles``, within the scope of the URL's org unit.
+
+    :param roles: roles allowed (admin is always allowed within its subtree).
+    :param unit_arg: name of the view argument holding an org unit id; the user must hold the
+        role at that unit or an ancestor. The view receives the loaded unit as ``unit``.
+    """
+
+    def decorator(view: F) -> F:
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if not current_user.is_authenticated:
+                return redirect_to_login()
+            session = db_session()
+            unit: OrgUnit | None = None
+            if unit_arg is not None:
+                unit = get_unit(session, int(kwargs.pop(unit_arg)))
+                kwargs["unit"] = unit
+            user = cast(User, current_user._get_current_object())
+            if not user_can(session, user, roles, unit):
+                abort(403)
+            return view(*args, **kwargs)
+
+        setattr(wrapped, ACCESS_ATTRIBUTE, ("roles", tuple(roles), unit_arg))
+        return cast(F, wrapped)
+
+    return decorator
+
+
+def signed_in(view: F) -> F:
+    """Require sign-in only (pages about oneself: home, own profile, sign-out)."""
+
+    @wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if not current_user.is_authenticated:
+            return redirect_to_login()
+        return view(*args, **kwargs)
+
+    setattr(wrapped, ACCESS_ATTRIBUTE, "signed_in")
+    return cast(F, wrapped)
+
+
+def redirect_to_login() -> Any:
+    """Send an anonymous visitor to the sign-in page, coming back here afterwards."""
+    return redirect(url_for("lms.auth.login", next=request.full_path.rstrip("?")))
+
+
+def client_ip() -> str | None:
+    """Return the client's address as the WSGI server (or ProxyFix) reports it."""
+    return request.remote_addr

@@ -1,0 +1,158 @@
+"""Sign-in and sign-out, QR login cards."""
+
+from __future__ import annotations
+
+from typing import cast
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+from werkzeug.wrappers import Response as BaseResponse
+
+from lms_module.audit.services import record_event
+from lms_module.auth.access import client_ip, public, requires, signed_in
+from lms_module.auth.cards import LoginCard, render_login_cards
+from lms_module.auth.forms import LoginForm
+from lms_module.auth.services import (
+    authenticate,
+    login_card_token,
+    revoke_login_cards,
+    user_for_card_token,
+)
+from lms_module.db import db_session
+from lms_module.orgs.models import OrgKind, OrgUnit
+from lms_module.orgs.services import enclosing_school
+from lms_module.people.models import Role, User
+from lms_module.people.services import class_students, given_name
+from lms_module.web import limiter
+
+bp = Blueprint("auth", __name__, template_folder="templates")
+
+
+def _login_rate_limit() -> str:
+    return str(current_app.config["LMS_LOGIN_RATE_LIMIT"])
+
+
+def _safe_next(target: str | None) -> str:
+    """Only follow local paths after sign-in (no open redirect)."""
+    if target and target.startswith("/") and not target.startswith("//"):
+        return target
+    return url_for("lms.home.index")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+@limiter.limit(_login_rate_limit, methods=["POST"])
+def login() -> str | BaseResponse:
+    """Sign in with username and password."""
+    form = LoginForm()
+    if form.validate_on_submit():
+        session = db_session()
+        user = authenticate(session, form.username.data, form.password.data, ip=client_ip())
+        session.commit()
+        if user is not None:
+            login_user(user)
+            return redirect(_safe_next(request.args.get("next")))
+        flash(_("Tên đăng nhập hoặc mật khẩu không đúng."), "error")
+    return render_template("auth/login.html", form=form)
+
+
+@bp.post("/logout")
+@signed_in
+def logout() -> BaseResponse:
+    """Sign out."""
+    logout_user()
+    return redirect(url_for("lms.auth.login"))
+
+
+@bp.route("/card/<token>", methods=["GET", "POST"])
+@public
+@limiter.limit(_login_rate_limit)
+def card_login(token: str) -> str | BaseResponse:
+    """Sign in from a printed QR card: greet the child, then one button to enter."""
+    session = db_session()
+    user = user_for_card_token(session, token, current_app.config["SECRET_KEY"])
+    if user is None:
+        return render_template("auth/card_invalid.html"), 404  # type: ignore[return-value]
+    if request.method == "POST":
+        record_event(
+            session, "login", actor_id=user.id, subject_user_id=user.id, ip=client_ip(), via="card"
+        )
+        session.commit()
+        login_user(user)
+        return redirect(url_for("lms.home.index"))
+    return render_template("auth/card_login.html", name=given_name(user.full_name))
+
+
+@bp.get("/units/<int:unit_id>/login-cards.pdf")
+@requires(Role.SCHOOL_MANAGER, unit_arg="unit_id")
+def class_login_cards(unit: OrgUnit) -> Response:
+    """Print the QR login cards of every student of a class (A4 PDF)."""
+    class_unit = unit
+    if class_unit.kind is not OrgKind.CLASS:
+        abort(404)
+    session = db_session()
+    school = enclosing_school(session, class_unit)
+    secret = current_app.config["SECRET_KEY"]
+    base = current_app.config["LMS_PUBLIC_BASE_URL"]
+    students = class_students(db_session(), class_unit)
+    cards = [
+        LoginCard(
+            full_name=student.full_name,
+            class_name=class_unit.name,
+            school_name=school.name if school else "",
+            login_url=_absolute(
+                url_for("lms.auth.card_login", token=login_card_token(student, secret)), base
+            ),
+        )
+        for student in students
+    ]
+    actor = cast(User, current_user._get_current_object())
+    record_event(
+        session,
+        "login_cards_printed",
+        actor_id=actor.id,
+        org_unit_id=class_unit.id,
+        ip=client_ip(),
+        count=len(cards),
+    )
+    session.commit()
+    title = _("Thẻ đăng nhập lớp %(name)s", name=class_unit.name)
+    pdf = render_login_cards(cards, title=title, labels=_)
+    return Response(
+        pdf,
+        mimetype="application/pdf",
+        headers={
+            "Content-Disposition": f'inline; filename="the-dang-nhap-{class_unit.code}.pdf"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+def _absolute(path: str, base: str | None) -> str:
+    return (base.rstrip("/") if base else request.host_url.rstrip("/")) + path
+
+
+@bp.post("/units/<int:unit_id>/students/<int:user_id>/revoke-cards")
+@requires(Role.SCHOOL_MANAGER, unit_arg="unit_id")
+def revoke_cards(unit: OrgUnit, user_id: int) -> BaseResponse:
+    """Invalidate a student's printed cards (lost or shared card); print a new one after."""
+    class_unit = unit
+    student = next((s for s in class_students(db_session(), class_unit) if s.id == user_id), None)
+    if student is None:
+        abort(404)
+    session = db_session()
+    revoke_login_cards(session, student, actor=cast(User, current_user._get_current_object()))
+    session.commit()
+    flash(_("Đã thu hồi thẻ đăng nhập cũ của %(name)s.", name=student.full_name), "success")
+    return redirect(url_for("lms.home.class_detail", unit_id=class_unit.id))

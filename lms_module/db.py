@@ -1,0 +1,65 @@
+"""Declare the shared SQLAlchemy base, column aliases and the per-request session."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from flask import current_app, g
+from sqlalchemy import DateTime, Integer, MetaData, SQLColumnExpression, String, and_
+from sqlalchemy.orm import DeclarativeBase, Session, mapped_column
+from sqlalchemy.sql.elements import ColumnElement
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    """Base class of every table of the module (all tables are prefixed ``lms_``)."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def utcnow() -> dt.datetime:
+    """Return the current time as an aware UTC datetime."""
+    return dt.datetime.now(dt.UTC)
+
+
+IntPK = Annotated[int, mapped_column(Integer, primary_key=True)]
+Timestamp = Annotated[dt.datetime, mapped_column(DateTime(timezone=True), default=utcnow)]
+Name = Annotated[str, mapped_column(String(200))]
+#: A materialized path ("/1/7/42/"). PostgreSQL compares it bytewise (collation "C") so a
+#: subtree is one index range scan; SQLite's default BINARY collation already does.
+PathString = String(600).with_variant(String(600, collation="C"), "postgresql")
+
+
+def subtree_condition(
+    path_column: SQLColumnExpression[str], prefix: str | SQLColumnExpression[str]
+) -> ColumnElement[bool]:
+    """Match every path under ``prefix`` (itself included) with an index-friendly range.
+
+    Paths are ids and "/" and end with "/"; ":" sorts right after the digits, so the strings
+    that start with ``prefix`` are exactly those in ``[prefix, prefix + ":")``. ``prefix`` may
+    be a string or another path column (a join from a unit to its subtree).
+    """
+    return and_(path_column >= prefix, path_column < prefix + ":")
+
+
+def db_session() -> Session:
+    """Return the SQLAlchemy session of the current app context, opening one if needed."""
+    if "lms_db_session" not in g:
+        g.lms_db_session = current_app.extensions["lms"].session_factory()
+    session: Session = g.lms_db_session
+    return session
+
+
+def close_db_session(_exc: BaseException | None = None) -> None:
+    """Close the app context's session (registered as a teardown handler)."""
+    session = g.pop("lms_db_session", None)
+    if session is not None:
+        session.close()

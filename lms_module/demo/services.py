@@ -1,0 +1,180 @@
+"""Build a realistic demo: Lai Châu province, its communes, schools of every level, people."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from lms_module.orgs.models import OrgKind, OrgUnit, SchoolLevel
+from lms_module.orgs.services import create_unit, school_year_for, unit_by_code
+from lms_module.people.models import Role, User
+from lms_module.people.services import add_membership, create_user, user_by_username
+
+DEMO_PASSWORD = "hoc-an-toan-2026"  # noqa: S105 (printed for demo sign-ins)
+PROVINCE_CODE = "DEMO-LC"
+
+FAMILY_NAMES = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Vũ", "Đặng", "Lò", "Tòng", "Giàng",
+                "Vàng", "Lý", "Sùng", "Đèo", "Quàng", "Bùi"]
+MIDDLE_NAMES = ["Thị", "Văn", "Minh", "Ngọc", "Thu", "Đức", "Hữu", "Mai", "A", "Seo", "Thanh"]
+GIVEN_NAMES = ["Hoa", "Lan", "Mai", "Dũng", "Hùng", "Tú", "Vy", "Ỹ", "Ưng", "Phương", "Sính",
+               "Chứ", "Pà", "Dế", "Quỳnh", "Long", "Ánh", "Khánh", "Nhung", "Sơn", "Tâm", "Yến"]
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    """A demo account to print: its role, username and where it belongs."""
+
+    role_label: str
+    username: str
+    where: str
+
+
+@dataclass(frozen=True)
+class SchoolPlan:
+    """A demo school: code, name, level, grades taught, where it hangs."""
+
+    code: str
+    name: str
+    level: SchoolLevel
+    grades: tuple[int, ...]
+    parent_code: str
+
+
+COMMUNES = [
+    ("DEMO-LC-TP", "Phường Tân Phong"),
+    ("DEMO-LC-DK", "Phường Đoàn Kết"),
+    ("DEMO-LC-TD", "Xã Tam Đường"),
+    ("DEMO-LC-SH", "Xã Sìn Hồ"),
+]
+LEGACY_DISTRICT = ("DEMO-LC-H-TD", "Huyện Tam Đường (trước 1/7/2025)")
+SCHOOLS = [
+    SchoolPlan("DEMO-MN-TP", "Trường Mầm non Tân Phong", SchoolLevel.PRESCHOOL, (), "DEMO-LC-TP"),
+    SchoolPlan("DEMO-TH-TP", "Trường Tiểu học Tân Phong", SchoolLevel.PRIMARY, (1, 2, 3, 4, 5),
+               "DEMO-LC-TP"),
+    SchoolPlan("DEMO-THCS-DK", "Trường THCS Đoàn Kết", SchoolLevel.LOWER_SECONDARY, (6, 7, 8, 9),
+               "DEMO-LC-DK"),
+    SchoolPlan("DEMO-LC-SH-PTDTBT", "Trường PTDTBT Tiểu học và THCS Sìn Hồ",
+               SchoolLevel.MULTI_LEVEL, (1, 3, 5, 7, 9), "DEMO-LC-SH"),
+    SchoolPlan("DEMO-THCS-TD", "Trường THCS Tam Đường", SchoolLevel.LOWER_SECONDARY, (6, 8),
+               "DEMO-LC-TD"),
+    SchoolPlan("DEMO-TH-BL", "Trường Tiểu học Bình Lư", SchoolLevel.PRIMARY, (2, 4),
+               "DEMO-LC-H-TD"),
+    SchoolPlan("DEMO-THPT-LC", "Trường THPT Thành phố Lai Châu", SchoolLevel.UPPER_SECONDARY,
+               (10, 11, 12), PROVINCE_CODE),
+    SchoolPlan("DEMO-GDTX-LC", "Trung tâm GDNN-GDTX tỉnh Lai Châu", SchoolLevel.CONTINUING,
+               (10, 11, 12), PROVINCE_CODE),
+]
+STUDENTS_PER_CLASS = 12
+
+
+def build_demo(session: Session) -> list[DemoLogin]:
+    """Create the demo tree and people unless they exist; return the demo sign-ins."""
+    if unit_by_code(session, PROVINCE_CODE) is None:
+        _build(session, random.Random(2026))  # noqa: S311 (demo names, not secrets)
+    return _demo_logins(session)
+
+
+def _build(session: Session, rng: random.Random) -> None:
+    year = school_year_for(dt.date.today())
+    ministry = unit_by_code(session, "DEMO-BGDDT") or create_unit(
+        session, kind=OrgKind.MINISTRY, code="DEMO-BGDDT", name="Bộ Giáo dục và Đào tạo"
+    )
+    province = create_unit(
+        session, kind=OrgKind.PROVINCE, code=PROVINCE_CODE, name="Sở GD-ĐT Lai Châu",
+        parent=ministry,
+    )
+    units: dict[str, OrgUnit] = {PROVINCE_CODE: province}
+    legacy = create_unit(
+        session, kind=OrgKind.LEGACY_DISTRICT, code=LEGACY_DISTRICT[0], name=LEGACY_DISTRICT[1],
+        parent=province,
+    )
+    units[legacy.code] = legacy
+    for code, name in COMMUNES:
+        units[code] = create_unit(
+            session, kind=OrgKind.COMMUNE, code=code, name=name, parent=province
+        )
+    admin = _account(session, "admin", "Quản trị hệ thống", password=True)
+    add_membership(session, admin, province, Role.ADMIN)
+    reviewer = _account(session, "so.laichau", "Đỗ Thị Thanh Hương", password=True)
+    add_membership(session, reviewer, province, Role.OFFICE_REVIEWER)
+    commune_reviewer = _account(session, "xa.tamduong", "Lò Văn Khiêm", password=True)
+    add_membership(session, commune_reviewer, units["DEMO-LC-TD"], Role.OFFICE_REVIEWER)
+
+    student_number = 0
+    for plan in SCHOOLS:
+        school = create_unit(
+            session, kind=OrgKind.SCHOOL, code=plan.code, name=plan.name,
+            parent=units[plan.parent_code], school_level=plan.level,
+        )
+        slug = plan.code.removeprefix("DEMO-").lower().replace("-", "")
+        manager = _account(session, f"ql.{slug}", _name(rng), password=True, staff=True)
+        add_membership(session, manager, school, Role.SCHOOL_MANAGER, school_year=year)
+        for index in range(1, 4):
+            teacher = _account(
+                session, f"gv{index}.{slug}", _name(rng), password=index == 1, staff=True
+            )
+            add_membership(session, teacher, school, Role.TEACHER, school_year=year)
+        staff = _account(session, f"nv.{slug}", _name(rng), password=True, staff=True)
+        add_membership(session, staff, school, Role.STAFF, school_year=year)
+        for grade in plan.grades:
+            class_unit = create_unit(
+                session, kind=OrgKind.CLASS, code=f"{plan.code}-{year[:4]}-{grade}A",
+                name=f"{grade}A", parent=school, grade=grade, school_year=year,
+            )
+            for seat in range(STUDENTS_PER_CLASS):
+                student_number += 1
+                code = f"0120{student_number:08d}"
+                username = f"hs.{slug}.{grade}" if seat == 0 else code
+                student = _account(
+                    session, username, _name(rng), password=seat == 0, student_code=code
+                )
+                add_membership(session, student, class_unit, Role.STUDENT, school_year=year)
+    session.flush()
+
+
+def _name(rng: random.Random) -> str:
+    return f"{rng.choice(FAMILY_NAMES)} {rng.choice(MIDDLE_NAMES)} {rng.choice(GIVEN_NAMES)}"
+
+
+def _account(
+    session: Session,
+    username: str,
+    full_name: str,
+    *,
+    password: bool = False,
+    staff: bool = False,
+    student_code: str | None = None,
+) -> User:
+    return create_user(
+        session,
+        username=username,
+        full_name=full_name,
+        student_code=student_code,
+        staff_code=f"CB-{username}"[:20] if staff else None,
+        password=DEMO_PASSWORD if password else None,
+    )
+
+
+DEMO_ACCOUNTS = [
+    ("Quản trị (tỉnh)", "admin", "Sở GD-ĐT Lai Châu"),
+    ("Cán bộ Sở GD-ĐT", "so.laichau", "Sở GD-ĐT Lai Châu"),
+    ("Cán bộ xã", "xa.tamduong", "Xã Tam Đường"),
+    ("Cán bộ quản lý trường", "ql.thtp", "Trường Tiểu học Tân Phong"),
+    ("Giáo viên", "gv1.thtp", "Trường Tiểu học Tân Phong"),
+    ("Nhân viên", "nv.thtp", "Trường Tiểu học Tân Phong"),
+    ("Học sinh lớp 2", "hs.thtp.2", "Trường Tiểu học Tân Phong"),
+    ("Học sinh lớp 4", "hs.thtp.4", "Trường Tiểu học Tân Phong"),
+    ("Học sinh lớp 7", "hs.lcshptdtbt.7", "Trường PTDTBT TH và THCS Sìn Hồ"),
+    ("Học sinh lớp 11", "hs.thptlc.11", "Trường THPT Thành phố Lai Châu"),
+]
+
+
+def _demo_logins(session: Session) -> list[DemoLogin]:
+    return [
+        DemoLogin(label, username, where)
+        for label, username, where in DEMO_ACCOUNTS
+        if user_by_username(session, username) is not None
+    ]

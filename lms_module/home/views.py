@@ -1,0 +1,117 @@
+"""Each role's home page, and the school manager's class page."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import cast
+
+from flask import Blueprint, abort, current_app, render_template
+from flask_login import current_user
+
+from lms_module.audit.services import record_event
+from lms_module.auth.access import client_ip, requires, signed_in, user_can
+from lms_module.db import db_session
+from lms_module.home.services import school_classes, subtree_counts
+from lms_module.orgs.models import OrgKind, OrgUnit
+from lms_module.orgs.services import children, enclosing_school, school_year_for
+from lms_module.people.models import Role, User
+from lms_module.people.services import active_memberships, class_students
+
+bp = Blueprint("home", __name__, template_folder="templates")
+
+
+def current_school_year() -> str:
+    """Return the configured school year, or the one today falls in."""
+    configured = current_app.config.get("LMS_SCHOOL_YEAR")
+    return str(configured) if configured else school_year_for(dt.date.today())
+
+
+@bp.get("/")
+@signed_in
+def index() -> str:
+    """Show one section per role the user holds, most specific first."""
+    session = db_session()
+    user = cast(User, current_user._get_current_object())
+    year = current_school_year()
+    memberships = active_memberships(session, user)
+    sections = []
+    for membership in memberships:
+        unit = membership.org_unit
+        section: dict[str, object] = {"role": membership.role, "unit": unit}
+        if membership.role is Role.STUDENT:
+            section["school"] = enclosing_school(session, unit)
+        elif membership.role in (Role.TEACHER, Role.STAFF, Role.SCHOOL_MANAGER):
+            school = enclosing_school(session, unit)
+            section["school"] = school
+            if school is not None and membership.role is not Role.STAFF:
+                section["classes"] = school_classes(session, school, year)
+        elif membership.role in (Role.OFFICE_REVIEWER, Role.ADMIN, Role.CONTENT_AUTHOR):
+            section["totals"] = subtree_counts(session, [unit])[0]
+            section["children"] = subtree_counts(session, children(session, unit))
+        sections.append(section)
+    is_student = any(m.role is Role.STUDENT for m in memberships)
+    return render_template(
+        "home/index.html", sections=sections, school_year=year, is_student=is_student
+    )
+
+
+@bp.get("/units/<int:unit_id>")
+@requires(
+    Role.OFFICE_REVIEWER, Role.SCHOOL_MANAGER, Role.TEACHER, Role.ADMIN, unit_arg="unit_id"
+)
+def unit_detail(unit: OrgUnit) -> str:
+    """Show an org unit's children with head counts (no names above a class)."""
+    session = db_session()
+    if unit.kind is OrgKind.CLASS:
+        return class_detail_page(unit)
+    if unit.kind is OrgKind.SCHOOL:
+        return render_template(
+            "home/school.html",
+            unit=unit,
+            classes=school_classes(session, unit, current_school_year()),
+            totals=subtree_counts(session, [unit])[0],
+        )
+    return render_template(
+        "home/unit.html",
+        unit=unit,
+        totals=subtree_counts(session, [unit])[0],
+        children=subtree_counts(session, children(session, unit)),
+    )
+
+
+@bp.get("/classes/<int:unit_id>")
+@requires(Role.SCHOOL_MANAGER, Role.TEACHER, unit_arg="unit_id")
+def class_detail(unit: OrgUnit) -> str:
+    """List a class's students by name (school staff only; the view is audited)."""
+    if unit.kind is not OrgKind.CLASS:
+        abort(404)
+    return class_detail_page(unit)
+
+
+def class_detail_page(unit: OrgUnit) -> str:
+    """Render a class's student list for school staff, recording the access."""
+    session = db_session()
+    user = cast(User, current_user._get_current_object())
+    school = enclosing_school(session, unit)
+
+    if school is None or not user_can(
+        session, user, (Role.SCHOOL_MANAGER, Role.TEACHER), unit
+    ):
+        abort(403)  # office reviewers see head counts, never children's names
+    students = class_students(session, unit)
+    record_event(
+        session,
+        "view_class_roster",
+        actor_id=user.id,
+        org_unit_id=unit.id,
+        ip=client_ip(),
+        count=len(students),
+    )
+    session.commit()
+    return render_template(
+        "home/class.html",
+        unit=unit,
+        school=school,
+        students=students,
+        can_manage=user_can(session, user, (Role.SCHOOL_MANAGER,), unit),
+    )

@@ -1,0 +1,9 @@
+"""Import every model module so that ``Base.metadata`` knows all tables (for Alembic, tests)."""
+
+from __future__ import annotations
+
+from lms_module.audit.models import AuditEvent
+from lms_module.orgs.models import OrgUnit
+from lms_module.people.models import Membership, User
+
+__all__ = ["AuditEvent", "Membership", "OrgUnit", "User"]

@@ -1,0 +1,89 @@
+"""People: login identities and their memberships (role at an org unit in a school year)."""
+
+from __future__ import annotations
+
+import enum
+
+from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from lms_module.db import Base, IntPK, Name, Timestamp
+from lms_module.orgs.models import OrgUnit, _enum
+
+
+class Role(enum.StrEnum):
+    """What a person does at an org unit."""
+
+    STUDENT = "student"
+    TEACHER = "teacher"
+    STAFF = "staff"
+    SCHOOL_MANAGER = "school_manager"
+    OFFICE_REVIEWER = "office_reviewer"
+    CONTENT_AUTHOR = "content_author"
+    ADMIN = "admin"
+
+
+class User(Base):
+    """A login identity. Deliberately no date of birth: a class's grade is enough."""
+
+    __tablename__ = "lms_user"
+
+    id: Mapped[IntPK]
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    full_name: Mapped[Name]
+    #: Student code (mã định danh) from the sector database, unique when present.
+    student_code: Mapped[str | None] = mapped_column(String(20), unique=True)
+    staff_code: Mapped[str | None] = mapped_column(String(20), unique=True)
+    email: Mapped[str | None] = mapped_column(String(200))
+    phone: Mapped[str | None] = mapped_column(String(20))
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    #: Bumped to revoke every printed QR login card of this user at once.
+    login_card_version: Mapped[int] = mapped_column(default=1)
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[Timestamp]
+
+    memberships: Mapped[list[Membership]] = relationship(
+        back_populates="user", cascade="all, delete-orphan"
+    )
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.username!r}>"
+
+    # Flask-Login's user protocol.
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str:
+        return str(self.id)
+
+
+class Membership(Base):
+    """A role held by a user at an org unit (for students and staff: in a school year)."""
+
+    __tablename__ = "lms_membership"
+    __table_args__ = (
+        Index("ix_lms_membership_unit_role", "org_unit_id", "role", "active"),
+    )
+
+    id: Mapped[IntPK]
+    user_id: Mapped[int] = mapped_column(ForeignKey("lms_user.id"), index=True)
+    org_unit_id: Mapped[int] = mapped_column(ForeignKey("lms_org_unit.id"))
+    role: Mapped[Role] = mapped_column(_enum(Role, "role"))
+    school_year: Mapped[str | None] = mapped_column(String(9))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[Timestamp]
+
+    user: Mapped[User] = relationship(back_populates="memberships")
+    org_unit: Mapped[OrgUnit] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<Membership user={self.user_id} {self.role} at {self.org_unit_id}>"

@@ -1,0 +1,136 @@
+"""Create people, set passwords and memberships, and answer who holds which role where."""
+
+from __future__ import annotations
+
+import unicodedata
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from lms_module.errors import LMSError
+from lms_module.orgs.models import OrgUnit
+from lms_module.people.models import Membership, Role, User
+
+#: scrypt (Werkzeug's default KDF): memory-hard, no extra dependency.
+PASSWORD_METHOD = "scrypt"  # noqa: S105 (a hash method name)
+MIN_PASSWORD_LENGTH = 8
+
+
+class WeakPasswordError(LMSError):
+    """A password too short to protect a child's record."""
+
+
+def normalize_text(value: str) -> str:
+    """Return ``value`` in Unicode NFC with inner whitespace folded (how names are stored)."""
+    return " ".join(unicodedata.normalize("NFC", value).split())
+
+
+def create_user(
+    session: Session,
+    *,
+    username: str,
+    full_name: str,
+    student_code: str | None = None,
+    staff_code: str | None = None,
+    email: str | None = None,
+    phone: str | None = None,
+    password: str | None = None,
+) -> User:
+    """Create a user (no memberships yet)."""
+    user = User(
+        username=username.strip().lower(),
+        full_name=normalize_text(full_name),
+        student_code=student_code,
+        staff_code=staff_code,
+        email=email,
+        phone=phone,
+    )
+    if password is not None:
+        set_password(user, password)
+    session.add(user)
+    return user
+
+
+def set_password(user: User, password: str) -> None:
+    """Hash and store a new password."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise WeakPasswordError(f"Mật khẩu cần ít nhất {MIN_PASSWORD_LENGTH} ký tự.")
+    user.password_hash = generate_password_hash(password, method=PASSWORD_METHOD)
+
+
+def password_matches(user: User, password: str) -> bool:
+    """Tell whether ``password`` is the user's password (False when none is set)."""
+    return user.password_hash is not None and check_password_hash(user.password_hash, password)
+
+
+def add_membership(
+    session: Session,
+    user: User,
+    unit: OrgUnit,
+    role: Role,
+    *,
+    school_year: str | None = None,
+) -> Membership:
+    """Give ``user`` a role at ``unit``, reusing an identical membership if it exists."""
+    for membership in user.memberships:
+        if (
+            membership.org_unit_id == unit.id
+            and membership.role is role
+            and membership.school_year == school_year
+        ):
+            membership.active = True
+            return membership
+    membership = Membership(user=user, org_unit=unit, role=role, school_year=school_year)
+    session.add(membership)
+    return membership
+
+
+def active_memberships(session: Session, user: User) -> list[Membership]:
+    """Return the user's active memberships with their org units loaded."""
+    return list(
+        session.scalars(
+            select(Membership)
+            .where(Membership.user_id == user.id, Membership.active.is_(True))
+            .options(selectinload(Membership.org_unit))
+            .order_by(Membership.id)
+        )
+    )
+
+
+def user_by_username(session: Session, username: str) -> User | None:
+    """Return the user with this username (case-insensitive), if any."""
+    return session.scalars(
+        select(User).where(User.username == username.strip().lower())
+    ).one_or_none()
+
+
+def display_name_for_public(full_name: str) -> str:
+    """Mask a name for public pages: "Nguyễn Thị Hoa" becomes "Nguyễn T. H."."""
+    parts = normalize_text(full_name).split(" ")
+    if len(parts) <= 1:
+        return f"{parts[0][:1]}." if parts and parts[0] else ""
+    return " ".join([parts[0], *(f"{part[0]}." for part in parts[1:])])
+
+
+def given_name(full_name: str) -> str:
+    """Return the given name (the last word of a Vietnamese full name)."""
+    parts = normalize_text(full_name).split(" ")
+    return parts[-1] if parts else ""
+
+
+def class_students(session: Session, class_unit: OrgUnit) -> list[User]:
+    """Return the active students of a class, by name."""
+    return list(
+        session.scalars(
+            select(User)
+            .join(Membership, Membership.user_id == User.id)
+            .where(
+                Membership.org_unit_id == class_unit.id,
+                Membership.role == Role.STUDENT,
+                Membership.active.is_(True),
+                User.active.is_(True),
+            )
+            .order_by(User.full_name)
+        )
+    )

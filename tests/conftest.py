@@ -1,0 +1,212 @@
+"""Shared fixtures: one app per session, a rolled-back database per test, factories.
+
+The database is SQLite in a temporary folder, or PostgreSQL when ``LMS_TEST_DATABASE_URL`` is
+set (``scripts/test`` starts a throwaway cluster and runs the suite a second time on it).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from helpers import PASSWORD, SCHOOL_YEAR, sign_in
+from sqlalchemy import text
+from sqlalchemy.orm import Session, sessionmaker
+
+from lms_module import create_app
+from lms_module.db import Base
+from lms_module.migrate import VERSION_TABLE, upgrade_database
+from lms_module.orgs.models import OrgKind, OrgUnit, SchoolLevel
+from lms_module.orgs.services import create_unit
+from lms_module.people.models import Role, User
+from lms_module.people.services import add_membership, create_user
+from lms_module.web import limiter
+
+
+def pytest_report_header() -> str:
+    return f"database: {os.environ.get('LMS_TEST_DATABASE_URL') or 'SQLite (temporary file)'}"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    on_postgresql = bool(os.environ.get("LMS_TEST_DATABASE_URL", "").startswith("postgresql"))
+    skip = pytest.mark.skip(reason="needs PostgreSQL: run scripts/test")
+    for item in items:
+        if "postgresql_only" in item.keywords and not on_postgresql:
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = os.environ.get("LMS_TEST_DATABASE_URL")
+    return url or f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+
+
+def reset_schema(app: Flask) -> None:
+    """Drop every table of the module and migrate from scratch."""
+    engine = app.extensions["lms"].engine
+    Base.metadata.drop_all(engine)
+    with engine.begin() as connection:
+        connection.execute(text(f"DROP TABLE IF EXISTS {VERSION_TABLE}"))
+    upgrade_database(engine)
+
+
+def make_test_app(database_url: str, **overrides: Any) -> Flask:
+    """Build the standalone app configured for tests."""
+    config = {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key",
+        "LMS_DATABASE_URL": database_url,
+        "LMS_SECURE_COOKIES": False,
+        "LMS_LOGIN_RATE_LIMIT": "1000 per minute",
+        "LMS_SCHOOL_YEAR": SCHOOL_YEAR,
+        **overrides,
+    }
+    return create_app(config)
+
+
+@pytest.fixture(scope="session")
+def app(database_url: str) -> Iterator[Flask]:
+    app = make_test_app(database_url)
+    reset_schema(app)
+    yield app
+    app.extensions["lms"].engine.dispose()
+
+
+@pytest.fixture
+def db(app: Flask) -> Iterator[Session]:
+    """A session whose work is rolled back after the test, also what views commit."""
+    state = app.extensions["lms"]
+    original_factory = state.session_factory
+    connection = state.engine.connect()
+    transaction = connection.begin()
+    state.session_factory = sessionmaker(
+        bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
+    )
+    session = state.session_factory()
+    limiter.reset()
+    try:
+        yield session
+    finally:
+        session.close()
+        state.session_factory = original_factory
+        transaction.rollback()
+        connection.close()
+
+
+@pytest.fixture
+def client(app: Flask, db: Session) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask, db: Session) -> Any:
+    return app.test_cli_runner()
+
+
+# ---------------------------------------------------------------------------------- factories
+
+
+@pytest.fixture
+def make_unit(db: Session) -> Callable[..., OrgUnit]:
+    counter = iter(range(1, 10_000))
+
+    def make(
+        kind: OrgKind,
+        parent: OrgUnit | None = None,
+        *,
+        name: str | None = None,
+        code: str | None = None,
+        **fields: Any,
+    ) -> OrgUnit:
+        number = next(counter)
+        if kind is OrgKind.SCHOOL:
+            fields.setdefault("school_level", SchoolLevel.PRIMARY)
+        if kind is OrgKind.CLASS:
+            fields.setdefault("grade", 2)
+            fields.setdefault("school_year", SCHOOL_YEAR)
+        unit = create_unit(
+            db,
+            kind=kind,
+            code=code or f"T-{kind.value}-{number}",
+            name=name or f"{kind.value} {number}",
+            parent=parent,
+            **fields,
+        )
+        db.flush()
+        return unit
+
+    return make
+
+
+@pytest.fixture
+def make_user(db: Session) -> Callable[..., User]:
+    counter = iter(range(1, 10_000))
+
+    def make(
+        role: Role | None = None,
+        unit: OrgUnit | None = None,
+        *,
+        username: str | None = None,
+        full_name: str = "Nguyễn Thị Hoa",
+        password: str | None = PASSWORD,
+        **fields: Any,
+    ) -> User:
+        number = next(counter)
+        user = create_user(
+            db,
+            username=username or f"user{number}",
+            full_name=full_name,
+            password=password,
+            **fields,
+        )
+        if role is not None and unit is not None:
+            add_membership(db, user, unit, role, school_year=SCHOOL_YEAR)
+        db.flush()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def tree(make_unit: Callable[..., OrgUnit]) -> dict[str, OrgUnit]:
+    """Two provinces; one has a commune with a primary school and a class, and a THPT school."""
+    ministry = make_unit(OrgKind.MINISTRY, name="Bộ GD-ĐT")
+    province = make_unit(OrgKind.PROVINCE, ministry, name="Sở GD-ĐT Lai Châu")
+    commune = make_unit(OrgKind.COMMUNE, province, name="Xã Tam Đường")
+    school = make_unit(OrgKind.SCHOOL, commune, name="Trường Tiểu học Tam Đường")
+    class_2a = make_unit(OrgKind.CLASS, school, name="2A", grade=2)
+    high_school = make_unit(
+        OrgKind.SCHOOL, province, name="Trường THPT Lai Châu",
+        school_level=SchoolLevel.UPPER_SECONDARY,
+    )
+    other_province = make_unit(OrgKind.PROVINCE, ministry, name="Sở GD-ĐT Điện Biên")
+    other_school = make_unit(OrgKind.SCHOOL, other_province, name="Trường Tiểu học Mường Thanh")
+    other_class = make_unit(OrgKind.CLASS, other_school, name="3B", grade=3)
+    return {
+        "ministry": ministry,
+        "province": province,
+        "commune": commune,
+        "school": school,
+        "class": class_2a,
+        "high_school": high_school,
+        "other_province": other_province,
+        "other_school": other_school,
+        "other_class": other_class,
+    }
+
+
+# ---------------------------------------------------------------------------------- sign-in
+
+
+@pytest.fixture
+def login(client: FlaskClient) -> Callable[[User], FlaskClient]:
+    def do_login(user: User) -> FlaskClient:
+        response = sign_in(client, user.username)
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return client
+
+    return do_login
