@@ -84,13 +84,17 @@ def _sqlite_begin(connection: Any) -> None:
     connection.exec_driver_sql("BEGIN")
 
 
-def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+def create_app(
+    config: Mapping[str, Any] | None = None, *, instance_path: str | None = None
+) -> Flask:
     """Build a standalone app serving the module at the root.
 
     :param config: settings that win over ``FLASK_*``/``LMS_*`` environment variables and the
         instance folder's ``lms.cfg``.
+    :param instance_path: the instance folder (SQLite file, secret key, ``lms.cfg``); default:
+        Flask's ``instance/`` folder beside the package.
     """
-    app = Flask("lms_module", instance_relative_config=True)
+    app = Flask("lms_module", instance_relative_config=True, instance_path=instance_path)
     app.config.from_pyfile("lms.cfg", silent=True)
     app.config.from_prefixed_env()
     if config:

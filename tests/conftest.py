@@ -13,13 +13,9 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from helpers import PASSWORD, SCHOOL_YEAR, sign_in
-from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
-from lms_module import create_app
-from lms_module.db import Base
-from lms_module.migrate import VERSION_TABLE, upgrade_database
+from helpers import PASSWORD, SCHOOL_YEAR, make_test_app, reset_schema, sign_in
 from lms_module.orgs.models import OrgKind, OrgUnit, SchoolLevel
 from lms_module.orgs.services import create_unit
 from lms_module.people.models import Role, User
@@ -43,29 +39,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     url = os.environ.get("LMS_TEST_DATABASE_URL")
     return url or f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
-
-
-def reset_schema(app: Flask) -> None:
-    """Drop every table of the module and migrate from scratch."""
-    engine = app.extensions["lms"].engine
-    Base.metadata.drop_all(engine)
-    with engine.begin() as connection:
-        connection.execute(text(f"DROP TABLE IF EXISTS {VERSION_TABLE}"))
-    upgrade_database(engine)
-
-
-def make_test_app(database_url: str, **overrides: Any) -> Flask:
-    """Build the standalone app configured for tests."""
-    config = {
-        "TESTING": True,
-        "SECRET_KEY": "test-secret-key",
-        "LMS_DATABASE_URL": database_url,
-        "LMS_SECURE_COOKIES": False,
-        "LMS_LOGIN_RATE_LIMIT": "1000 per minute",
-        "LMS_SCHOOL_YEAR": SCHOOL_YEAR,
-        **overrides,
-    }
-    return create_app(config)
 
 
 @pytest.fixture(scope="session")

@@ -5,7 +5,13 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import text
+
+from lms_module import create_app
+from lms_module.db import Base
+from lms_module.migrate import VERSION_TABLE, upgrade_database
 
 PASSWORD = "mat-khau-thu-nghiem"
 SCHOOL_YEAR = "2026-2027"
@@ -27,3 +33,26 @@ def sign_in(client: FlaskClient, username: str, password: str = PASSWORD) -> Any
     return client.post(
         "/login", data={"username": username, "password": password, "csrf_token": token}
     )
+
+
+def reset_schema(app: Flask) -> None:
+    """Drop every table of the module and migrate from scratch."""
+    engine = app.extensions["lms"].engine
+    Base.metadata.drop_all(engine)
+    with engine.begin() as connection:
+        connection.execute(text(f"DROP TABLE IF EXISTS {VERSION_TABLE}"))
+    upgrade_database(engine)
+
+
+def make_test_app(database_url: str, **overrides: Any) -> Flask:
+    """Build the standalone app configured for tests."""
+    config = {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key",
+        "LMS_DATABASE_URL": database_url,
+        "LMS_SECURE_COOKIES": False,
+        "LMS_LOGIN_RATE_LIMIT": "1000 per minute",
+        "LMS_SCHOOL_YEAR": SCHOOL_YEAR,
+        **overrides,
+    }
+    return create_app(config)

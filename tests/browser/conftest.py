@@ -20,6 +20,10 @@ from flask import Flask
 from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 from werkzeug.serving import make_server
 
+from helpers import make_test_app, reset_schema
+from lms_module.db import db_session
+from lms_module.demo.services import build_demo
+
 BROWSER_DIR = Path(__file__).resolve().parent
 
 CHROMIUM_ARGS = [
@@ -40,6 +44,20 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if item.path.is_relative_to(BROWSER_DIR):
             item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    """The demo on its own SQLite file: the server's threads see committed data only."""
+    database = tmp_path_factory.mktemp("browser-db") / "demo.sqlite3"
+    app = make_test_app(f"sqlite:///{database}")
+    reset_schema(app)
+    with app.app_context():
+        session = db_session()
+        build_demo(session)
+        session.commit()
+    yield app
+    app.extensions["lms"].engine.dispose()
 
 
 @pytest.fixture()

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask import Flask
 from flask.testing import FlaskClient
-from helpers import PASSWORD, csrf_token_from, sign_in
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from helpers import PASSWORD, csrf_token_from, sign_in
 from lms_module.audit.models import AuditEvent
 from lms_module.people.models import Role
 
