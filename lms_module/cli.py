@@ -42,6 +42,18 @@ def db_downgrade(revision: str) -> None:
     click.echo(f"Cơ sở dữ liệu đã về phiên bản {revision}.")
 
 
+@lms_group.command("db-revision")
+@click.option("-m", "--message", required=True, help="What the schema change does.")
+@with_appcontext
+def db_revision(message: str) -> None:
+    """Write a new migration from the difference between the models and the database."""
+    from alembic import command
+
+    from lms_module.migrate import alembic_config
+
+    command.revision(alembic_config(_engine()), message=message, autogenerate=True)
+
+
 @lms_group.command("demo")
 @click.option("--base-url", default="http://127.0.0.1:5000", show_default=True)
 @with_appcontext
