@@ -36,7 +36,7 @@ def render_login_cards(
     """Draw the cards on A4 pages, with cut lines, and return the PDF bytes."""
     register_fonts()
     buffer = io.BytesIO()
-    canvas = Canvas(buffer, pagesize=A4, invariant=True)
+    canvas = Canvas(buffer, pagesize=A4, invariant=True, initialFontName=REGULAR)
     canvas.setTitle(nfc(title))
     page_width, page_height = A4
     card_width = (page_width - 2 * MARGIN) / COLUMNS

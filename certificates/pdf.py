@@ -1,0 +1,184 @@
+"""Draw a certificate (giấy chứng nhận) as an A4 landscape PDF, byte-identical for one record.
+
+The layout follows the national title block of Decree 30/2020/NĐ-CP (issuing body top left,
+"CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM / Độc lập - Tự do - Hạnh phúc" top right, number, place and
+date in italics, title in bold capitals, signature block). Text is NFC-normalised and drawn with
+the embedded Be Vietnam Pro subset; the QR code comes from reportlab's own barcode module.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from dataclasses import dataclass
+
+from reportlab.graphics import renderPDF
+from reportlab.graphics.barcode.qr import QrCodeWidget
+from reportlab.graphics.shapes import Drawing
+from reportlab.lib.pagesizes import A4, landscape
+from reportlab.lib.units import mm
+from reportlab.pdfgen.canvas import Canvas
+
+from certificates.fonts import BOLD, ITALIC, REGULAR, nfc, register_fonts
+
+PAGE = landscape(A4)
+#: Decree 30 margins: left 30-35 mm, right 15-20 mm, top and bottom 20-25 mm.
+LEFT, RIGHT, TOP, BOTTOM = 30 * mm, 20 * mm, 20 * mm, 20 * mm
+QR_SIZE = 30 * mm
+
+
+@dataclass(frozen=True)
+class CertificateContent:
+    """Everything printed on a certificate, already in the reader's language."""
+
+    parent_body: str  # e.g. "SỞ GD-ĐT LAI CHÂU"
+    issuing_body: str  # e.g. "TRƯỜNG TIỂU HỌC TÂN PHONG"
+    serial: str  # e.g. "00012/2026/CN-THTP"
+    place: str  # e.g. "Lai Châu"
+    issued_on: dt.date
+    expires_on: dt.date | None
+    holder_label: str  # "Em" for students, "Ông/Bà" for adults
+    holder_name: str
+    holder_unit: str  # school, and class for students
+    course_title: str
+    credit_periods: int  # 0: not shown (students)
+    signer_title: str  # e.g. "HIỆU TRƯỞNG"
+    signer_name: str
+    verification_code: str  # grouped for printing
+    verification_url: str
+    labels: dict[str, str]  # translated fixed texts, see DEFAULT_LABELS
+
+
+DEFAULT_LABELS = {
+    "nation": "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+    "motto": "Độc lập - Tự do - Hạnh phúc",
+    "number": "Số",
+    "date": "{place}, ngày {day:02d} tháng {month:02d} năm {year}",
+    "title": "GIẤY CHỨNG NHẬN",
+    "certifies": "Chứng nhận",
+    "unit": "Đơn vị",
+    "completed": "Đã hoàn thành khóa học",
+    "credits": "Số tiết bồi dưỡng: {periods} tiết",
+    "valid_until": "Có giá trị đến ngày {date}",
+    "code": "Mã xác thực: {code}",
+    "verify": "Kiểm tra tại: {url}",
+}
+
+
+def render_certificate(content: CertificateContent) -> bytes:
+    """Return the PDF bytes; the same content always gives the same bytes."""
+    register_fonts()
+    labels = {**DEFAULT_LABELS, **content.labels}
+    buffer = io.BytesIO()
+    canvas = Canvas(
+        buffer, pagesize=PAGE, invariant=True, pageCompression=1, initialFontName=REGULAR
+    )
+    canvas.setTitle(nfc(f"{labels['title']} {content.serial}"))
+    canvas.setAuthor(nfc(content.issuing_body))
+    canvas.setSubject(nfc(content.course_title))
+    canvas.setCreator("Truong hoc an toan")
+    _draw_frame(canvas)
+    _draw_title_block(canvas, content, labels)
+    _draw_body(canvas, content, labels)
+    _draw_signature(canvas, content, labels)
+    _draw_verification(canvas, content, labels)
+    canvas.showPage()
+    canvas.save()
+    return buffer.getvalue()
+
+
+def _text(canvas: Canvas, font: str, size: float, x: float, y: float, text: str,
+          align: str = "center") -> float:
+    """Draw one line and return its width."""
+    text = nfc(text)
+    canvas.setFont(font, size)
+    if align == "center":
+        canvas.drawCentredString(x, y, text)
+    elif align == "right":
+        canvas.drawRightString(x, y, text)
+    else:
+        canvas.drawString(x, y, text)
+    width: float = canvas.stringWidth(text, font, size)
+    return width
+
+
+def _draw_frame(canvas: Canvas) -> None:
+    width, height = PAGE
+    canvas.setStrokeColorRGB(0.55, 0.1, 0.1)
+    canvas.setLineWidth(2.5)
+    canvas.rect(12 * mm, 12 * mm, width - 24 * mm, height - 24 * mm)
+    canvas.setLineWidth(0.8)
+    canvas.rect(15 * mm, 15 * mm, width - 30 * mm, height - 30 * mm)
+    canvas.setStrokeColorRGB(0, 0, 0)
+
+
+def _draw_title_block(canvas: Canvas, content: CertificateContent, labels: dict[str, str]) -> None:
+    width, height = PAGE
+    left_centre = LEFT + 55 * mm
+    right_centre = width - RIGHT - 75 * mm
+    y = height - TOP - 8 * mm
+    _text(canvas, REGULAR, 12, left_centre, y, content.parent_body.upper())
+    rule = _text(canvas, BOLD, 12, left_centre, y - 6 * mm, content.issuing_body.upper())
+    canvas.line(left_centre - rule / 6, y - 8.5 * mm, left_centre + rule / 6, y - 8.5 * mm)
+    _text(canvas, BOLD, 12, right_centre, y, labels["nation"])
+    motto = _text(canvas, BOLD, 13, right_centre, y - 6 * mm, labels["motto"])
+    canvas.line(right_centre - motto / 2, y - 7.5 * mm, right_centre + motto / 2, y - 7.5 * mm)
+    _text(canvas, REGULAR, 12, left_centre, y - 15 * mm, f"{labels['number']}: {content.serial}")
+    date = labels["date"].format(
+        place=content.place,
+        day=content.issued_on.day,
+        month=content.issued_on.month,
+        year=content.issued_on.year,
+    )
+    _text(canvas, ITALIC, 13, right_centre, y - 15 * mm, date)
+
+
+def _draw_body(canvas: Canvas, content: CertificateContent, labels: dict[str, str]) -> None:
+    width, height = PAGE
+    centre = (LEFT + width - RIGHT) / 2
+    y = height - TOP - 48 * mm
+    canvas.setFillColorRGB(0.55, 0.1, 0.1)
+    _text(canvas, BOLD, 30, centre, y, labels["title"])
+    canvas.setFillColorRGB(0, 0, 0)
+    y -= 16 * mm
+    _text(canvas, REGULAR, 14, centre, y, f"{labels['certifies']} {content.holder_label}:")
+    y -= 11 * mm
+    _text(canvas, BOLD, 22, centre, y, content.holder_name)
+    y -= 9 * mm
+    _text(canvas, REGULAR, 14, centre, y, f"{labels['unit']}: {content.holder_unit}")
+    y -= 10 * mm
+    _text(canvas, REGULAR, 14, centre, y, f"{labels['completed']}:")
+    y -= 8 * mm
+    _text(canvas, BOLD, 16, centre, y, content.course_title)
+    if content.credit_periods:
+        y -= 8 * mm
+        _text(canvas, REGULAR, 14, centre, y,
+              labels["credits"].format(periods=content.credit_periods))
+    if content.expires_on is not None:
+        y -= 8 * mm
+        _text(canvas, ITALIC, 13, centre, y,
+              labels["valid_until"].format(date=content.expires_on.strftime("%d/%m/%Y")))
+
+
+def _draw_signature(canvas: Canvas, content: CertificateContent, labels: dict[str, str]) -> None:
+    width, _height = PAGE
+    centre = width - RIGHT - 60 * mm
+    y = BOTTOM + 38 * mm
+    _text(canvas, BOLD, 13, centre, y, content.signer_title.upper())
+    _text(canvas, BOLD, 13, centre, BOTTOM + 12 * mm, content.signer_name)
+
+
+def _draw_verification(canvas: Canvas, content: CertificateContent, labels: dict[str, str]) -> None:
+    widget = QrCodeWidget(content.verification_url, barLevel="M")
+    left, bottom, right, top = widget.getBounds()
+    drawing = Drawing(
+        QR_SIZE, QR_SIZE,
+        transform=[QR_SIZE / (right - left), 0, 0, QR_SIZE / (top - bottom), 0, 0],
+    )
+    drawing.add(widget)
+    x = LEFT - 6 * mm
+    renderPDF.draw(drawing, canvas, x, BOTTOM + 6 * mm)
+    _text(canvas, BOLD, 10, x + QR_SIZE + 3 * mm, BOTTOM + 22 * mm,
+          labels["code"].format(code=content.verification_code), align="left")
+    _text(canvas, REGULAR, 9, x + QR_SIZE + 3 * mm, BOTTOM + 16 * mm,
+          labels["verify"].format(url=content.verification_url), align="left")
