@@ -5,5 +5,6 @@ from __future__ import annotations
 from lms_module.audit.models import AuditEvent
 from lms_module.orgs.models import OrgUnit
 from lms_module.people.models import Membership, User
+from lms_module.roster.models import RosterUpload
 
-__all__ = ["AuditEvent", "Membership", "OrgUnit", "User"]
+__all__ = ["AuditEvent", "Membership", "OrgUnit", "RosterUpload", "User"]
