@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app, has_request_context, request
 from flask_babel import Babel, format_date
 
 TRANSLATIONS_DIR = str(Path(__file__).parent / "translations")
@@ -15,6 +15,8 @@ LANGUAGE_COOKIE = "lms_lang"
 def select_locale() -> str:
     """Pick the language: the visitor's choice (cookie), else the browser's, else Vietnamese."""
     languages: list[str] = current_app.config["LMS_LANGUAGES"]
+    if not has_request_context():  # CLI commands and jobs speak the default language
+        return languages[0]
     chosen = request.cookies.get(LANGUAGE_COOKIE)
     if chosen in languages:
         return chosen
