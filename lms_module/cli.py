@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
@@ -70,6 +72,32 @@ def demo(base_url: str) -> None:
     for login in logins:
         click.echo(f"  {login.role_label:<28} {login.username:<26} {login.where}")
     click.echo("")
+
+
+@lms_group.command("load-course")
+@click.argument("path", type=click.Path(exists=True, path_type=Path))
+@click.option("--slug", default=None, help="Course slug (default: from the OLX).")
+@with_appcontext
+def load_course_command(path: Path, slug: str | None) -> None:
+    """Load a course from an OLX folder or .tar.gz; a changed course becomes a new version."""
+    from lms_module.xblock_runtime.olx import OlxError, load_course
+
+    session = db_session()
+    try:
+        report = load_course(session, path, slug=slug)
+    except OlxError as error:
+        session.rollback()
+        raise click.ClickException(error.message) from error
+    session.commit()
+    if not report.new_version:
+        click.echo(f"Khóa học {report.course_slug} không đổi (phiên bản {report.version}).")
+        return
+    click.echo(
+        f"Đã nạp khóa học {report.course_slug}, phiên bản {report.version}: "
+        f"{report.blocks} khối, {report.assets} tệp."
+    )
+    for warning in report.warnings:
+        click.echo(f"  Cảnh báo: {warning}")
 
 
 def main() -> None:

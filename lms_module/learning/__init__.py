@@ -1,0 +1,1 @@
+"""Learning: courses and their versions, learner state, attempts, completion, learner pages."""

@@ -1,0 +1,243 @@
+"""Courses, their loaded versions and blocks, and what each learner did in them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    SmallInteger,
+    String,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from lms_module.db import Base, IntPK, Timestamp, utcnow
+from lms_module.orgs.models import _enum
+
+#: Longest usage or definition id (``block-v1:<slug>+type@<type>+block@<url_name>``).
+BLOCK_ID_LENGTH = 255
+
+
+class Audience(enum.StrEnum):
+    """Who a course is written for."""
+
+    STUDENT = "student"
+    TEACHER = "teacher"
+    STAFF = "staff"
+    MANAGER = "manager"
+    PARENT = "parent"
+
+
+class Course(Base):
+    """A course: its metadata comes from the root of its OLX; its body from the current version."""
+
+    __tablename__ = "lms_course"
+    __table_args__ = (
+        CheckConstraint("pass_mark >= 0 AND pass_mark <= 1", name="pass_mark_range"),
+        CheckConstraint(
+            "grade_min IS NULL OR grade_max IS NULL OR grade_min <= grade_max",
+            name="grade_band",
+        ),
+    )
+
+    id: Mapped[IntPK]
+    slug: Mapped[str] = mapped_column(String(60), unique=True)
+    title_vi: Mapped[str] = mapped_column(String(200))
+    title_en: Mapped[str] = mapped_column(String(200), default="")
+    audience: Mapped[Audience] = mapped_column(_enum(Audience, "audience"))
+    grade_min: Mapped[int | None] = mapped_column(SmallInteger)
+    grade_max: Mapped[int | None] = mapped_column(SmallInteger)
+    #: In-service training periods (tiết) a completion earns; 0 for student courses.
+    credit_periods: Mapped[int] = mapped_column(SmallInteger, default=0)
+    #: Weighted score (0..1) a learner needs to complete the course.
+    pass_mark: Mapped[float] = mapped_column(Float, default=0.0)
+    #: How long a completion (and its certificate) stays valid; ``None``: no expiry.
+    validity_months: Mapped[int | None] = mapped_column(SmallInteger)
+    current_version_id: Mapped[int | None] = mapped_column(
+        ForeignKey("lms_course_version.id", use_alter=True)
+    )
+    created_at: Mapped[Timestamp]
+
+    current_version: Mapped[CourseVersion | None] = relationship(
+        foreign_keys=[current_version_id], post_update=True
+    )
+
+    def __repr__(self) -> str:
+        return f"<Course {self.id} {self.slug!r}>"
+
+    def title(self, language: str) -> str:
+        """Return the title in ``language`` ("en" or Vietnamese), falling back to Vietnamese."""
+        return self.title_en if language == "en" and self.title_en else self.title_vi
+
+
+class CourseVersion(Base):
+    """One load of a course's OLX; a changed re-load makes a new version."""
+
+    __tablename__ = "lms_course_version"
+    __table_args__ = (UniqueConstraint("course_id", "number"),)
+
+    id: Mapped[IntPK]
+    course_id: Mapped[int] = mapped_column(ForeignKey("lms_course.id"))
+    number: Mapped[int]
+    #: SHA-256 of the OLX files (names and bytes): an unchanged re-load adds no version.
+    olx_hash: Mapped[str] = mapped_column(String(64))
+    root_usage_id: Mapped[str] = mapped_column(String(BLOCK_ID_LENGTH))
+    loaded_at: Mapped[Timestamp]
+    #: The import report: block counts, unknown block types, warnings.
+    report: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    course: Mapped[Course] = relationship(foreign_keys=[course_id])
+
+    def __repr__(self) -> str:
+        return f"<CourseVersion {self.course_id} v{self.number}>"
+
+
+class BlockUsage(Base):
+    """A block of a course version, in outline order; its usage id is stable across versions."""
+
+    __tablename__ = "lms_block_usage"
+    __table_args__ = (
+        UniqueConstraint("course_version_id", "usage_id"),
+        Index("ix_lms_block_usage_usage_id", "usage_id"),
+    )
+
+    id: Mapped[IntPK]
+    course_version_id: Mapped[int] = mapped_column(ForeignKey("lms_course_version.id"))
+    usage_id: Mapped[str] = mapped_column(String(BLOCK_ID_LENGTH))
+    definition_id: Mapped[str] = mapped_column(String(BLOCK_ID_LENGTH))
+    block_type: Mapped[str] = mapped_column(String(64))
+    url_name: Mapped[str] = mapped_column(String(120))
+    parent_usage_id: Mapped[str | None] = mapped_column(String(BLOCK_ID_LENGTH))
+    #: Pre-order position in the course tree (the outline and previous/next order).
+    position: Mapped[int]
+    depth: Mapped[int] = mapped_column(SmallInteger)
+    display_name: Mapped[str] = mapped_column(String(200), default="")
+    #: Open edX completion mode: "completable", "aggregator" or "excluded".
+    completion_mode: Mapped[str] = mapped_column(String(20))
+    has_score: Mapped[bool] = mapped_column(default=False)
+    weight: Mapped[float] = mapped_column(Float, default=1.0)
+    #: The OLX tag was not a known block type: shown as a placeholder.
+    is_placeholder: Mapped[bool] = mapped_column(default=False)
+
+    def __repr__(self) -> str:
+        return f"<BlockUsage {self.usage_id!r}>"
+
+
+class CourseAsset(Base):
+    """A file of the course's ``static/`` folder, served to learners of that version."""
+
+    __tablename__ = "lms_course_asset"
+    __table_args__ = (UniqueConstraint("course_version_id", "path"),)
+
+    id: Mapped[IntPK]
+    course_version_id: Mapped[int] = mapped_column(ForeignKey("lms_course_version.id"))
+    path: Mapped[str] = mapped_column(String(300))
+    content_type: Mapped[str] = mapped_column(String(100))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class SharedFieldValue(Base):
+    """XBlock field data not tied to one learner: content, settings, children, summaries.
+
+    ``block_scope_id`` is a usage id, a definition id or a block type (by the field's block
+    scope), or "" for fields shared by every block.
+    """
+
+    __tablename__ = "lms_xblock_shared_field"
+    __table_args__ = (UniqueConstraint("scope", "block_scope_id", "field_name"),)
+
+    id: Mapped[IntPK]
+    scope: Mapped[str] = mapped_column(String(40))
+    block_scope_id: Mapped[str] = mapped_column(String(BLOCK_ID_LENGTH))
+    field_name: Mapped[str] = mapped_column(String(100))
+    value: Mapped[Any] = mapped_column(JSON)
+
+
+class LearnerFieldValue(Base):
+    """XBlock field data of one learner: user state, preferences, user info."""
+
+    __tablename__ = "lms_xblock_learner_field"
+    __table_args__ = (UniqueConstraint("user_id", "scope", "block_scope_id", "field_name"),)
+
+    id: Mapped[IntPK]
+    user_id: Mapped[int] = mapped_column(ForeignKey("lms_user.id"))
+    scope: Mapped[str] = mapped_column(String(40))
+    block_scope_id: Mapped[str] = mapped_column(String(BLOCK_ID_LENGTH))
+    field_name: Mapped[str] = mapped_column(String(100))
+    value: Mapped[Any] = mapped_column(JSON)
+    updated_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
+
+
+class Attempt(Base):
+    """A graded submission (an XBlock ``grade`` event): the latest one is the block's score."""
+
+    __tablename__ = "lms_attempt"
+    __table_args__ = (Index("ix_lms_attempt_user_usage", "user_id", "usage_id", "at"),)
+
+    id: Mapped[IntPK]
+    user_id: Mapped[int] = mapped_column(ForeignKey("lms_user.id"))
+    course_id: Mapped[int] = mapped_column(ForeignKey("lms_course.id"))
+    usage_id: Mapped[str] = mapped_column(String(BLOCK_ID_LENGTH))
+    score: Mapped[float] = mapped_column(Float)
+    max_score: Mapped[float] = mapped_column(Float)
+    at: Mapped[Timestamp]
+
+
+class BlockCompletion(Base):
+    """How far (0..1) a learner has completed one block (an XBlock ``completion`` event)."""
+
+    __tablename__ = "lms_block_completion"
+    __table_args__ = (
+        UniqueConstraint("user_id", "usage_id"),
+        CheckConstraint("completion >= 0 AND completion <= 1", name="completion_range"),
+    )
+
+    id: Mapped[IntPK]
+    user_id: Mapped[int] = mapped_column(ForeignKey("lms_user.id"))
+    course_id: Mapped[int] = mapped_column(ForeignKey("lms_course.id"), index=True)
+    usage_id: Mapped[str] = mapped_column(String(BLOCK_ID_LENGTH))
+    completion: Mapped[float] = mapped_column(Float)
+    updated_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
+
+
+class Completion(Base):
+    """A learner completed a course version with a passing score: one row, ever."""
+
+    __tablename__ = "lms_completion"
+    __table_args__ = (UniqueConstraint("user_id", "course_version_id"),)
+
+    id: Mapped[IntPK]
+    user_id: Mapped[int] = mapped_column(ForeignKey("lms_user.id"))
+    course_version_id: Mapped[int] = mapped_column(ForeignKey("lms_course_version.id"), index=True)
+    score: Mapped[float] = mapped_column(Float)
+    completed_at: Mapped[Timestamp]
+
+    course_version: Mapped[CourseVersion] = relationship()
+
+
+class LearnerPosition(Base):
+    """The unit a learner last opened in a course ("resume where I left")."""
+
+    __tablename__ = "lms_learner_position"
+    __table_args__ = (UniqueConstraint("user_id", "course_id"),)
+
+    id: Mapped[IntPK]
+    user_id: Mapped[int] = mapped_column(ForeignKey("lms_user.id"))
+    course_id: Mapped[int] = mapped_column(ForeignKey("lms_course.id"))
+    usage_id: Mapped[str] = mapped_column(String(BLOCK_ID_LENGTH))
+    updated_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )

@@ -1,0 +1,166 @@
+"""Render units and run block handlers for a learner (the course player's services)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.orm import Session
+from web_fragments.fragment import Fragment
+from xblock.core import XBlock
+from xblock.exceptions import NoSuchHandlerError, NoSuchUsage
+
+from courses.blocks.placeholder import PlaceholderBlock
+from lms_module.errors import LMSError
+from lms_module.learning.models import BlockUsage, Course
+from lms_module.learning.services import (
+    NoSuchBlockError,
+    check_may_take_course,
+    complete_course_if_done,
+    course_units,
+    find_block,
+    set_position,
+    version_blocks,
+)
+from lms_module.xblock_runtime.runtime import LmsRuntime, RuntimeUrls
+
+if TYPE_CHECKING:
+    import webob
+
+    from lms_module.people.models import User
+
+
+class NoSuchHandlerInBlockError(LMSError):
+    """The block has no handler of that name."""
+
+    status_code = 404
+
+    def __init__(self, handler_name: str) -> None:
+        super().__init__(
+            f"Nội dung này không có thao tác “{handler_name}”. Hãy tải lại trang và thử lại."
+        )
+
+
+@dataclass
+class RenderedUnit:
+    """A unit ready for the player page."""
+
+    unit: BlockUsage
+    fragment: Fragment
+    previous: BlockUsage | None
+    next: BlockUsage | None
+    index: int
+    count: int
+
+
+def learner_runtime(
+    session: Session,
+    user: User | None,
+    course: Course,
+    urls: RuntimeUrls,
+    *,
+    language: str = "vi",
+    settings: dict[str, Any] | None = None,
+) -> LmsRuntime:
+    """Return a runtime for ``user`` in ``course`` (content read-only)."""
+    return LmsRuntime(
+        session,
+        course_slug=course.slug,
+        course=course,
+        user=user,
+        urls=urls,
+        language=language,
+        settings=settings,
+    )
+
+
+def _subtree(blocks: list[BlockUsage], root_id: str) -> list[str]:
+    wanted = {root_id}
+    for block in blocks:  # outline order: a parent comes before its children
+        if block.parent_usage_id in wanted:
+            wanted.add(block.usage_id)
+    return [b.usage_id for b in blocks if b.usage_id in wanted]
+
+
+def render_unit(
+    session: Session,
+    user: User,
+    course: Course,
+    usage_id: str,
+    urls: RuntimeUrls,
+    *,
+    language: str = "vi",
+) -> RenderedUnit:
+    """Render one unit of the course for ``user``, remember it as their place, and record
+    completion of the plain content it shows.
+
+    :raises CourseNotOpenError: when the course is not for ``user``.
+    :raises NoSuchBlockError: when the unit is not in the course's current version.
+    """
+    check_may_take_course(session, user, course)
+    assert course.current_version is not None
+    blocks = version_blocks(session, course.current_version)
+    units = course_units(blocks)
+    index = next((i for i, u in enumerate(units) if u.usage_id == usage_id), None)
+    if index is None:
+        raise NoSuchBlockError(usage_id)
+    runtime = learner_runtime(session, user, course, urls, language=language)
+    runtime.prefetch(_subtree(blocks, usage_id))
+    block = runtime.get_block(usage_id)
+    fragment = runtime.render(block, "student_view", {})
+    set_position(session, user, course, usage_id)
+    if runtime.progress_changed:
+        complete_course_if_done(session, user, course)
+    return RenderedUnit(
+        unit=units[index],
+        fragment=fragment,
+        previous=units[index - 1] if index > 0 else None,
+        next=units[index + 1] if index + 1 < len(units) else None,
+        index=index,
+        count=len(units),
+    )
+
+
+def handle_block_request(
+    session: Session,
+    user: User,
+    usage_id: str,
+    handler_name: str,
+    request: webob.Request,
+    urls: RuntimeUrls,
+    *,
+    suffix: str = "",
+    language: str = "vi",
+) -> webob.Response:
+    """Run a block handler for ``user`` (always the signed-in user: state is theirs).
+
+    :raises NoSuchBlockError: unknown usage id (or not in a current version).
+    :raises CourseNotOpenError: the course is not for ``user``.
+    :raises NoSuchHandlerInBlockError: the block has no such handler.
+    """
+    course, _usage = find_block(session, usage_id)
+    check_may_take_course(session, user, course)
+    runtime = learner_runtime(session, user, course, urls, language=language)
+    try:
+        block = runtime.get_block(usage_id)
+    except NoSuchUsage as error:
+        raise NoSuchBlockError(usage_id) from error
+    try:
+        response: webob.Response = runtime.handle(block, handler_name, request, suffix)
+    except NoSuchHandlerError as error:
+        raise NoSuchHandlerInBlockError(handler_name) from error
+    if runtime.progress_changed:
+        complete_course_if_done(session, user, course)
+    return response
+
+
+def handler_expects_json(session: Session, usage_id: str, handler_name: str) -> bool:
+    """Tell whether the handler is an ``XBlock.json_handler`` (its body must be JSON)."""
+    try:
+        _course, usage = find_block(session, usage_id)
+    except NoSuchBlockError:
+        return False
+    block_class = XBlock.load_class(usage.block_type, default=PlaceholderBlock)
+    handler = getattr(block_class, handler_name, None)
+    # json_handler wraps the method (functools.wraps); a plain handler is the method itself.
+    return bool(getattr(handler, "_is_xblock_handler", False)) and hasattr(handler, "__wrapped__")

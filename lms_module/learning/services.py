@@ -1,0 +1,368 @@
+"""Who takes which course, learner progress, scores and course completion."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any, cast
+
+from blinker import Namespace
+from sqlalchemy import CursorResult, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from lms_module.db import utcnow
+from lms_module.errors import AccessDeniedError, LMSError
+from lms_module.learning.models import (
+    Attempt,
+    Audience,
+    BlockCompletion,
+    BlockUsage,
+    Completion,
+    Course,
+    CourseVersion,
+    LearnerPosition,
+)
+from lms_module.people.models import Role, User
+from lms_module.people.services import active_memberships
+
+_signals = Namespace()
+
+#: Sent once when a learner completes a course version (sender: the new :class:`Completion`),
+#: with keyword arguments ``session``, ``user`` and ``course_version``. Receivers run inside
+#: the request's transaction: what they add to ``session`` is committed with the completion.
+course_completed = _signals.signal("course-completed")
+
+#: Block types whose blocks are the "units" a learner opens one at a time.
+UNIT_TYPES = frozenset({"vertical"})
+
+#: Which audience each staff role takes.
+ROLE_AUDIENCES = {
+    Role.TEACHER: Audience.TEACHER,
+    Role.STAFF: Audience.STAFF,
+    Role.SCHOOL_MANAGER: Audience.MANAGER,
+}
+
+
+class NoSuchCourseError(LMSError):
+    """No course (with a loaded version) has this slug."""
+
+    status_code = 404
+
+    def __init__(self, slug: str) -> None:
+        super().__init__(f"Không tìm thấy khóa học “{slug}”. Hãy mở khóa học từ trang của bạn.")
+
+
+class NoSuchBlockError(LMSError):
+    """The usage id names no block of any course's current version."""
+
+    status_code = 404
+
+    def __init__(self, usage_id: str) -> None:
+        super().__init__(
+            f"Không tìm thấy nội dung “{usage_id}”. Khóa học có thể vừa được cập nhật: "
+            "hãy mở lại khóa học."
+        )
+        self.usage_id = usage_id
+
+
+class CourseNotOpenError(AccessDeniedError):
+    """The user is not among the course's learners."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Khóa học này không dành cho bạn. Hãy mở các khóa học trong mục “Khóa học của tôi”."
+        )
+
+
+def dialect_insert(session: Session, model: Any) -> Any:
+    """Return an INSERT for ``model`` that supports ``on_conflict_*`` on this database."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return insert(model)
+
+
+# ------------------------------------------------------------------------------ who takes what
+
+
+def get_course(session: Session, slug: str) -> Course:
+    """Return the course with ``slug`` that has a loaded version.
+
+    :raises NoSuchCourseError: when there is none.
+    """
+    course = session.scalar(select(Course).where(Course.slug == slug))
+    if course is None or course.current_version_id is None:
+        raise NoSuchCourseError(slug)
+    return course
+
+
+def _learner_profile(session: Session, user: User) -> tuple[set[int], set[Audience], bool]:
+    """Return the user's class grades, staff audiences and whether they see every course."""
+    grades: set[int] = set()
+    audiences: set[Audience] = set()
+    sees_all = False
+    for membership in active_memberships(session, user):
+        if membership.role is Role.STUDENT and membership.org_unit.grade is not None:
+            grades.add(membership.org_unit.grade)
+        elif membership.role in ROLE_AUDIENCES:
+            audiences.add(ROLE_AUDIENCES[membership.role])
+        elif membership.role in (Role.ADMIN, Role.CONTENT_AUTHOR):
+            sees_all = True
+    return grades, audiences, sees_all
+
+
+def _course_fits(course: Course, grades: set[int], audiences: set[Audience]) -> bool:
+    if course.audience is Audience.STUDENT:
+        low = course.grade_min or 1
+        high = course.grade_max or 12
+        return any(low <= grade <= high for grade in grades)
+    return course.audience in audiences
+
+
+def courses_for_user(session: Session, user: User) -> list[Course]:
+    """Return the courses ``user`` takes: their grade band's, their role's (admins: all)."""
+    grades, audiences, sees_all = _learner_profile(session, user)
+    courses = session.scalars(
+        select(Course).where(Course.current_version_id.is_not(None)).order_by(Course.slug)
+    ).all()
+    return [c for c in courses if sees_all or _course_fits(c, grades, audiences)]
+
+
+def may_take_course(session: Session, user: User, course: Course) -> bool:
+    """Tell whether ``user`` is one of the course's learners (or an admin or author)."""
+    if not user.is_active:
+        return False
+    grades, audiences, sees_all = _learner_profile(session, user)
+    return sees_all or _course_fits(course, grades, audiences)
+
+
+def check_may_take_course(session: Session, user: User, course: Course) -> None:
+    """Refuse when ``user`` may not take ``course``.
+
+    :raises CourseNotOpenError: when the course is not for this user.
+    """
+    if not may_take_course(session, user, course):
+        raise CourseNotOpenError()
+
+
+# ------------------------------------------------------------------------------ blocks
+
+
+def version_blocks(session: Session, version: CourseVersion) -> list[BlockUsage]:
+    """Return the blocks of ``version`` in outline order."""
+    return list(
+        session.scalars(
+            select(BlockUsage)
+            .where(BlockUsage.course_version_id == version.id)
+            .order_by(BlockUsage.position)
+        )
+    )
+
+
+def find_block(session: Session, usage_id: str) -> tuple[Course, BlockUsage]:
+    """Return the course and the block of its current version with ``usage_id``.
+
+    :raises NoSuchBlockError: when no current version holds that block.
+    """
+    row = session.execute(
+        select(Course, BlockUsage)
+        .join(BlockUsage, BlockUsage.course_version_id == Course.current_version_id)
+        .where(BlockUsage.usage_id == usage_id)
+    ).first()
+    if row is None:
+        raise NoSuchBlockError(usage_id)
+    return row[0], row[1]
+
+
+def course_units(blocks: Iterable[BlockUsage]) -> list[BlockUsage]:
+    """Return the units (verticals) among ``blocks``, in order."""
+    return [b for b in blocks if b.block_type in UNIT_TYPES]
+
+
+# ------------------------------------------------------------------------------ events
+
+
+def record_grade(
+    session: Session, user: User, course: Course, usage_id: str, score: float, max_score: float
+) -> Attempt:
+    """Store a ``grade`` event as an attempt; the latest attempt is the block's score."""
+    if max_score <= 0 or score < 0 or score > max_score:
+        raise ValueError(f"A grade needs 0 <= value <= max_value and max_value > 0: {score}")
+    attempt = Attempt(
+        user_id=user.id, course_id=course.id, usage_id=usage_id, score=score, max_score=max_score
+    )
+    session.add(attempt)
+    session.flush()
+    return attempt
+
+
+def record_block_completion(
+    session: Session, user: User, course: Course, usage_id: str, completion: float
+) -> None:
+    """Store a ``completion`` event (0..1) for one block; it may go down, as in Open edX."""
+    if not 0.0 <= completion <= 1.0:
+        raise ValueError(f"Completion must be within [0, 1]: {completion}")
+    now = utcnow()
+    statement = dialect_insert(session, BlockCompletion).values(
+        user_id=user.id,
+        course_id=course.id,
+        usage_id=usage_id,
+        completion=completion,
+        updated_at=now,
+    )
+    session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["user_id", "usage_id"],
+            set_={"completion": completion, "updated_at": now},
+        )
+    )
+
+
+def set_position(session: Session, user: User, course: Course, usage_id: str) -> None:
+    """Remember the unit ``user`` opened last in ``course``."""
+    now = utcnow()
+    statement = dialect_insert(session, LearnerPosition).values(
+        user_id=user.id, course_id=course.id, usage_id=usage_id, updated_at=now
+    )
+    session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["user_id", "course_id"],
+            set_={"usage_id": usage_id, "updated_at": now},
+        )
+    )
+
+
+def last_position(session: Session, user: User, course: Course) -> str | None:
+    """Return the usage id of the unit ``user`` opened last in ``course``, if any."""
+    return session.scalar(
+        select(LearnerPosition.usage_id).where(
+            LearnerPosition.user_id == user.id, LearnerPosition.course_id == course.id
+        )
+    )
+
+
+# ------------------------------------------------------------------------------ progress
+
+
+@dataclass
+class CourseProgress:
+    """A learner's progress in one course version."""
+
+    #: Completion (0..1) of every block that counts (aggregators: from their children).
+    completion: dict[str, float] = field(default_factory=dict)
+    #: Latest score (0..1) of every scored block attempted.
+    scores: dict[str, float] = field(default_factory=dict)
+    #: Weighted score over the scored blocks (1.0 when the course has none).
+    score: float = 0.0
+    #: Share of the required blocks completed.
+    fraction: float = 0.0
+    #: Every required block is complete.
+    all_complete: bool = False
+    passed: bool = False
+    completed_at: dt.datetime | None = None
+
+    @property
+    def percent(self) -> int:
+        """Return the completed share as a whole percentage (for progress bars)."""
+        return round(self.fraction * 100)
+
+
+def course_progress(
+    session: Session, user: User, course: Course, blocks: list[BlockUsage] | None = None
+) -> CourseProgress:
+    """Compute ``user``'s progress in the course's current version (Open edX semantics).
+
+    Completable blocks count with their own completion, aggregators (containers) with the
+    mean completion of the completable blocks under them, excluded blocks not at all.
+    """
+    version = course.current_version
+    assert version is not None
+    if blocks is None:
+        blocks = version_blocks(session, version)
+    done = dict(
+        session.execute(
+            select(BlockCompletion.usage_id, BlockCompletion.completion).where(
+                BlockCompletion.user_id == user.id, BlockCompletion.course_id == course.id
+            )
+        ).all()
+    )
+    scores: dict[str, float] = {}
+    for usage_id, score, max_score in session.execute(
+        select(Attempt.usage_id, Attempt.score, Attempt.max_score)
+        .where(Attempt.user_id == user.id, Attempt.course_id == course.id)
+        .order_by(Attempt.at, Attempt.id)
+    ):
+        scores[usage_id] = score / max_score
+
+    children: dict[str | None, list[BlockUsage]] = defaultdict(list)
+    for block in blocks:
+        children[block.parent_usage_id].append(block)
+
+    progress = CourseProgress(scores={k: v for k, v in scores.items()})
+
+    def leaves(block: BlockUsage) -> list[float]:
+        if block.completion_mode == "completable":
+            value = float(done.get(block.usage_id, 0.0))
+            progress.completion[block.usage_id] = value
+            return [value]
+        if block.completion_mode == "excluded":
+            return []
+        values = [v for child in children[block.usage_id] for v in leaves(child)]
+        progress.completion[block.usage_id] = sum(values) / len(values) if values else 1.0
+        return values
+
+    required = [v for root in children[None] for v in leaves(root)]
+    progress.fraction = sum(required) / len(required) if required else 1.0
+    progress.all_complete = all(v >= 1.0 for v in required)
+    scored = [b for b in blocks if b.has_score and b.weight > 0]
+    total_weight = sum(b.weight for b in scored)
+    progress.score = (
+        sum(b.weight * scores.get(b.usage_id, 0.0) for b in scored) / total_weight
+        if total_weight
+        else 1.0
+    )
+    progress.passed = progress.all_complete and progress.score + 1e-9 >= course.pass_mark
+    progress.completed_at = session.scalar(
+        select(Completion.completed_at).where(
+            Completion.user_id == user.id, Completion.course_version_id == version.id
+        )
+    )
+    return progress
+
+
+def complete_course_if_done(session: Session, user: User, course: Course) -> Completion | None:
+    """Record that ``user`` completed the current version, once, when they have.
+
+    Idempotent under double submission: the row is inserted with ON CONFLICT DO NOTHING, and
+    only the request that inserted it sends :data:`course_completed`.
+
+    :returns: the new completion, or ``None`` (not done yet, or completed before).
+    """
+    progress = course_progress(session, user, course)
+    version = course.current_version
+    if not progress.passed or progress.completed_at is not None or version is None:
+        return None
+    result = cast(
+        CursorResult[Any],
+        session.execute(
+            dialect_insert(session, Completion)
+            .values(
+                user_id=user.id,
+                course_version_id=version.id,
+                score=round(progress.score, 4),
+                completed_at=utcnow(),
+            )
+            .on_conflict_do_nothing(index_elements=["user_id", "course_version_id"])
+        ),
+    )
+    if result.rowcount != 1:
+        return None
+    completion = session.scalars(
+        select(Completion).where(
+            Completion.user_id == user.id, Completion.course_version_id == version.id
+        )
+    ).one()
+    course_completed.send(completion, session=session, user=user, course_version=version)
+    return completion

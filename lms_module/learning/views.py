@@ -1,0 +1,292 @@
+"""Learner pages (my courses, outline, unit player, results) and the XBlock endpoints."""
+
+from __future__ import annotations
+
+import json
+import mimetypes
+from typing import Any, cast
+from urllib.parse import quote
+
+import webob
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import get_locale
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+from sqlalchemy import select
+from werkzeug.wrappers import Response as BaseResponse
+from xblock.core import XBlock
+from xblock.exceptions import DisallowedFileError
+from xblock.plugin import PluginMissingError
+
+from lms_module.auth.access import signed_in
+from lms_module.db import db_session
+from lms_module.errors import LMSError
+from lms_module.learning.models import Course, CourseAsset
+from lms_module.learning.player import (
+    handle_block_request,
+    handler_expects_json,
+    render_unit,
+)
+from lms_module.learning.services import (
+    check_may_take_course,
+    course_progress,
+    course_units,
+    courses_for_user,
+    get_course,
+    last_position,
+    version_blocks,
+)
+from lms_module.people.models import User
+from lms_module.xblock_runtime.field_data import ScopeWriteRefusedError
+from lms_module.xblock_runtime.ids import parse_block_id
+
+bp = Blueprint("learning", __name__, template_folder="templates")
+
+#: Handler URL placeholders the client-side runtime fills in.
+USAGE_PLACEHOLDER = "__usage__"
+HANDLER_PLACEHOLDER = "__handler__"
+
+
+class FlaskRuntimeUrls:
+    """Build the runtime's URLs with ``url_for`` (inside a request)."""
+
+    def __init__(self, course_slug: str) -> None:
+        self.course_slug = course_slug
+
+    def handler(self, usage_id: str, handler_name: str, suffix: str, query: str) -> str:
+        url = url_for("lms.learning.handler", usage_id=usage_id, handler_name=handler_name)
+        if suffix:
+            url += "/" + quote(suffix.lstrip("/"))
+        return url + (f"?{query}" if query else "")
+
+    def block_resource(self, block_type: str, uri: str) -> str:
+        return url_for("lms.learning.block_resource", block_type=block_type, uri=uri)
+
+    def resource(self, path: str) -> str:
+        return url_for("lms.core.static", filename=path)
+
+    def course_asset(self, path: str) -> str:
+        return url_for("lms.learning.course_asset", slug=self.course_slug, path=path)
+
+
+def _user() -> User:
+    return cast(User, current_user._get_current_object())
+
+
+def _language() -> str:
+    return str(get_locale() or "vi")
+
+
+def _json_error(message: str, status: int) -> tuple[Response, int]:
+    return jsonify({"error": message}), status
+
+
+# ---------------------------------------------------------------------------------- pages
+
+
+@bp.get("/courses")
+@signed_in
+def my_courses() -> str:
+    """Show "Khóa học của tôi": the user's courses with their progress."""
+    session = db_session()
+    user = _user()
+    rows = [(c, course_progress(session, user, c)) for c in courses_for_user(session, user)]
+    return render_template("learning/my_courses.html", rows=rows, language=_language())
+
+
+def _open_course(slug: str) -> Course:
+    session = db_session()
+    course = get_course(session, slug)
+    check_may_take_course(session, _user(), course)
+    return course
+
+
+@bp.get("/courses/<slug>")
+@signed_in
+def outline(slug: str) -> str:
+    """Show the course outline with a tick for every completed unit."""
+    session = db_session()
+    course = _open_course(slug)
+    assert course.current_version is not None
+    blocks = version_blocks(session, course.current_version)
+    progress = course_progress(session, _user(), course, blocks)
+    return render_template(
+        "learning/outline.html",
+        course=course,
+        blocks=[b for b in blocks if b.depth > 0 and b.block_type != "html" and b.depth <= 3],
+        progress=progress,
+        resume=last_position(session, _user(), course),
+        language=_language(),
+    )
+
+
+@bp.get("/courses/<slug>/resume")
+@signed_in
+def resume(slug: str) -> BaseResponse:
+    """Open the unit the learner left, or the first one."""
+    session = db_session()
+    course = _open_course(slug)
+    assert course.current_version is not None
+    units = course_units(version_blocks(session, course.current_version))
+    if not units:
+        abort(404)
+    position = last_position(session, _user(), course)
+    target = position if position in {u.usage_id for u in units} else units[0].usage_id
+    return redirect(url_for(".unit", slug=slug, usage_id=target))
+
+
+@bp.get("/courses/<slug>/units/<usage_id>")
+@signed_in
+def unit(slug: str, usage_id: str) -> str:
+    """Show one unit with previous/next links."""
+    session = db_session()
+    course = _open_course(slug)
+    rendered = render_unit(
+        session, _user(), course, usage_id, FlaskRuntimeUrls(slug), language=_language()
+    )
+    session.commit()
+    progress = course_progress(session, _user(), course)
+    resources = rendered.fragment.resources
+    return render_template(
+        "learning/unit.html",
+        course=course,
+        rendered=rendered,
+        progress=progress,
+        css_urls=[r.data for r in resources if r.kind == "url" and r.mimetype == "text/css"],
+        js_urls=[
+            r.data for r in resources if r.kind == "url" and r.mimetype == "application/javascript"
+        ],
+        handler_template=url_for(
+            ".handler", usage_id=USAGE_PLACEHOLDER, handler_name=HANDLER_PLACEHOLDER
+        ),
+        language=_language(),
+    )
+
+
+@bp.get("/courses/<slug>/results")
+@signed_in
+def results(slug: str) -> str:
+    """Show the learner's scores, the pass mark and whether the course is completed."""
+    session = db_session()
+    course = _open_course(slug)
+    assert course.current_version is not None
+    blocks = version_blocks(session, course.current_version)
+    progress = course_progress(session, _user(), course, blocks)
+    scored = [b for b in blocks if b.has_score]
+    return render_template(
+        "learning/results.html",
+        course=course,
+        progress=progress,
+        scored=scored,
+        language=_language(),
+    )
+
+
+@bp.get("/courses/<slug>/static/<path:path>")
+@signed_in
+def course_asset(slug: str, path: str) -> Response:
+    """Serve a file of the course's ``static/`` folder to its learners."""
+    session = db_session()
+    course = _open_course(slug)
+    asset = session.scalar(
+        select(CourseAsset).where(
+            CourseAsset.course_version_id == course.current_version_id,
+            CourseAsset.path == path,
+        )
+    )
+    if asset is None:
+        abort(404)
+    response = Response(asset.data, mimetype=asset.content_type)
+    # Opened on its own (an SVG, say), a course file can run nothing.
+    response.headers["Content-Security-Policy"] = (
+        "default-src 'none'; style-src 'unsafe-inline'; sandbox"
+    )
+    response.cache_control.private = True
+    response.cache_control.max_age = 3600
+    return response
+
+
+# ---------------------------------------------------------------------------------- XBlock
+
+
+@bp.get("/xblock/resource/<block_type>/<path:uri>")
+@signed_in
+def block_resource(block_type: str, uri: str) -> Response:
+    """Serve a css/js file packaged with a block class (``local_resource_url``).
+
+    Signed-in only, like every page that shows blocks (so the public surface stays small).
+    """
+    try:
+        block_class = XBlock.load_class(block_type)
+        handle = block_class.open_local_resource(uri)
+    except (PluginMissingError, DisallowedFileError, FileNotFoundError, IsADirectoryError):
+        abort(404)
+    with handle:
+        data = handle.read()
+    mimetype = mimetypes.guess_type(uri)[0] or "application/octet-stream"
+    response = Response(data, mimetype=mimetype)
+    response.cache_control.private = True
+    response.cache_control.max_age = 3600
+    return response
+
+
+@bp.post("/xblock/<usage_id>/handler/<handler_name>", defaults={"suffix": ""})
+@bp.post("/xblock/<usage_id>/handler/<handler_name>/<path:suffix>")
+@signed_in
+def handler(usage_id: str, handler_name: str, suffix: str) -> Any:
+    """Run a block handler for the signed-in learner; errors come back as Vietnamese JSON."""
+    session = db_session()
+    body = request.get_data(cache=True)
+    wants_json = request.mimetype == "application/json" or handler_expects_json(
+        session, usage_id, handler_name
+    )
+    if wants_json:
+        try:
+            json.loads(body.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError):
+            return _json_error(
+                "Dữ liệu gửi lên không phải JSON hợp lệ. Hãy tải lại trang và thử lại.", 400
+            )
+    block_request = webob.Request(dict(request.environ))
+    block_request.body = body
+    try:
+        key = parse_block_id(usage_id)
+        course_slug = key.course_slug if key is not None else ""
+        response = handle_block_request(
+            session,
+            _user(),
+            usage_id,
+            handler_name,
+            block_request,
+            FlaskRuntimeUrls(course_slug),
+            suffix=suffix,
+            language=_language(),
+        )
+    except LMSError as error:
+        session.rollback()
+        return _json_error(error.message, error.status_code)
+    except ScopeWriteRefusedError:
+        session.rollback()
+        return _json_error("Bạn không được thay đổi nội dung khóa học.", 403)
+    session.commit()
+    headers = [(k, v) for k, v in response.headerlist if k.lower() != "content-length"]
+    return Response(response.body, status=response.status_code, headers=headers)
+
+
+@bp.errorhandler(CSRFError)
+def csrf_refused(error: CSRFError) -> Any:
+    """Answer a handler call without a valid CSRF token in JSON (pages: the usual page)."""
+    if request.endpoint == "lms.learning.handler":
+        return _json_error("Phiên làm việc đã hết hạn. Hãy tải lại trang và thử lại.", 400)
+    from lms_module.web import render_http_error
+
+    return render_http_error(error)

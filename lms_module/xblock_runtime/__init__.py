@@ -1,0 +1,1 @@
+"""A Flask-hosted XBlock runtime: stable ids, field data in SQLAlchemy, OLX loading."""

@@ -1,0 +1,256 @@
+"""The Flask-hosted XBlock runtime: blocks of one course, for one learner, in one request."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Protocol
+
+from markupsafe import escape
+from sqlalchemy.orm import Session
+from web_fragments.fragment import Fragment
+from xblock.completable import XBlockCompletionMode
+from xblock.exceptions import NoSuchUsage
+from xblock.fields import ScopeIds
+from xblock.runtime import KvsFieldData, Runtime
+
+from courses.blocks.placeholder import PlaceholderBlock
+from lms_module.learning import services as learning
+from lms_module.xblock_runtime.field_data import SqlKeyValueStore
+from lms_module.xblock_runtime.ids import CourseIdManager, parse_block_id
+from lms_module.xblock_runtime.services import (
+    LmsCompletionService,
+    LmsI18nService,
+    LmsReplaceUrlsService,
+    LmsSettingsService,
+    LmsUserService,
+)
+
+if TYPE_CHECKING:
+    from lms_module.learning.models import Course
+    from lms_module.people.models import User
+
+log = logging.getLogger(__name__)
+
+#: Version of the client-side runtime contract (``data-runtime-version``).
+JS_RUNTIME_VERSION = 1
+
+
+class RuntimeUrls(Protocol):
+    """Builds the URLs the runtime hands to blocks (the web layer implements it)."""
+
+    def handler(self, usage_id: str, handler_name: str, suffix: str, query: str) -> str:
+        """Return the URL of a block handler."""
+
+    def block_resource(self, block_type: str, uri: str) -> str:
+        """Return the URL of a file packaged with a block class."""
+
+    def resource(self, path: str) -> str:
+        """Return the URL of a static file of the LMS itself."""
+
+    def course_asset(self, path: str) -> str:
+        """Return the URL of a file of the course's ``static/`` folder."""
+
+
+class LmsRuntime(Runtime):  # type: ignore[misc]
+    """XBlock runtime over SQLAlchemy for one course and one user (or none).
+
+    :param session: the request's session; the caller commits.
+    :param course_slug: every usage id this runtime reads belongs to this course.
+    :param course: the course row, needed to record grades and completion (``None`` while
+        the course is being loaded).
+    :param user: the signed-in learner, ``None`` for anonymous previews and the loader.
+    :param urls: builds handler and resource URLs.
+    :param language: "vi" or "en", for the ``i18n`` service.
+    :param allow_content_writes: let blocks write content and settings (the loader only).
+    """
+
+    def __init__(
+        self,
+        session: Session,
+        *,
+        course_slug: str,
+        course: Course | None,
+        user: User | None,
+        urls: RuntimeUrls,
+        language: str = "vi",
+        settings: Mapping[str, Any] | None = None,
+        allow_content_writes: bool = False,
+    ) -> None:
+        self.session = session
+        self.course_slug = course_slug
+        self.course = course
+        self.user = user
+        self.urls = urls
+        self.kvs = SqlKeyValueStore(
+            session,
+            user_id=user.id if user is not None else None,
+            allow_content_writes=allow_content_writes,
+        )
+        self._blocks: dict[str, Any] = {}
+        self._completions: dict[str, float] | None = None
+        #: Set when a grade or completion was recorded: the caller then checks the course.
+        self.progress_changed = False
+        ids = CourseIdManager(course_slug)
+        super().__init__(
+            id_reader=ids,
+            id_generator=ids,
+            services={
+                "field-data": KvsFieldData(self.kvs),
+                "user": LmsUserService(user),
+                "i18n": LmsI18nService(language),
+                "settings": LmsSettingsService(settings),
+                "replace_urls": LmsReplaceUrlsService(urls.course_asset),
+                "completion": LmsCompletionService(
+                    self._learner_completions, enabled=user is not None and course is not None
+                ),
+            },
+            default_class=PlaceholderBlock,
+        )
+
+    # ------------------------------------------------------------------------------ blocks
+
+    def get_block(self, usage_id: str, for_parent: Any = None) -> Any:
+        """Return the block with ``usage_id`` (of this course), seen by this runtime's user."""
+        if usage_id in self._blocks:
+            return self._blocks[usage_id]
+        key = parse_block_id(usage_id)
+        if key is None or key.course_slug != self.course_slug:
+            raise NoSuchUsage(usage_id)
+        def_id = self.id_reader.get_definition_id(usage_id)
+        block_type = self.id_reader.get_block_type(def_id)
+        user_id = self.user.id if self.user is not None else None
+        keys = ScopeIds(user_id, block_type, def_id, usage_id)
+        block = self.construct_xblock(block_type, keys, for_parent=for_parent)
+        self._blocks[usage_id] = block
+        return block
+
+    def prefetch(self, usage_ids: list[str]) -> None:
+        """Load the field data of many blocks at once (before rendering a unit)."""
+        ids: list[str] = []
+        for usage_id in usage_ids:
+            key = parse_block_id(usage_id)
+            if key is not None:
+                ids += [usage_id, key.definition_id, key.block_type]
+        self.kvs.prefetch(ids)
+
+    # ------------------------------------------------------------------------------ URLs
+
+    def handler_url(
+        self,
+        block: Any,
+        handler_name: str,
+        suffix: str = "",
+        query: str = "",
+        thirdparty: bool = False,
+    ) -> str:
+        if thirdparty:
+            raise NotImplementedError(
+                "Third-party (signed-out) handler URLs are not offered: every handler call "
+                "acts for the signed-in learner."
+            )
+        return self.urls.handler(str(block.scope_ids.usage_id), handler_name, suffix, query)
+
+    def resource_url(self, resource: str) -> str:
+        return self.urls.resource(resource)
+
+    def local_resource_url(self, block: Any, uri: str) -> str:
+        return self.urls.block_resource(str(block.scope_ids.block_type), uri)
+
+    # ------------------------------------------------------------------------------ events
+
+    def publish(self, block: Any, event_type: str, event_data: Mapping[str, Any]) -> None:
+        """Record ``grade`` and ``completion`` events (Open edX semantics); log the others."""
+        if self.user is None or self.course is None:
+            return
+        usage_id = str(block.scope_ids.usage_id)
+        if event_type == "grade":
+            learning.record_grade(
+                self.session,
+                self.user,
+                self.course,
+                usage_id,
+                float(event_data["value"]),
+                float(event_data["max_value"]),
+            )
+            if not getattr(block, "has_custom_completion", False) and (
+                XBlockCompletionMode.get_mode(block) == XBlockCompletionMode.COMPLETABLE
+            ):
+                self._record_completion(usage_id, 1.0)
+            self.progress_changed = True
+        elif event_type == "completion":
+            self._record_completion(usage_id, float(event_data["completion"]))
+        else:
+            log.debug("XBlock event %s from %s: %r", event_type, usage_id, event_data)
+
+    def _record_completion(self, usage_id: str, completion: float) -> None:
+        assert self.user is not None and self.course is not None
+        learning.record_block_completion(self.session, self.user, self.course, usage_id, completion)
+        if self._completions is not None:
+            self._completions[usage_id] = completion
+        self.progress_changed = True
+
+    def _learner_completions(self) -> Mapping[str, float]:
+        if self._completions is None:
+            if self.user is None or self.course is None:
+                self._completions = {}
+            else:
+                progress = learning.course_progress(self.session, self.user, self.course)
+                self._completions = dict(progress.completion)
+        return self._completions
+
+    # ------------------------------------------------------------------------------ rendering
+
+    def render(self, block: Any, view_name: str, context: Any = None) -> Fragment:
+        """Render ``block``; plain content viewed by a learner counts as complete (on view)."""
+        fragment = super().render(block, view_name, context)
+        if (
+            view_name == "student_view"
+            and self.user is not None
+            and self.course is not None
+            and XBlockCompletionMode.get_mode(block) == XBlockCompletionMode.COMPLETABLE
+            and not getattr(block, "has_custom_completion", False)
+            and not getattr(block, "has_score", False)
+        ):
+            usage_id = str(block.scope_ids.usage_id)
+            if self._learner_completions().get(usage_id, 0.0) < 1.0:
+                self._record_completion(usage_id, 1.0)
+        return fragment
+
+    def wrap_xblock(self, block: Any, view: str, frag: Fragment, context: Any) -> Fragment:
+        """Wrap a block's HTML in the element the client-side runtime initialises."""
+        attributes = {
+            "data-usage-id": str(block.scope_ids.usage_id),
+            "data-block-type": str(block.scope_ids.block_type),
+        }
+        if frag.js_init_fn:
+            attributes["data-init"] = frag.js_init_fn
+            attributes["data-runtime-version"] = str(frag.js_init_version or JS_RUNTIME_VERSION)
+        json_init = ""
+        if frag.json_init_args is not None:
+            # A data block, not a script: CSP allows it and nothing executes it.
+            # JSON inside <script> is raw text: escape what could close the element.
+            data = (
+                json.dumps(frag.json_init_args)
+                .replace("<", "\\u003c")
+                .replace(">", "\\u003e")
+                .replace("&", "\\u0026")
+            )
+            json_init = (
+                f'<script type="application/json" class="xblock-json-init-args">{data}</script>'
+            )
+        rendered_attributes = "".join(
+            f' {name}="{escape(value)}"' for name, value in attributes.items()
+        )
+        wrapped = Fragment()
+        wrapped.add_content(
+            f'<div class="xblock xblock-{escape(view)}"{rendered_attributes}>'
+            f"{frag.body_html()}{json_init}</div>"
+        )
+        wrapped.add_fragment_resources(frag)
+        return wrapped
+
+    def applicable_aside_types(self, block: Any) -> list[str]:
+        """Return no aside types: asides are turned off."""
+        return []
