@@ -6,10 +6,10 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any
 
 from blinker import Namespace
-from sqlalchemy import CursorResult, select
+from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -344,25 +344,21 @@ def complete_course_if_done(session: Session, user: User, course: Course) -> Com
     version = course.current_version
     if not progress.passed or progress.completed_at is not None or version is None:
         return None
-    result = cast(
-        CursorResult[Any],
-        session.execute(
-            dialect_insert(session, Completion)
-            .values(
-                user_id=user.id,
-                course_version_id=version.id,
-                score=round(progress.score, 4),
-                completed_at=utcnow(),
-            )
-            .on_conflict_do_nothing(index_elements=["user_id", "course_version_id"])
-        ),
-    )
-    if result.rowcount != 1:
-        return None
-    completion = session.scalars(
-        select(Completion).where(
-            Completion.user_id == user.id, Completion.course_version_id == version.id
+    # RETURNING gives a row only to the request whose INSERT won: rowcount is not reliable
+    # for ON CONFLICT DO NOTHING on every driver (psycopg reports -1).
+    completion_id = session.scalar(
+        dialect_insert(session, Completion)
+        .values(
+            user_id=user.id,
+            course_version_id=version.id,
+            score=round(progress.score, 4),
+            completed_at=utcnow(),
         )
-    ).one()
+        .on_conflict_do_nothing(index_elements=["user_id", "course_version_id"])
+        .returning(Completion.id)
+    )
+    if completion_id is None:
+        return None
+    completion = session.get_one(Completion, completion_id)
     course_completed.send(completion, session=session, user=user, course_version=version)
     return completion
