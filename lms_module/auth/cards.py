@@ -1,11 +1,15 @@
-"""Printable QR login cards for students who cannot manage a password (A4, 2 x 5 cards)."""
+"""Printable QR login cards for students who cannot manage a password (A4, 2 x 5 cards).
+
+Call within an app context: the fixed texts are translated with Flask-Babel.
+"""
 
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
 from reportlab.graphics import renderPDF
 from reportlab.graphics.barcode.qr import QrCodeWidget
 from reportlab.graphics.shapes import Drawing
@@ -30,9 +34,7 @@ class LoginCard:
     login_url: str
 
 
-def render_login_cards(
-    cards: Sequence[LoginCard], *, title: str, labels: Callable[[str], str] = lambda s: s
-) -> bytes:
+def render_login_cards(cards: Sequence[LoginCard], *, title: str) -> bytes:
     """Draw the cards on A4 pages, with cut lines, and return the PDF bytes."""
     register_fonts()
     buffer = io.BytesIO()
@@ -48,10 +50,10 @@ def render_login_cards(
         slot = index % per_page
         x = MARGIN + (slot % COLUMNS) * card_width
         y = page_height - MARGIN - (slot // COLUMNS + 1) * card_height
-        _draw_card(canvas, card, x, y, card_width, card_height, labels)
+        _draw_card(canvas, card, x, y, card_width, card_height)
     if not cards:
         canvas.setFont(REGULAR, 12)
-        canvas.drawString(MARGIN, page_height - 2 * MARGIN, nfc(labels("Lớp chưa có học sinh.")))
+        canvas.drawString(MARGIN, page_height - 2 * MARGIN, nfc(_("Lớp chưa có học sinh.")))
     canvas.save()
     return buffer.getvalue()
 
@@ -63,7 +65,6 @@ def _draw_card(
     y: float,
     width: float,
     height: float,
-    labels: Callable[[str], str],
 ) -> None:
     canvas.setDash(3, 3)
     canvas.setStrokeGray(0.6)
@@ -81,9 +82,9 @@ def _draw_card(
     canvas.setFont(BOLD, 12)
     canvas.drawString(text_x, y + height - 14 * mm, nfc(card.full_name))
     canvas.setFont(REGULAR, 10)
-    canvas.drawString(text_x, y + height - 20 * mm, nfc(f"{labels('Lớp')} {card.class_name}"))
+    canvas.drawString(text_x, y + height - 20 * mm, nfc(_("Lớp %(name)s", name=card.class_name)))
     canvas.drawString(text_x, y + height - 25 * mm, nfc(card.school_name)[:40])
     canvas.setFont(REGULAR, 8)
-    canvas.drawString(text_x, y + 10 * mm, nfc(labels("Quét mã để vào học.")))
-    canvas.drawString(text_x, y + 6 * mm, nfc(labels("Giữ thẻ cẩn thận, không cho người khác.")))
-    canvas.drawString(text_x, y + 2.5 * mm, nfc(labels("Cần giúp đỡ? Gọi 111 (miễn phí)")))
+    canvas.drawString(text_x, y + 10 * mm, nfc(_("Quét mã để vào học.")))
+    canvas.drawString(text_x, y + 6 * mm, nfc(_("Giữ thẻ cẩn thận, không cho người khác.")))
+    canvas.drawString(text_x, y + 2.5 * mm, nfc(_("Cần giúp đỡ? Gọi 111 (miễn phí)")))

@@ -128,7 +128,7 @@ def class_login_cards(unit: OrgUnit) -> Response:
     )
     session.commit()
     title = _("Thẻ đăng nhập lớp %(name)s", name=class_unit.name)
-    pdf = render_login_cards(cards, title=title, labels=_)
+    pdf = render_login_cards(cards, title=title)
     return Response(
         pdf,
         mimetype="application/pdf",

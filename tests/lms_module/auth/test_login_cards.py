@@ -83,6 +83,7 @@ def test_card_pdf_is_the_same_bytes_for_the_same_cards(app):
     from lms_module.auth.cards import LoginCard, render_login_cards
 
     card = LoginCard("Lò Thị Ưng", "2A", "Trường Tiểu học Tam Đường", "https://lms.example.vn/card/x")
-    pdf = render_login_cards([card], title="Thẻ")
-    assert pdf.startswith(b"%PDF")
-    assert render_login_cards([card], title="Thẻ") == pdf  # same cards, same bytes
+    with app.test_request_context("/"):
+        pdf = render_login_cards([card], title="Thẻ")
+        assert pdf.startswith(b"%PDF")
+        assert render_login_cards([card], title="Thẻ") == pdf  # same cards, same bytes
