@@ -6,12 +6,14 @@ import datetime as dt
 from typing import cast
 
 from flask import Blueprint, abort, current_app, render_template
+from flask_babel import get_locale
 from flask_login import current_user
 
 from lms_module.audit.services import record_event
 from lms_module.auth.access import client_ip, requires, signed_in, user_can
 from lms_module.db import db_session
 from lms_module.home.services import school_classes, subtree_counts
+from lms_module.learning.services import course_progress, courses_for_user
 from lms_module.orgs.models import OrgKind, OrgUnit
 from lms_module.orgs.services import children, enclosing_school, school_year_for
 from lms_module.people.models import Role, User
@@ -49,9 +51,13 @@ def index() -> str:
             section["totals"] = subtree_counts(session, [unit])[0]
             section["children"] = subtree_counts(session, children(session, unit))
         sections.append(section)
-    is_student = any(m.role is Role.STUDENT for m in memberships)
+    course_rows = [(c, course_progress(session, user, c)) for c in courses_for_user(session, user)]
     return render_template(
-        "home/index.html", sections=sections, school_year=year, is_student=is_student
+        "home/index.html",
+        sections=sections,
+        school_year=year,
+        course_rows=course_rows,
+        language=str(get_locale() or "vi"),
     )
 
 
