@@ -7,7 +7,7 @@ from typing import Any
 from web_fragments.fragment import Fragment
 from xblock.core import XBlock
 from xblock.exceptions import JsonHandlerError
-from xblock.fields import Dict, Float, Integer, List, Scope, String
+from xblock.fields import Boolean, Dict, Float, Integer, List, Scope, String
 
 from courses.blocks.base import CourseBlockMixin, json_handler, localized_text
 
@@ -46,6 +46,7 @@ def parse_questions(node: Any) -> list[dict[str, Any]]:
                 if not text:
                     text = " ".join("".join(o_node.itertext()).split())
                 fb_vi, fb_en = localized_text(o_node, "feedback")
+                alt, alt_en = localized_text(o_node, "alt")
                 options.append(
                     {
                         "id": o_node.get("id", f"o{o_index}"),
@@ -54,6 +55,10 @@ def parse_questions(node: Any) -> list[dict[str, Any]]:
                         "correct": o_node.get("correct", "false").lower() == "true",
                         "feedback": fb_vi,
                         "feedback_en": fb_en,
+                        # A picture choice: the option shows an image described by <alt>.
+                        "image": o_node.get("image", ""),
+                        "image_alt": alt,
+                        "image_alt_en": alt_en,
                     }
                 )
         if not any(o["correct"] for o in options):
@@ -101,6 +106,7 @@ def grade_answers(
 
 
 @XBlock.needs("i18n")
+@XBlock.wants("replace_urls")
 class QuizBlock(CourseBlockMixin, XBlock):  # type: ignore[misc]
     """A graded quiz; each submission publishes a grade (the latest counts).
 
@@ -112,10 +118,20 @@ class QuizBlock(CourseBlockMixin, XBlock):  # type: ignore[misc]
             <option id="a" correct="true"><text>...</text><feedback>...</feedback></option>
             <option id="b"><text>...</text><feedback>...</feedback></option>
           </question>
+          <question id="q3" kind="single">
+            <prompt>...</prompt>
+            <option id="a" correct="true" image="/static/picture.svg">
+              <alt>mô tả ảnh</alt><alt lang="en">image description</alt>
+              <text>...</text><feedback>...</feedback>
+            </option>
+            ...
+          </question>
           <question id="q2" kind="truefalse" answer="false">
             <prompt>...</prompt><feedback for="true">...</feedback>
           </question>
         </quiz>
+
+    ``read_aloud="true"`` adds a button that reads the questions and options aloud.
     """
 
     has_score = True
@@ -128,6 +144,9 @@ class QuizBlock(CourseBlockMixin, XBlock):  # type: ignore[misc]
         default=0, scope=Scope.settings, help="Submissions allowed; 0 means no limit."
     )
     weight = Float(default=1.0, scope=Scope.settings, help="Weight in the course score.")
+    read_aloud = Boolean(
+        default=False, scope=Scope.settings, help="Offer a button that reads the questions aloud."
+    )
 
     attempts = Integer(default=0, scope=Scope.user_state, help="Submissions made so far.")
     answers = Dict(default={}, scope=Scope.user_state, help="Options chosen, by question id.")
@@ -137,7 +156,14 @@ class QuizBlock(CourseBlockMixin, XBlock):  # type: ignore[misc]
     def parse_xml(cls, node: Any, runtime: Any, keys: Any) -> Any:
         """Read the attributes and the ``<question>`` elements."""
         block = runtime.construct_xblock_from_class(cls, keys)
-        for name in ("display_name", "display_name_en", "pass_mark", "max_attempts", "weight"):
+        for name in (
+            "display_name",
+            "display_name_en",
+            "pass_mark",
+            "max_attempts",
+            "weight",
+            "read_aloud",
+        ):
             if node.get(name) is not None:
                 cls._set_field_if_present(block, name, node.get(name), {})
         block.questions = parse_questions(node)
@@ -164,12 +190,21 @@ class QuizBlock(CourseBlockMixin, XBlock):  # type: ignore[misc]
                         "text": self._(o["text"])
                         if q["kind"] == "truefalse"
                         else self.pick(o["text"], o["text_en"]),
+                        "image": self._static_url(o.get("image", "")),
+                        "image_alt": self.pick(o.get("image_alt", ""), o.get("image_alt_en", "")),
                     }
                     for o in q["options"]
                 ],
             }
             for q in self.questions
         ]
+
+    def _static_url(self, url: str) -> str:
+        """Point a ``/static/...`` picture at the course's files."""
+        replace = self.runtime.service(self, "replace_urls")
+        if url and replace is not None:
+            return str(replace.replace_urls(f'"{url}"')).strip('"')
+        return url
 
     def student_view(self, context: Any = None) -> Fragment:
         """Show the questions; answers and feedback come back from the ``submit`` handler."""
@@ -181,6 +216,7 @@ class QuizBlock(CourseBlockMixin, XBlock):  # type: ignore[misc]
             title=self.pick(self.display_name, self.display_name_en),
             questions=self._localized_questions(),
             answers=self.answers,
+            speech_lang="en-US" if self.language() == "en" else "vi-VN",
             attempts_left=self.attempts_left(),
             score=self.score,
             passed=self.score is not None and self.score + 1e-9 >= self.pass_mark,

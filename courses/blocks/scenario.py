@@ -76,6 +76,8 @@ class ScenarioBlock(CourseBlockMixin, XBlock):  # type: ignore[misc]
           </step>
           <step id="s2">...<choice id="c" good="true" next="end">...</choice></step>
         </scenario>
+
+    ``read_aloud="true"`` adds a button that reads the situation and the choices aloud.
     """
 
     has_custom_completion = True
@@ -83,6 +85,9 @@ class ScenarioBlock(CourseBlockMixin, XBlock):  # type: ignore[misc]
     display_name = String(default="", scope=Scope.settings, help="Title shown to learners.")
     display_name_en = String(default="", scope=Scope.settings, help="English title, optional.")
     steps = List(default=[], scope=Scope.content, help="Steps with their choices.")
+    read_aloud = Boolean(
+        default=False, scope=Scope.settings, help="Offer a button that reads the step aloud."
+    )
 
     current_step = String(default="", scope=Scope.user_state, help="Step the learner is at.")
     path = List(default=[], scope=Scope.user_state, help="Choices made, as [step id, choice id].")
@@ -95,6 +100,8 @@ class ScenarioBlock(CourseBlockMixin, XBlock):  # type: ignore[misc]
         for name in ("display_name", "display_name_en"):
             if node.get(name) is not None:
                 setattr(block, name, node.get(name))
+        if node.get("read_aloud") is not None:
+            block.read_aloud = node.get("read_aloud").lower() in ("true", "1", "yes")
         block.steps = parse_steps(node)
         return block
 
@@ -123,6 +130,7 @@ class ScenarioBlock(CourseBlockMixin, XBlock):  # type: ignore[misc]
             title=self.pick(self.display_name, self.display_name_en),
             step=self._step_view(step),
             finished=self.finished,
+            speech_lang="en-US" if self.language() == "en" else "vi-VN",
         )
 
     @json_handler

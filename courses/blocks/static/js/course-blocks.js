@@ -39,5 +39,43 @@
     if (element) { element.textContent = text == null ? "" : String(text); }
   }
 
-  window.CourseBlocks = { csrfToken: csrfToken, postJSON: postJSON, setText: setText };
+  // Wire the block's "read aloud" button (if any): it speaks the text of the block's
+  // .cb-speak elements, in page order, with the browser's own speech synthesis.
+  function readAloud(root) {
+    var button = root.querySelector(".cb-read-aloud");
+    if (!button || !("speechSynthesis" in window)) { return; }
+    var label = button.querySelector(".cb-label");
+    var speaking = false;
+    button.hidden = false;
+
+    function stop() {
+      window.speechSynthesis.cancel();
+      speaking = false;
+      label.textContent = button.getAttribute("data-label-play");
+      button.setAttribute("aria-pressed", "false");
+    }
+
+    button.addEventListener("click", function () {
+      if (speaking) { stop(); return; }
+      var parts = [];
+      var nodes = root.querySelectorAll(".cb-speak");
+      for (var i = 0; i < nodes.length; i++) {
+        var text = nodes[i].textContent.replace(/\s+/g, " ").trim();
+        if (text) { parts.push(text); }
+      }
+      var utterance = new window.SpeechSynthesisUtterance(parts.join(". "));
+      utterance.lang = button.getAttribute("data-lang") || "vi-VN";
+      utterance.rate = 0.9;
+      utterance.onend = stop;
+      window.speechSynthesis.cancel();
+      window.speechSynthesis.speak(utterance);
+      speaking = true;
+      label.textContent = button.getAttribute("data-label-stop");
+      button.setAttribute("aria-pressed", "true");
+    });
+  }
+
+  window.CourseBlocks = {
+    csrfToken: csrfToken, postJSON: postJSON, setText: setText, readAloud: readAloud
+  };
 })();

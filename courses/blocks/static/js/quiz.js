@@ -5,6 +5,7 @@ function QuizBlock(runtime, element, args) {
   var form = root.querySelector(".cb-quiz");
   var status = root.querySelector(".cb-status");
   var submit = root.querySelector(".cb-submit");
+  window.CourseBlocks.readAloud(root);
 
   function collect() {
     var answers = {};

@@ -5,6 +5,7 @@ function ScenarioBlock(runtime, element) {
   var stepBox = root.querySelector(".cb-step");
   var status = root.querySelector(".cb-status");
   var setText = window.CourseBlocks.setText;
+  window.CourseBlocks.readAloud(root);
 
   function renderStep(step) {
     stepBox.setAttribute("data-step", step.id);
@@ -14,7 +15,7 @@ function ScenarioBlock(runtime, element) {
     step.choices.forEach(function (choice) {
       var button = document.createElement("button");
       button.type = "button";
-      button.className = "cb-button cb-choice";
+      button.className = "cb-button cb-choice cb-speak";
       button.setAttribute("data-choice", choice.id);
       button.textContent = choice.text;
       box.appendChild(button);
