@@ -1,0 +1,1 @@
+"""Certificates: issuing on completion, verification, revocation, bulk download, statuses."""
