@@ -60,11 +60,16 @@ def db_revision(message: str) -> None:
 @click.option("--base-url", default="http://127.0.0.1:5000", show_default=True)
 @with_appcontext
 def demo(base_url: str) -> None:
-    """Build the Lai Châu demo (idempotent) and print the demo sign-ins."""
+    """Build the Lai Châu demo and load the courses (idempotent); print the demo sign-ins."""
     from lms_module.demo.services import DEMO_PASSWORD, build_demo
+    from lms_module.xblock_runtime.olx import OlxError
 
     session = db_session()
-    logins = build_demo(session)
+    try:
+        logins = build_demo(session)
+    except OlxError as error:
+        session.rollback()
+        raise click.ClickException(error.message) from error
     session.commit()
     click.echo("")
     click.echo(f"Trường học an toàn: {base_url}/login")

@@ -1,17 +1,22 @@
-"""Build a realistic demo: Lai Châu province, its communes, schools of every level, people."""
+"""Build a realistic demo: Lai Châu province, its communes, schools of every level, people,
+and the curriculum (every course folder shipped in ``courses/content/``)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import random
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+import courses.content
+from courses.content import SAMPLE_COURSE
 from lms_module.orgs.models import OrgKind, OrgUnit, SchoolLevel
 from lms_module.orgs.services import create_unit, school_year_for, unit_by_code
 from lms_module.people.models import Role, User
 from lms_module.people.services import add_membership, create_user, user_by_username
+from lms_module.xblock_runtime.olx import ImportReport, load_course
 
 DEMO_PASSWORD = "hoc-an-toan-2026"  # noqa: S105 (printed for demo sign-ins)
 PROVINCE_CODE = "DEMO-LC"
@@ -68,12 +73,37 @@ SCHOOLS = [
                (10, 11, 12), PROVINCE_CODE),
 ]
 STUDENTS_PER_CLASS = 12
+#: Where the shipped course folders live (each has a ``course.xml``).
+CONTENT_DIR = Path(courses.content.__file__).parent
+
+
+def curriculum_folders(content_dir: Path = CONTENT_DIR) -> list[Path]:
+    """Return the course folders of the curriculum, by name.
+
+    ``sample/`` is left out: it is the runtime's test fixture, a second grades 1-2 course
+    that would stand beside the real one in the students' list.
+    """
+    return sorted(
+        folder
+        for folder in content_dir.iterdir()
+        if (folder / "course.xml").is_file() and folder.resolve() != SAMPLE_COURSE.resolve()
+    )
+
+
+def load_curriculum(session: Session, content_dir: Path = CONTENT_DIR) -> list[ImportReport]:
+    """Load every curriculum course; an unchanged course keeps its version (idempotent).
+
+    :raises OlxError: when a course folder cannot be loaded (the caller rolls back).
+    """
+    return [load_course(session, folder) for folder in curriculum_folders(content_dir)]
 
 
 def build_demo(session: Session) -> list[DemoLogin]:
-    """Create the demo tree and people unless they exist; return the demo sign-ins."""
+    """Create the demo tree and people unless they exist, load the curriculum (new versions
+    only for changed courses) and return the demo sign-ins."""
     if unit_by_code(session, PROVINCE_CODE) is None:
         _build(session, random.Random(2026))  # noqa: S311 (demo names, not secrets)
+    load_curriculum(session)
     return _demo_logins(session)
 
 
