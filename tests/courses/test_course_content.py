@@ -91,14 +91,14 @@ def _where(usage: BlockUsage) -> str:
 def _html_text(html: str) -> str:
     if not html.strip():
         return ""
-    root = etree.fromstring(f"<div>{html}</div>".encode(), etree.HTMLParser())
+    root = etree.fromstring(f"<div>{html}</div>".encode(), etree.HTMLParser(encoding="utf-8"))
     return " ".join("".join(root.itertext()).split())
 
 
 def _html_images(html: str) -> list[tuple[str, str]]:
     if not html.strip():
         return []
-    root = etree.fromstring(f"<div>{html}</div>".encode(), etree.HTMLParser())
+    root = etree.fromstring(f"<div>{html}</div>".encode(), etree.HTMLParser(encoding="utf-8"))
     return [(img.get("src", ""), (img.get("alt") or "").strip()) for img in root.iter("img")]
 
 
