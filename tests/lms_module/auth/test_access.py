@@ -18,6 +18,8 @@ PUBLIC_ENDPOINTS = {
     "lms.core.health",
     "lms.auth.login",
     "lms.auth.card_login",
+    "lms.certification.verify_form",
+    "lms.certification.verify",
 }
 
 

@@ -1,0 +1,471 @@
+"""Certificate pages: public verification, a learner's certificates, a school's certificates."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, cast
+from zoneinfo import ZoneInfo
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
+from flask.blueprints import BlueprintSetupState
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
+from werkzeug.wrappers import Response as BaseResponse
+
+from certificates.codes import InvalidCodeError, format_code
+from certificates.spreadsheet import table_to_xlsx
+from lms_module.audit.services import record_event
+from lms_module.auth.access import client_ip, public, requires, signed_in
+from lms_module.certification import config
+from lms_module.certification.models import Certificate
+from lms_module.certification.services import (
+    REISSUE_REASON,
+    CertificateStatus,
+    certificate_pdf,
+    certificate_status,
+    certificates_of,
+    find_by_code,
+    get_certificate,
+    issue_on_completion,
+    may_read,
+    pdf_filename,
+    reissue_certificate,
+    revoke_certificate,
+    stream_certificates_zip,
+    unit_certificates_query,
+)
+from lms_module.certification.statuses import (
+    NEEDS_ACTION,
+    TrainingStatus,
+    in_service_periods,
+    training_statuses,
+)
+from lms_module.db import db_session
+from lms_module.learning.models import Course
+from lms_module.learning.services import course_completed
+from lms_module.orgs.models import OrgKind, OrgUnit
+from lms_module.orgs.services import subtree
+from lms_module.people.models import Role, User
+from lms_module.people.services import display_name_for_public
+from lms_module.web import limiter
+
+bp = Blueprint("certification", __name__, template_folder="templates")
+
+
+@bp.record_once
+def _setup(state: BlueprintSetupState) -> None:
+    config.apply_defaults(state.app)
+    # Issue certificates in the transaction that records a completion (blinker keeps one
+    # connection per receiver, however many apps register the blueprint).
+    course_completed.connect(issue_on_completion)
+
+
+def _verify_rate_limit() -> str:
+    return str(current_app.config["LMS_VERIFY_RATE_LIMIT"])
+
+
+def _today() -> dt.date:
+    return dt.datetime.now(ZoneInfo(current_app.config["LMS_TIMEZONE"])).date()
+
+
+def _language() -> str:
+    return str(get_locale() or "vi")
+
+
+def _base_url() -> str:
+    return str(current_app.config["LMS_PUBLIC_BASE_URL"] or request.host_url)
+
+
+def _url_prefix() -> str:
+    return str(current_app.config["LMS_URL_PREFIX"] or "")
+
+
+def _current_user() -> User:
+    return cast(User, current_user._get_current_object())
+
+
+# ------------------------------------------------------------------------------ verification
+
+
+@bp.get("/verify")
+@public
+@limiter.shared_limit(_verify_rate_limit, scope="certificate-verify")
+def verify_form() -> str | BaseResponse:
+    """Show the form to type a code; with ``?code=``, check it."""
+    typed = request.args.get("code", "").strip()
+    if not typed:
+        return render_template("certification/verify.html", typed="", result=None, error=None)
+    return _verification_page(typed)
+
+
+@bp.get("/verify/<code>")
+@public
+@limiter.shared_limit(_verify_rate_limit, scope="certificate-verify")
+def verify(code: str) -> str | BaseResponse:
+    """Show whether the certificate with ``code`` (from its QR code) is valid."""
+    return _verification_page(code)
+
+
+def _verification_page(typed: str) -> str:
+    session = db_session()
+    try:
+        certificate = find_by_code(session, typed[:64])
+    except InvalidCodeError as error:
+        return render_template(
+            "certification/verify.html", typed=typed[:64], result=None,
+            error=_typo_message(str(error)),
+        )
+    if certificate is None:
+        return render_template(
+            "certification/verify.html", typed=typed[:64], result=None,
+            error=_("Không tìm thấy giấy chứng nhận có mã này. Hãy kiểm tra lại mã in trên "
+                    "giấy chứng nhận."),
+        )
+    status = certificate_status(certificate, _today())
+    # Public page: validity, course, dates, issuing unit and the holder's name, masked for
+    # students; never the revocation reason (it may be personal), only its date.
+    holder = (
+        display_name_for_public(certificate.holder_name)
+        if certificate.holder_is_student else certificate.holder_name
+    )
+    result = {
+        "status": status,
+        "holder": holder,
+        "serial": certificate.serial,
+        "code": format_code(certificate.code),
+        "course_title": certificate.course_title(_language()),
+        "issued_on": certificate.issued_on,
+        "expires_on": certificate.expires_on,
+        "issuing_unit": certificate.issuing_unit_name,
+        "revoked_on": certificate.revoked_at,
+        "replaced": certificate.revoked and certificate.revoked_reason == REISSUE_REASON,
+    }
+    return render_template(
+        "certification/verify.html", typed=format_code(certificate.code), result=result,
+        error=None,
+    )
+
+
+def _typo_message(message: str) -> str:
+    """Return the code checker's message in the reader's language."""
+    if _language() != "en":
+        return message
+    if "gõ sai" in message:
+        return "One character of the code is mistyped. Please check each character."
+    if "ký tự" in message:
+        return "A verification code has 17 characters (dashes not counted)."
+    return "A verification code contains only digits and capital letters."
+
+
+# ------------------------------------------------------------------------- own certificates
+
+
+@bp.get("/certificates")
+@signed_in
+def my_certificates() -> str:
+    """List the signed-in learner's certificates (revoked ones marked)."""
+    session = db_session()
+    user = _current_user()
+    today = _today()
+    rows = [(c, certificate_status(c, today)) for c in certificates_of(session, user)]
+    return render_template(
+        "certification/mine.html", rows=rows, language=_language(), Status=CertificateStatus
+    )
+
+
+@bp.get("/certificates/<int:certificate_id>.pdf")
+@signed_in
+def download(certificate_id: int) -> Response:
+    """Download a certificate's PDF: its holder, or a manager of the issuing school."""
+    session = db_session()
+    user = _current_user()
+    certificate = get_certificate(session, certificate_id)
+    if not may_read(session, user, certificate):
+        abort(403)
+    if certificate.user_id != user.id:
+        record_event(
+            session, "certificate_downloaded", actor_id=user.id,
+            subject_user_id=certificate.user_id, org_unit_id=certificate.org_unit_id,
+            ip=client_ip(), certificate_id=certificate.id,
+        )
+        session.commit()
+    pdf = certificate_pdf(
+        certificate, base_url=_base_url(), url_prefix=_url_prefix(), language=_language()
+    )
+    return Response(
+        pdf,
+        mimetype="application/pdf",
+        headers={
+            "Content-Disposition": f'attachment; filename="{pdf_filename(certificate)}"',
+            "Cache-Control": "private, no-store",
+        },
+    )
+
+
+# ------------------------------------------------------------------------ school certificates
+
+
+def _school_unit(unit: OrgUnit) -> OrgUnit:
+    """Refuse certificate pages for classes (their school's page filters by class)."""
+    if unit.kind is OrgKind.CLASS:
+        abort(404)
+    return unit
+
+
+def _filters(session: Session, unit: OrgUnit) -> dict[str, Any]:
+    """Read the class, course and status filters from the query string (ids checked)."""
+    classes = {c.id: c for c in subtree(session, unit, kinds=[OrgKind.CLASS])}
+    class_id = request.args.get("class", type=int)
+    course_id = request.args.get("course", type=int)
+    status_value = request.args.get("status", "")
+    status = (
+        CertificateStatus(status_value)
+        if status_value in {s.value for s in CertificateStatus} else None
+    )
+    return {
+        "classes": classes,
+        "holder_unit_id": class_id if class_id in classes else None,
+        "course_id": course_id,
+        "status": status,
+    }
+
+
+@bp.get("/units/<int:unit_id>/certificates")
+@requires(Role.SCHOOL_MANAGER, unit_arg="unit_id")
+def school_certificates(unit: OrgUnit) -> str:
+    """List the certificates the school issued, filtered by class, course and status."""
+    session = db_session()
+    unit = _school_unit(unit)
+    filters = _filters(session, unit)
+    today = _today()
+    query = unit_certificates_query(
+        unit, holder_unit_id=filters["holder_unit_id"], course_id=filters["course_id"],
+        status=filters["status"], today=today,
+    )
+    certificates = list(session.scalars(query.limit(1000)))
+    courses = session.scalars(_issued_courses_query(unit)).all()
+    return render_template(
+        "certification/school.html",
+        unit=unit,
+        rows=[(c, certificate_status(c, today)) for c in certificates],
+        classes=sorted(filters["classes"].values(), key=lambda c: (c.grade or 0, c.name)),
+        courses=courses,
+        selected=filters,
+        language=_language(),
+        Status=CertificateStatus,
+        limit_reached=len(certificates) >= 1000,
+    )
+
+
+def _issued_courses_query(unit: OrgUnit) -> Select[Course]:
+    ids = unit_certificates_query(unit).with_only_columns(Certificate.course_id).distinct()
+    return select(Course).where(Course.id.in_(ids.order_by(None))).order_by(Course.title_vi)
+
+
+def _managed_certificate(unit: OrgUnit, certificate_id: int) -> Certificate:
+    session = db_session()
+    certificate = get_certificate(session, certificate_id)
+    if not certificate.org_unit.path.startswith(unit.path):
+        abort(404)
+    return certificate
+
+
+@bp.post("/units/<int:unit_id>/certificates/<int:certificate_id>/revoke")
+@requires(Role.SCHOOL_MANAGER, unit_arg="unit_id")
+def revoke(unit: OrgUnit, certificate_id: int) -> BaseResponse:
+    """Revoke one of the school's certificates (a reason is required)."""
+    session = db_session()
+    certificate = _managed_certificate(unit, certificate_id)
+    revoke_certificate(
+        session, certificate, actor=_current_user(), reason=request.form.get("reason", ""),
+        ip=client_ip(),
+    )
+    session.commit()
+    flash(_("Đã thu hồi giấy chứng nhận %(serial)s.", serial=certificate.serial), "success")
+    return redirect(request.referrer or url_for(".school_certificates", unit_id=unit.id))
+
+
+@bp.post("/units/<int:unit_id>/certificates/<int:certificate_id>/reissue")
+@requires(Role.SCHOOL_MANAGER, unit_arg="unit_id")
+def reissue(unit: OrgUnit, certificate_id: int) -> BaseResponse:
+    """Re-issue a certificate with the holder's corrected name; the old one is revoked."""
+    session = db_session()
+    certificate = _managed_certificate(unit, certificate_id)
+    new = reissue_certificate(
+        session, certificate, actor=_current_user(), today=_today(), ip=client_ip()
+    )
+    session.commit()
+    flash(
+        _("Đã cấp lại: số mới %(serial)s thay cho %(old)s.", serial=new.serial,
+          old=certificate.serial),
+        "success",
+    )
+    return redirect(url_for(".school_certificates", unit_id=unit.id))
+
+
+@bp.get("/units/<int:unit_id>/certificates.zip")
+@requires(Role.SCHOOL_MANAGER, unit_arg="unit_id")
+def school_zip(unit: OrgUnit) -> Response:
+    """Download the school's (or one class's) certificates as one ZIP, streamed."""
+    session = db_session()
+    unit = _school_unit(unit)
+    filters = _filters(session, unit)
+    query = unit_certificates_query(
+        unit, holder_unit_id=filters["holder_unit_id"], course_id=filters["course_id"],
+        status=filters["status"], today=_today(),
+    )
+    record_event(
+        session, "certificates_downloaded", actor_id=_current_user().id, org_unit_id=unit.id,
+        ip=client_ip(), class_id=filters["holder_unit_id"], course_id=filters["course_id"],
+    )
+    session.commit()
+    chunks = stream_certificates_zip(
+        session, query, base_url=_base_url(), url_prefix=_url_prefix(), language=_language()
+    )
+    name = f"chung-nhan-{unit.code}"
+    if filters["holder_unit_id"]:
+        name += f"-{filters['classes'][filters['holder_unit_id']].code}"
+    return Response(
+        stream_with_context(chunks),
+        mimetype="application/zip",
+        headers={
+            "Content-Disposition": f'attachment; filename="{name}.zip"',
+            "Cache-Control": "private, no-store",
+        },
+    )
+
+
+# ------------------------------------------------------------------ statuses and BDTX periods
+
+
+@bp.get("/units/<int:unit_id>/training-status")
+@requires(Role.SCHOOL_MANAGER, unit_arg="unit_id")
+def training_status(unit: OrgUnit) -> str:
+    """List who at the school is overdue, due, expired or expiring on an assigned course."""
+    session = db_session()
+    unit = _school_unit(unit)
+    record_event(
+        session, "training_status_viewed", actor_id=_current_user().id, org_unit_id=unit.id,
+        ip=client_ip(),
+    )
+    session.commit()
+    rows = training_statuses(
+        session, unit, today=_today(),
+        expiring_window_days=int(current_app.config["LMS_EXPIRING_WINDOW_DAYS"]),
+    )
+    counts = {status: 0 for status in TrainingStatus}
+    for row in rows:
+        counts[row.status] += 1
+    order = {status: index for index, status in enumerate(NEEDS_ACTION)}
+    listed = sorted(
+        (row for row in rows if row.status in order),
+        key=lambda row: (order[row.status], row.unit_name, row.full_name),
+    )
+    return render_template(
+        "certification/training_status.html", unit=unit, rows=listed, counts=counts,
+        Status=TrainingStatus, language=_language(),
+        window=current_app.config["LMS_EXPIRING_WINDOW_DAYS"],
+    )
+
+
+def _school_year() -> str:
+    from lms_module.home.views import current_school_year
+
+    year = request.args.get("year", "")
+    if len(year) == 9 and year[4] == "-" and year[:4].isdigit() and year[5:].isdigit():
+        return year
+    return current_school_year()
+
+
+@bp.get("/units/<int:unit_id>/in-service")
+@requires(Role.SCHOOL_MANAGER, unit_arg="unit_id")
+def in_service(unit: OrgUnit) -> str:
+    """Show each teacher's in-service periods (tiết) earned from certificates this year."""
+    session = db_session()
+    unit = _school_unit(unit)
+    year = _school_year()
+    records = in_service_periods(session, unit, year, language=_language())
+    return render_template(
+        "certification/in_service.html", unit=unit, records=records, school_year=year,
+        required=int(current_app.config["LMS_INSERVICE_PERIODS_PER_YEAR"]),
+    )
+
+
+@bp.get("/units/<int:unit_id>/in-service.xlsx")
+@requires(Role.SCHOOL_MANAGER, unit_arg="unit_id")
+def in_service_xlsx(unit: OrgUnit) -> Response:
+    """Export the in-service periods to Excel for the school's BDTX report."""
+    session = db_session()
+    unit = _school_unit(unit)
+    year = _school_year()
+    required = int(current_app.config["LMS_INSERVICE_PERIODS_PER_YEAR"])
+    records = in_service_periods(session, unit, year)
+    record_event(
+        session, "in_service_exported", actor_id=_current_user().id, org_unit_id=unit.id,
+        ip=client_ip(), school_year=year,
+    )
+    session.commit()
+    data = in_service_workbook(unit.name, year, required, records)
+    return Response(
+        data,
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={
+            "Content-Disposition": f'attachment; filename="bdtx-{unit.code}-{year}.xlsx"',
+            "Cache-Control": "private, no-store",
+        },
+    )
+
+
+ROLE_NAMES = {Role.TEACHER: "Giáo viên", Role.SCHOOL_MANAGER: "Cán bộ quản lý"}
+
+
+def in_service_workbook(
+    school_name: str, school_year: str, required: int, records: list[Any]
+) -> bytes:
+    """Return the BDTX workbook: Vietnamese headers, one row per teacher or manager."""
+    headers = [
+        "STT", "Họ và tên", "Mã cán bộ", "Vai trò", "Số tiết đã đạt",
+        "Yêu cầu (tiết/năm)", "Còn thiếu (tiết)", "Khóa học đã hoàn thành (số giấy chứng nhận)",
+    ]
+    rows = (
+        [
+            index,
+            record.full_name,
+            record.staff_code or "",
+            ", ".join(ROLE_NAMES[r] for r in sorted(record.roles) if r in ROLE_NAMES),
+            record.periods,
+            required,
+            max(required - record.periods, 0),
+            "; ".join(
+                f"{title} ({periods} tiết, số {serial}, {issued:%d/%m/%Y})"
+                for serial, title, issued, periods in record.courses
+            ),
+        ]
+        for index, record in enumerate(records, start=1)
+    )
+    return table_to_xlsx(
+        "BDTX",
+        headers,
+        rows,
+        preamble=[
+            school_name.upper(),
+            f"Số tiết bồi dưỡng thường xuyên đạt được qua các khóa học, năm học {school_year}",
+            f"Yêu cầu: {required} tiết/năm. Số tiết lấy từ giấy chứng nhận hoàn thành khóa học "
+            "trên hệ thống Trường học an toàn (chưa thu hồi); đây không phải chứng nhận BDTX.",
+        ],
+        widths=[6, 28, 16, 16, 14, 16, 14, 80],
+    )
