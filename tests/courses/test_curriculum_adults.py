@@ -32,6 +32,7 @@ class AdultCourse:
 
 ADULT_COURSES = [
     AdultCourse("giao-vien-phong-chong-bao-luc", Audience.TEACHER, Role.TEACHER, 10),
+    AdultCourse("nhan-vien-truong-hoc", Audience.STAFF, Role.STAFF, 0),
 ]
 IDS = [c.folder for c in ADULT_COURSES]
 
