@@ -33,6 +33,7 @@ class AdultCourse:
 ADULT_COURSES = [
     AdultCourse("giao-vien-phong-chong-bao-luc", Audience.TEACHER, Role.TEACHER, 10),
     AdultCourse("nhan-vien-truong-hoc", Audience.STAFF, Role.STAFF, 0),
+    AdultCourse("trach-nhiem-can-bo-quan-ly", Audience.MANAGER, Role.SCHOOL_MANAGER, 0),
 ]
 IDS = [c.folder for c in ADULT_COURSES]
 
