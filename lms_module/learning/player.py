@@ -12,6 +12,7 @@ from xblock.exceptions import NoSuchHandlerError, NoSuchUsage
 
 from courses.blocks.placeholder import PlaceholderBlock
 from lms_module.errors import LMSError
+from lms_module.learning.fragment_resources import InlineResource, find_inline_resource
 from lms_module.learning.models import BlockUsage, Course
 from lms_module.learning.services import (
     NoSuchBlockError,
@@ -51,6 +52,8 @@ class RenderedUnit:
     next: BlockUsage | None
     index: int
     count: int
+    #: Digest of each inline css/js resource of the fragment -> the block that produced it.
+    inline_origins: dict[str, str]
 
 
 def learner_runtime(
@@ -118,7 +121,36 @@ def render_unit(
         next=units[index + 1] if index + 1 < len(units) else None,
         index=index,
         count=len(units),
+        inline_origins=dict(runtime.inline_origins),
     )
+
+
+def render_inline_resource(
+    session: Session,
+    user: User,
+    usage_id: str,
+    digest: str,
+    urls: RuntimeUrls,
+    *,
+    language: str = "vi",
+) -> InlineResource | None:
+    """Render ``usage_id`` for ``user`` again and return its inline css/js named ``digest``.
+
+    For a page whose inline resources this worker no longer remembers. Rendering may record
+    state (a view counter, complete-on-view): the caller rolls the session back.
+
+    :raises NoSuchBlockError: unknown usage id (or not in a current version).
+    :raises CourseNotOpenError: the course is not for ``user``.
+    """
+    course, _usage = find_block(session, usage_id)
+    check_may_take_course(session, user, course)
+    runtime = learner_runtime(session, user, course, urls, language=language)
+    try:
+        block = runtime.get_block(usage_id)
+    except NoSuchUsage as error:
+        raise NoSuchBlockError(usage_id) from error
+    fragment = runtime.render(block, "student_view", {})
+    return find_inline_resource(fragment.resources, digest)
 
 
 def handle_block_request(

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import json
 import mimetypes
-from typing import Any, cast
+import re
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar, cast
 from urllib.parse import quote
 
 import webob
@@ -27,13 +30,20 @@ from xblock.core import XBlock
 from xblock.exceptions import DisallowedFileError
 from xblock.plugin import PluginMissingError
 
-from lms_module.auth.access import signed_in
+from lms_module.auth.access import ACCESS_ATTRIBUTE, signed_in
 from lms_module.db import db_session
 from lms_module.errors import LMSError
+from lms_module.learning.fragment_resources import (
+    CONTENT_TYPES,
+    EXTENSIONS,
+    InlineResourceCache,
+    page_resources,
+)
 from lms_module.learning.models import Course, CourseAsset
 from lms_module.learning.player import (
     handle_block_request,
     handler_expects_json,
+    render_inline_resource,
     render_unit,
 )
 from lms_module.learning.services import (
@@ -54,6 +64,12 @@ bp = Blueprint("learning", __name__, template_folder="templates")
 #: Handler URL placeholders the client-side runtime fills in.
 USAGE_PLACEHOLDER = "__usage__"
 HANDLER_PLACEHOLDER = "__handler__"
+
+#: Inline css/js of the blocks rendered by this worker, served at their own URLs (CSP).
+INLINE_RESOURCES = InlineResourceCache()
+_DIGEST = re.compile(r"^[0-9a-f]{64}$")
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 class FlaskRuntimeUrls:
@@ -88,6 +104,23 @@ def _language() -> str:
 
 def _json_error(message: str, status: int) -> tuple[Response, int]:
     return jsonify({"error": message}), status
+
+
+#: Said to a signed-out browser calling a handler (a fetch cannot follow a sign-in redirect).
+SIGNED_OUT_MESSAGE = "Bạn chưa đăng nhập hoặc phiên đã hết hạn. Hãy tải lại trang và đăng nhập."
+
+
+def signed_in_json(view: F) -> F:
+    """Like :func:`signed_in`, but a signed-out caller gets a 401 JSON error, not a redirect."""
+
+    @wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if not current_user.is_authenticated:
+            return _json_error(SIGNED_OUT_MESSAGE, 401)
+        return view(*args, **kwargs)
+
+    setattr(wrapped, ACCESS_ATTRIBUTE, "signed_in")
+    return cast(F, wrapped)
 
 
 # ---------------------------------------------------------------------------------- pages
@@ -155,16 +188,21 @@ def unit(slug: str, usage_id: str) -> str:
     )
     session.commit()
     progress = course_progress(session, _user(), course)
-    resources = rendered.fragment.resources
+    resources, inline = page_resources(
+        rendered.fragment.resources,
+        rendered.inline_origins,
+        lambda usage_id, digest, kind: url_for(
+            ".inline_resource", usage_id=usage_id, digest=digest, ext=EXTENSIONS[kind]
+        ),
+    )
+    INLINE_RESOURCES.put(_user().id, inline)
     return render_template(
         "learning/unit.html",
         course=course,
         rendered=rendered,
         progress=progress,
-        css_urls=[r.data for r in resources if r.kind == "url" and r.mimetype == "text/css"],
-        js_urls=[
-            r.data for r in resources if r.kind == "url" and r.mimetype == "application/javascript"
-        ],
+        css_urls=resources.css_urls,
+        js_urls=resources.js_urls,
         handler_template=url_for(
             ".handler", usage_id=USAGE_PLACEHOLDER, handler_name=HANDLER_PLACEHOLDER
         ),
@@ -239,9 +277,57 @@ def block_resource(block_type: str, uri: str) -> Response:
     return response
 
 
+@bp.get("/xblock/<usage_id>/inline/<digest>.<ext>")
+@signed_in
+def inline_resource(usage_id: str, digest: str, ext: str) -> Response:
+    """Serve a block's inline css or js (``add_css``/``add_javascript``) as a file.
+
+    The URL names the content (its SHA-256), so it never changes: browsers keep it.
+    """
+    kind = next((k for k, e in EXTENSIONS.items() if e == ext), None)
+    if kind is None or not _DIGEST.match(digest):
+        abort(404)
+    user = _user()
+    resource = INLINE_RESOURCES.get(user.id, usage_id, digest)
+    if resource is None:
+        session = db_session()
+        key = parse_block_id(usage_id)
+        try:
+            resource = render_inline_resource(
+                session,
+                user,
+                usage_id,
+                digest,
+                FlaskRuntimeUrls(key.course_slug if key is not None else ""),
+                language=_language(),
+            )
+        finally:
+            # Rendering again must leave no trace (view counters, complete-on-view).
+            session.rollback()
+    if resource is None or resource.kind != kind:
+        abort(404)
+    response = Response(resource.text, content_type=CONTENT_TYPES[kind])
+    response.cache_control.private = True
+    response.cache_control.max_age = 365 * 24 * 3600
+    response.cache_control.immutable = True
+    return response
+
+
+@bp.url_value_preprocessor
+def keep_handler_body(endpoint: str | None, values: dict[str, Any] | None) -> None:
+    """Read a handler call's raw body before anything parses it as a form.
+
+    The CSRF check (a before_request of the parent blueprint) reads ``request.form``, which
+    consumes a form-encoded body; the block must still get it whole. URL value preprocessors
+    run before any before_request function, and a cached body is what form parsing then uses.
+    """
+    if endpoint == "lms.learning.handler":
+        request.get_data(cache=True, parse_form_data=False)
+
+
 @bp.post("/xblock/<usage_id>/handler/<handler_name>", defaults={"suffix": ""})
 @bp.post("/xblock/<usage_id>/handler/<handler_name>/<path:suffix>")
-@signed_in
+@signed_in_json
 def handler(usage_id: str, handler_name: str, suffix: str) -> Any:
     """Run a block handler for the signed-in learner; errors come back as Vietnamese JSON."""
     session = db_session()
@@ -286,6 +372,8 @@ def handler(usage_id: str, handler_name: str, suffix: str) -> Any:
 def csrf_refused(error: CSRFError) -> Any:
     """Answer a handler call without a valid CSRF token in JSON (pages: the usual page)."""
     if request.endpoint == "lms.learning.handler":
+        if not current_user.is_authenticated:
+            return _json_error(SIGNED_OUT_MESSAGE, 401)
         return _json_error("Phiên làm việc đã hết hạn. Hãy tải lại trang và thử lại.", 400)
     from lms_module.web import render_http_error
 

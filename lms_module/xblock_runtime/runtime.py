@@ -17,6 +17,7 @@ from xblock.runtime import KvsFieldData, Runtime
 
 from courses.blocks.placeholder import PlaceholderBlock
 from lms_module.learning import services as learning
+from lms_module.learning.fragment_resources import inline_digest
 from lms_module.xblock_runtime.field_data import SqlKeyValueStore
 from lms_module.xblock_runtime.ids import CourseIdManager, parse_block_id
 from lms_module.xblock_runtime.services import (
@@ -92,6 +93,8 @@ class LmsRuntime(Runtime):  # type: ignore[misc]
         self._completions: dict[str, float] | None = None
         #: Set when a grade or completion was recorded: the caller then checks the course.
         self.progress_changed = False
+        #: Digest of each inline css/js resource rendered -> usage id of the block that made it.
+        self.inline_origins: dict[str, str] = {}
         ids = CourseIdManager(course_slug)
         super().__init__(
             id_reader=ids,
@@ -219,9 +222,17 @@ class LmsRuntime(Runtime):  # type: ignore[misc]
         return fragment
 
     def wrap_xblock(self, block: Any, view: str, frag: Fragment, context: Any) -> Fragment:
-        """Wrap a block's HTML in the element the client-side runtime initialises."""
+        """Wrap a block's HTML in the element the client-side runtime initialises.
+
+        Also notes which block produced each inline css/js resource: children are wrapped
+        before their parent, so the first block to show a resource is the one that added it.
+        """
+        usage_id = str(block.scope_ids.usage_id)
+        for resource in frag.resources:
+            if resource.kind == "text" and isinstance(resource.data, str):
+                self.inline_origins.setdefault(inline_digest(resource), usage_id)
         attributes = {
-            "data-usage-id": str(block.scope_ids.usage_id),
+            "data-usage-id": usage_id,
             "data-block-type": str(block.scope_ids.block_type),
         }
         if frag.js_init_fn:

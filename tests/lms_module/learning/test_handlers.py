@@ -5,6 +5,7 @@ from __future__ import annotations
 from learning_support import QUIZ, RIGHT_ANSWERS, SCENARIO, SLUG, UNITS, WRONG_ANSWERS, usage
 from sqlalchemy import func, select
 
+from helpers import csrf_token_from
 from lms_module.learning.models import Attempt, LearnerFieldValue
 from lms_module.people.models import Role
 
@@ -19,13 +20,18 @@ def test_student_submits_the_quiz_and_gets_feedback(login, student, sample_cours
     assert result["feedback"]["q1"]["options"]["b"].startswith("Chưa đúng")
 
 
-def test_anonymous_handler_call_is_sent_to_sign_in_and_changes_nothing(client, sample_course, db):
-    response = client.post(
-        f"/xblock/{QUIZ}/handler/submit",
-        json={"answers": RIGHT_ANSWERS},
-        headers={"X-CSRFToken": "x"},
-    )
-    assert response.status_code in (302, 400)
+def test_anonymous_handler_call_is_a_401_in_vietnamese_and_changes_nothing(
+    client, sample_course, db
+):
+    # A fetch() cannot follow a sign-in redirect: the runtime gets a JSON error to show.
+    for token in ("x", csrf_token_from(client)):
+        response = client.post(
+            f"/xblock/{QUIZ}/handler/submit",
+            json={"answers": RIGHT_ANSWERS},
+            headers={"X-CSRFToken": token},
+        )
+        assert response.status_code == 401
+        assert "đăng nhập" in response.get_json()["error"]
     assert db.scalar(select(func.count()).select_from(Attempt)) == 0
 
 

@@ -1,0 +1,190 @@
+"""XBlocks published on PyPI by others run in our runtime: loaded from OLX, shown, handled.
+
+* ``acid-xblock`` (Open edX's runtime conformance block): every storage scope it can use, its
+  server-side ``handler_url`` with suffix and query, form-encoded handler posts, and inline
+  javascript and css served under our CSP.
+* ``concept-xblock``: a JSON handler writing shared (``user_state_summary``) state that every
+  learner of the block then sees.
+
+Both are pure XBlock (no Django) and register themselves through their own ``xblock.v1``
+entry points: nothing here registers them.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy.orm import Session
+
+from helpers import sign_in
+from lms_module.learning.services import get_course
+from lms_module.orgs.models import OrgUnit
+from lms_module.people.models import Role, User
+from lms_module.xblock_runtime.ids import BlockKey
+from lms_module.xblock_runtime.olx import load_course
+
+SLUG = "khoi-cong-dong"
+COURSE_XML = f"""<?xml version="1.0" encoding="utf-8"?>
+<course slug="{SLUG}" url_name="root" display_name="Khối của cộng đồng"
+        audience="student" grade_min="1" grade_max="2" pass_mark="0">
+  <chapter url_name="c1" display_name="Chương">
+    <sequential url_name="s1" display_name="Phần">
+      <vertical url_name="u1" display_name="Bài">
+        <acid url_name="acid1"/>
+        <concept url_name="concept1" server=""/>
+      </vertical>
+    </sequential>
+  </chapter>
+</course>
+"""
+pytestmark = pytest.mark.filterwarnings(
+    # concept-xblock still builds its fragment with the deprecated xblock.fragment class.
+    "ignore:xblock.fragment is deprecated:DeprecationWarning"
+)
+UNIT = BlockKey(SLUG, "vertical", "u1").usage_id
+ACID = BlockKey(SLUG, "acid", "acid1").usage_id
+CONCEPT = BlockKey(SLUG, "concept", "concept1").usage_id
+CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
+STORAGE_TEST = re.compile(r'data-handler-url="([^"]+)"\s+data-scope="([^"]+)"\s+data-value="(\d+)"')
+INLINE_URL = re.compile(r'(?:href|src)="(/xblock/[^"]+/inline/[0-9a-f]{64}\.(?:js|css))"')
+
+
+@pytest.fixture
+def course(db: Session, tmp_path: Path) -> Any:
+    (tmp_path / "course.xml").write_text(COURSE_XML, encoding="utf-8")
+    report = load_course(db, tmp_path)
+    db.flush()
+    assert report.unknown_types == {}
+    return get_course(db, SLUG)
+
+
+@pytest.fixture
+def learner(
+    make_user: Callable[..., User], tree: dict[str, OrgUnit], client: FlaskClient
+) -> FlaskClient:
+    student = make_user(Role.STUDENT, tree["class"], username="hs.cong.dong")
+    assert sign_in(client, student.username).status_code == 302
+    return client
+
+
+def unit_page(client: FlaskClient) -> str:
+    response = client.get(f"/courses/{SLUG}/units/{UNIT}")
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
+def csrf(page: str) -> dict[str, str]:
+    match = CSRF_META.search(page)
+    assert match
+    return {"X-CSRFToken": match.group(1)}
+
+
+def test_both_blocks_load_from_olx_and_render_in_the_player(course, learner):
+    page = unit_page(learner)
+    assert f'data-usage-id="{ACID}" data-block-type="acid" data-init="AcidBlock"' in page
+    assert "<h3>Acid XBlock</h3>" in page
+    assert f'data-usage-id="{CONCEPT}" data-block-type="concept" data-init="ConceptXBlock"' in page
+    assert "Learning objectives" in page
+
+
+def test_inline_javascript_and_css_are_served_at_their_own_urls(course, learner):
+    page = re.sub(r"<!--.*?-->", "", unit_page(learner), flags=re.S)
+    # No inline script may run under our CSP: the page holds only data blocks and templates.
+    for attributes in re.findall(r"<script([^>]*)>", page):
+        assert "src=" in attributes or "type=" in attributes, attributes
+    urls = INLINE_URL.findall(page)
+    scripts = [u for u in urls if u.endswith(".js")]
+    styles = [u for u in urls if u.endswith(".css")]
+    assert scripts and styles
+    assert all(f"/xblock/{ACID}/inline/" in u for u in scripts[:3])
+    bodies = {}
+    for url in urls:
+        response = learner.get(url)
+        assert response.status_code == 200
+        assert response.mimetype == ("text/css" if url.endswith(".css") else "text/javascript")
+        assert response.cache_control.immutable
+        bodies[url] = response.get_data(as_text=True)
+    assert any("function AcidBlock" in body for body in bodies.values())
+    assert any(".acid-block" in body for body in bodies.values())
+
+
+def test_off_site_urls_of_a_block_are_not_put_on_the_page(course, learner):
+    # (concept's own HTML keeps an old list of CDN scripts in a comment: that never loads.)
+    page = re.sub(r"<!--.*?-->", "", unit_page(learner), flags=re.S)
+    loaded = re.findall(r'<link rel="stylesheet" href="([^"]+)"|<script src="([^"]+)"', page)
+    urls = [css or js for css, js in loaded]
+    assert urls
+    assert all(url.startswith("/") and not url.startswith("//") for url in urls), urls
+    # acid's font-awesome and concept's jQuery UI and handlebars come from CDNs.
+    assert not any(host in page for host in ("bootstrapcdn", "handlebarsjs"))
+
+
+def test_an_inline_resource_is_rendered_again_when_this_worker_forgot_it(course, learner):
+    from lms_module.learning import views
+
+    url = next(u for u in INLINE_URL.findall(unit_page(learner)) if u.endswith(".js"))
+    views.INLINE_RESOURCES._items.clear()
+    response = learner.get(url)
+    assert response.status_code == 200
+    assert response.mimetype == "text/javascript"
+    assert learner.get(url[:-3] + ".css").status_code == 404
+    assert learner.get(url.replace("/inline/", "/inline/0")).status_code == 404
+
+
+def test_inline_resources_are_for_signed_in_learners_only(course, learner, app):
+    url = INLINE_URL.findall(unit_page(learner))[0]
+    response = app.test_client().get(url)
+    assert response.status_code == 302
+    assert "/login" in response.headers["Location"]
+
+
+def test_acid_checks_every_storage_scope_through_our_handler_url(course, learner):
+    page = unit_page(learner)
+    tests = STORAGE_TEST.findall(page)
+    scopes = {scope for _url, scope, _value in tests}
+    assert scopes == {"user_state", "user_state_summary", "preferences", "user_info"}
+    for url, scope, value in tests:
+        url = html.unescape(url)
+        assert url.startswith(f"/xblock/{ACID}/handler/check_storage/SUFFIX{value}?")
+        response = learner.post(url, data={"VALUE": value}, headers=csrf(page))
+        assert response.status_code == 200, scope
+        result = response.get_json()
+        assert result["status"] == "ok", (scope, result)
+        # The block stored a new value and handed back the next URL to check it with.
+        assert result["handler_url"].startswith(f"/xblock/{ACID}/handler/check_storage/")
+
+
+def test_acid_state_is_kept_between_requests(course, learner):
+    page = unit_page(learner)
+    url, _scope, value = STORAGE_TEST.findall(page)[0]
+    wrong = str(int(value) + 1)
+    response = learner.post(html.unescape(url), data={"VALUE": wrong}, headers=csrf(page))
+    result = response.get_json()
+    assert result["status"] == "error"
+    assert "doesn't match posted VALUE" in result["message"]
+
+
+def test_concept_shares_its_map_with_every_learner_through_a_json_handler(
+    course, learner, make_user, tree, app
+):
+    page = unit_page(learner)
+    concept_map = {"required": ["an-toan"], "exercised": [], "taught": ["co-the-cua-em"]}
+    response = learner.post(
+        f"/xblock/{CONCEPT}/handler/update_concept_map",
+        data=json.dumps(concept_map),
+        headers={**csrf(page), "Content-Type": "application/json"},
+    )
+    assert response.status_code == 200
+    assert response.get_json() == {"success": True}
+
+    classmate = make_user(Role.STUDENT, tree["class"], username="hs.ban.cung.lop")
+    other = app.test_client()
+    assert sign_in(other, classmate.username).status_code == 302
+    assert "co-the-cua-em" in unit_page(other)
