@@ -20,9 +20,11 @@ from flask import Flask
 from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 from werkzeug.serving import make_server
 
+from courses.content import SAMPLE_COURSE
 from helpers import make_test_app, reset_schema
 from lms_module.db import db_session
 from lms_module.demo.services import build_demo
+from lms_module.xblock_runtime.olx import load_course
 
 BROWSER_DIR = Path(__file__).resolve().parent
 
@@ -48,13 +50,15 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @pytest.fixture(scope="session")
 def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
-    """The demo on its own SQLite file: the server's threads see committed data only."""
+    """The demo, plus the sample course (grades 1-2), on its own SQLite file: the server's
+    threads see committed data only."""
     database = tmp_path_factory.mktemp("browser-db") / "demo.sqlite3"
     app = make_test_app(f"sqlite:///{database}")
     reset_schema(app)
     with app.app_context():
         session = db_session()
         build_demo(session)
+        load_course(session, SAMPLE_COURSE)
         session.commit()
     yield app
     app.extensions["lms"].engine.dispose()
