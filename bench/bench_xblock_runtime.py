@@ -1,0 +1,206 @@
+"""Measure our XBlock runtime through the whole WSGI stack beside xblock-sdk's workbench.
+
+In one run, on the same machine, the same unit (a vertical holding a two-question quiz) is
+rendered and the quiz submitted:
+
+* in our app: Flask test client, a signed-in student, the CSRF token, SQLite in a temporary
+  folder (or ``LMS_DATABASE_URL``), the learner's unit page and the handler route;
+* in the workbench: Django test client against its own URLs (its scenario page and handler
+  view), its SQLite database in the same temporary folder.
+
+It prints requests per second for each (median of five rounds) and the ratio ours / workbench
+(above 1: ours serves more requests per second). Figures only, no pass or fail. The workbench
+is a test dependency: ``pip install -e '.[test]'`` first.
+
+    .venv/bin/python bench/bench_xblock_runtime.py [--requests 30]
+
+Every request commits (the learner's place, their answers), so on SQLite the figures follow
+the disk's fsync rate as much as the code; set ``LMS_DATABASE_URL`` for PostgreSQL (ours only).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import statistics
+import sys
+import tempfile
+import time
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+# The workbench's Django settings live with the workbench tests.
+sys.path.insert(0, str(ROOT / "tests" / "courses"))
+
+from workbench_support import configure_workbench, workbench_client  # noqa: E402
+
+from lms_module import create_app  # noqa: E402
+from lms_module.db import db_session  # noqa: E402
+from lms_module.migrate import upgrade_database  # noqa: E402
+from lms_module.orgs.models import OrgKind, SchoolLevel  # noqa: E402
+from lms_module.orgs.services import create_unit  # noqa: E402
+from lms_module.people.models import Role  # noqa: E402
+from lms_module.people.services import add_membership, create_user  # noqa: E402
+from lms_module.xblock_runtime.ids import BlockKey  # noqa: E402
+from lms_module.xblock_runtime.olx import load_course  # noqa: E402
+
+SLUG = "bench"
+PASSWORD = "mat-khau-do-toc-do"  # a throwaway account in a temporary database
+SCHOOL_YEAR = "2026-2027"
+#: The unit both runtimes render; no attempt limit, so every submission is graded.
+UNIT_XML = """
+<vertical url_name="u1" display_name="Câu hỏi">
+  <quiz url_name="q1" display_name="Em nhớ gì?" pass_mark="0.5">
+    <question id="q1" kind="single"><prompt>Ai có thể giúp em?</prompt>
+      <option id="a" correct="true"><text>Người lớn em tin cậy</text>
+        <feedback>Đúng rồi!</feedback></option>
+      <option id="b"><text>Người lạ</text><feedback>Chưa đúng.</feedback></option>
+    </question>
+    <question id="q2" kind="truefalse" answer="true"><prompt>Em có thể gọi 111.</prompt>
+    </question>
+  </quiz>
+</vertical>
+"""
+COURSE_XML = f"""<course slug="{SLUG}" url_name="root" display_name="Đo tốc độ"
+  audience="student" grade_min="1" grade_max="2" pass_mark="0.5">
+  <chapter url_name="c1" display_name="Chương"><sequential url_name="s1" display_name="Phần">
+  {UNIT_XML}
+  </sequential></chapter></course>"""
+ANSWERS = {"answers": {"q1": ["a"], "q2": ["true"]}}
+CSRF_FIELD = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
+
+
+def rate(run: Callable[[], None], repeats: int) -> float:
+    """Return requests per second (median of five rounds of ``repeats`` requests)."""
+    run()  # warm-up: templates compiled, classes loaded, caches filled
+    rounds = []
+    for _ in range(5):
+        start = time.perf_counter()
+        for _ in range(repeats):
+            run()
+        rounds.append(repeats / (time.perf_counter() - start))
+    return statistics.median(rounds)
+
+
+def ours(folder: Path, repeats: int) -> tuple[float, float]:
+    """Return (unit renders/s, quiz submissions/s) through our Flask app."""
+    (folder / "course").mkdir()
+    (folder / "course" / "course.xml").write_text(COURSE_XML, encoding="utf-8")
+    url = os.environ.get("LMS_DATABASE_URL") or f"sqlite:///{folder / 'lms.sqlite3'}"
+    app = create_app(
+        {
+            "SECRET_KEY": "bench-secret-key",
+            "LMS_DATABASE_URL": url,
+            "LMS_SECURE_COOKIES": False,
+            "LMS_LOGIN_RATE_LIMIT": "1000 per minute",
+            "LMS_SCHOOL_YEAR": SCHOOL_YEAR,
+        }
+    )
+    upgrade_database(app.extensions["lms"].engine)
+    with app.app_context():
+        session = db_session()
+        province = create_unit(session, kind=OrgKind.PROVINCE, code="BENCH-P", name="Tỉnh")
+        commune = create_unit(
+            session, kind=OrgKind.COMMUNE, code="BENCH-C", name="Xã", parent=province
+        )
+        school = create_unit(
+            session, kind=OrgKind.SCHOOL, code="BENCH-S", name="Trường đo tốc độ",
+            parent=commune, school_level=SchoolLevel.PRIMARY,
+        )
+        klass = create_unit(
+            session, kind=OrgKind.CLASS, code="BENCH-2A", name="2A", parent=school, grade=2,
+            school_year=SCHOOL_YEAR,
+        )
+        student = create_user(
+            session, username="hs.do.toc.do", full_name="Lò Thị Mai", password=PASSWORD
+        )
+        add_membership(session, student, klass, Role.STUDENT, school_year=SCHOOL_YEAR)
+        load_course(session, folder / "course")
+        session.commit()
+
+    client = app.test_client()
+    login = CSRF_FIELD.search(client.get("/login").get_data(as_text=True))
+    assert login is not None
+    signed_in = client.post(
+        "/login",
+        data={"username": "hs.do.toc.do", "password": PASSWORD, "csrf_token": login.group(1)},
+    )
+    assert signed_in.status_code == 302, "could not sign the bench student in"
+    unit_url = f"/courses/{SLUG}/units/{BlockKey(SLUG, 'vertical', 'u1').usage_id}"
+    page = client.get(unit_url).get_data(as_text=True)
+    token = CSRF_META.search(page)
+    assert token is not None and "Ai có thể giúp em?" in page
+    handler_url = f"/xblock/{BlockKey(SLUG, 'quiz', 'q1').usage_id}/handler/submit"
+    headers = {"X-CSRFToken": token.group(1)}
+
+    def render() -> None:
+        response = client.get(unit_url)
+        assert response.status_code == 200
+
+    def submit() -> None:
+        response = client.post(handler_url, json=ANSWERS, headers=headers)
+        assert response.status_code == 200 and response.get_json()["score"] == 1.0
+
+    try:
+        return rate(render, repeats), rate(submit, repeats)
+    finally:
+        app.extensions["lms"].engine.dispose()
+
+
+def workbench(folder: Path, repeats: int) -> tuple[float, float]:
+    """Return (unit renders/s, quiz submissions/s) through the xblock-sdk workbench."""
+    configure_workbench(folder)
+    from workbench import scenarios
+    from workbench.runtime import WorkbenchRuntime
+
+    # Our runtime has asides off; so must the workbench here, or acid-xblock's aside (a test
+    # dependency) would run storage checks on every block it renders.
+    WorkbenchRuntime.applicable_aside_types = lambda self, block: []
+    # The workbench names blocks itself and warns about url_name attributes.
+    scenarios.add_xml_scenario("bench.0", "bench", re.sub(r' url_name="[^"]*"', "", UNIT_XML))
+    client: Any = workbench_client()
+    page = client.get("/scenario/bench.0/", {"student": "bench"}).content.decode()
+    usage = re.search(r"data-usage='([^']+)' data-block-type='quiz'", page)
+    assert usage is not None and "Ai có thể giúp em?" in page
+    handler_url = f"/handler/{usage.group(1)}/submit/?student=bench"
+    body = json.dumps(ANSWERS)
+
+    def render() -> None:
+        response = client.get("/scenario/bench.0/", {"student": "bench"})
+        assert response.status_code == 200
+
+    def submit() -> None:
+        response = client.post(handler_url, data=body, content_type="application/json")
+        assert response.status_code == 200 and response.json()["score"] == 1.0
+
+    return rate(render, repeats), rate(submit, repeats)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=30, help="requests per round")
+    args = parser.parse_args()
+    # The workbench sets the deprecated Runtime.user_id; WebOb imports cgi: not ours to fix.
+    warnings.filterwarnings("ignore", "Runtime.user_id is deprecated")
+    warnings.filterwarnings("ignore", "'cgi' is deprecated", DeprecationWarning)
+    with tempfile.TemporaryDirectory() as name:
+        folder = Path(name)
+        our_render, our_submit = ours(folder, args.requests)
+        bench_render, bench_submit = workbench(folder, args.requests)
+    print(f"requests per round: {args.requests}, median of 5 rounds, same machine, one thread")
+    print(f"{'':22}{'ours (Flask)':>14}{'workbench':>14}{'ours / wb':>12}")
+    for label, mine, theirs in (
+        ("render a unit", our_render, bench_render),
+        ("submit the quiz", our_submit, bench_submit),
+    ):
+        print(f"{label:22}{mine:11.0f}/s {theirs:11.0f}/s {mine / theirs:11.2f}")
+
+
+if __name__ == "__main__":
+    main()
