@@ -67,6 +67,7 @@ def demo(base_url: str) -> None:
     session = db_session()
     try:
         logins = build_demo(session)
+        _add_coverage_demo(session)
     except OlxError as error:
         session.rollback()
         raise click.ClickException(error.message) from error
@@ -187,3 +188,147 @@ def _import_roster(unit_code: str, kind: str, commit_changes: bool, file: str) -
     )
     session.commit()
     click.echo(f"Đã nhập: {summary}.")
+
+
+# ------------------------------------------------------------------------------ coverage
+
+
+def _add_coverage_demo(session: object) -> None:
+    """Add the Lai Châu plan's coverage targets to the demo (see lms_module.coverage.demo)."""
+    from sqlalchemy.orm import Session
+
+    from lms_module.coverage.demo import add_demo_targets
+
+    assert isinstance(session, Session)
+    add_demo_targets(session)
+
+
+@lms_group.command("rollover")
+@click.option("--from", "from_year", required=True, help="School year to close, e.g. 2026-2027.")
+@click.option("--to", "to_year", required=True, help="School year to open, e.g. 2027-2028.")
+@with_appcontext
+def rollover_command(from_year: str, to_year: str) -> None:
+    """Close a school year: promote students, carry staff, targets and assignments forward."""
+    from lms_module.coverage.rollover import rollover
+    from lms_module.errors import LMSError
+
+    session = db_session()
+    try:
+        result = rollover(session, from_year, to_year)
+    except LMSError as error:
+        session.rollback()
+        raise click.ClickException(error.message) from error
+    session.commit()
+    click.echo(
+        f"Đã kết chuyển {from_year} → {to_year}: {result.promoted} học sinh lên lớp "
+        f"({result.classes_created} lớp mới), {result.left_school} học sinh ra trường, "
+        f"{result.adults_carried} cán bộ, {result.targets_copied} chỉ tiêu, "
+        f"{result.assignments_copied} lượt giao khóa học. Dữ liệu năm cũ được giữ nguyên."
+    )
+
+
+@lms_group.command("coverage-refresh")
+@with_appcontext
+def coverage_refresh_command() -> None:
+    """Rebuild the coverage rollup of every target (run nightly)."""
+    import datetime as dt
+
+    from lms_module.coverage.services import refresh_all
+
+    session = db_session()
+    count = refresh_all(session, dt.date.today())
+    session.commit()
+    click.echo(f"Đã tính lại độ bao phủ cho {count} nhóm chỉ tiêu.")
+
+
+@lms_group.command("synth")
+@click.option("--province-students", type=int, default=200_000, show_default=True)
+@click.option("--staff", type=int, default=15_000, show_default=True,
+              help="Teachers, staff and managers per province.")
+@click.option("--provinces", type=int, default=1, show_default=True)
+@click.option("--national", is_flag=True,
+              help="34 provinces, 25 million students (PostgreSQL only).")
+@with_appcontext
+def synth_command(province_students: int, staff: int, provinces: int, national: bool) -> None:
+    """Make synthetic provinces (org tree, people, certificates) for load tests."""
+    import time
+
+    from lms_module.coverage.synth import synthesize
+
+    session = db_session()
+    if national:
+        if session.get_bind().dialect.name != "postgresql":
+            raise click.ClickException("--national cần PostgreSQL (LMS_DATABASE_URL).")
+        provinces, province_students, staff = 34, 25_000_000 // 34 + 1, 1_500_000 // 34
+    started = time.perf_counter()
+    result = synthesize(session, provinces=provinces, students_per_province=province_students,
+                        staff_per_province=staff, progress=click.echo)
+    session.commit()
+    click.echo(
+        f"Đã tạo {result.provinces} tỉnh, {result.units} đơn vị, {result.students} học sinh, "
+        f"{result.adults} cán bộ, {result.certificates} chứng nhận "
+        f"trong {time.perf_counter() - started:.0f} giây."
+    )
+
+
+# --------------------------------------------------------------------------- certificates
+
+
+def _add_certificate_demo(session: object, base_url: str) -> None:
+    """Let a few demo people finish their courses (see lms_module.certification.demo)."""
+    from sqlalchemy.orm import Session
+
+    from lms_module.certification.demo import issue_demo_certificates
+    from lms_module.certification.services import verification_url
+
+    assert isinstance(session, Session)
+    certificates = issue_demo_certificates(session)
+    if certificates:
+        example = verification_url(
+            certificates[0].code, base_url=base_url,
+            url_prefix=current_app.config["LMS_URL_PREFIX"],
+        )
+        click.echo(f"Giấy chứng nhận demo: {len(certificates)}; ví dụ kiểm tra: {example}")
+
+
+@lms_group.command("export-certificates")
+@click.option("--unit", "unit_code", required=True, help="Code of a school, commune or province.")
+@click.option("--base-url", default=None,
+              help="Public address printed in the QR codes (default: LMS_PUBLIC_BASE_URL).")
+@click.option("--language", type=click.Choice(["vi", "en"]), default="vi", show_default=True)
+@click.argument("output", type=click.Path(dir_okay=False, writable=True, path_type=Path))
+@with_appcontext
+def export_certificates_command(
+    unit_code: str, base_url: str | None, language: str, output: Path
+) -> None:
+    """Write every certificate issued within a unit (e.g. a province) to OUTPUT.zip, streamed."""
+    from collections.abc import Iterator
+
+    from certificates.bulk import Entry, write_zip
+    from lms_module.certification.services import unit_certificates_query, zip_entries
+    from lms_module.orgs.services import unit_by_code
+
+    session = db_session()
+    unit = unit_by_code(session, unit_code)
+    if unit is None:
+        raise click.ClickException(f"Không tìm thấy đơn vị có mã {unit_code}.")
+    base = base_url or current_app.config["LMS_PUBLIC_BASE_URL"]
+    if not base:
+        raise click.ClickException(
+            "Mã QR cần địa chỉ công khai của hệ thống: đặt LMS_PUBLIC_BASE_URL hoặc --base-url."
+        )
+    count = 0
+
+    def counted(entries: Iterator[Entry]) -> Iterator[Entry]:
+        nonlocal count
+        for entry in entries:
+            count += 1
+            yield entry
+
+    entries = zip_entries(
+        session, unit_certificates_query(unit), base_url=base,
+        url_prefix=current_app.config["LMS_URL_PREFIX"], language=language,
+    )
+    with output.open("wb") as file:
+        size = write_zip(counted(entries), file)
+    click.echo(f"Đã ghi {count} giấy chứng nhận của {unit.name} vào {output} ({size:,} byte).")

@@ -67,12 +67,15 @@ def build_blueprint() -> Blueprint:
     from lms_module.auth.views import bp as auth_bp
     from lms_module.certification.views import bp as certification_bp
     from lms_module.core.views import bp as core_bp
+    from lms_module.coverage.views import bp as coverage_bp
     from lms_module.home.views import bp as home_bp
     from lms_module.learning.views import bp as learning_bp
     from lms_module.roster.views import bp as roster_bp
 
     parent = Blueprint("lms", __name__, template_folder="templates")
-    for child in (core_bp, auth_bp, home_bp, roster_bp, learning_bp, certification_bp):
+    for child in (
+        core_bp, auth_bp, home_bp, roster_bp, learning_bp, certification_bp, coverage_bp
+    ):
         parent.register_blueprint(child)
     parent.before_request(_check_csrf)
     parent.after_request(_add_security_headers)

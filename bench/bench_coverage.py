@@ -1,0 +1,178 @@
+"""Measure the coverage dashboard and drill-down against the bare SQL aggregate.
+
+Builds a synthetic province (``lms synth``: 200,000 students and 15,000 staff by default) on a
+temporary SQLite file, or on the database of ``LMS_DATABASE_URL`` (PostgreSQL), then times
+repeated requests through the whole WSGI stack (sign-in cookie, access check, rollup freshness
+check, queries, template) and prints median and p95 beside the time of the bare SQL aggregate
+that computes the same figures straight from memberships and certificates.
+
+    .venv/bin/python bench/bench_coverage.py [--students 200000] [--staff 15000] [--repeats 30]
+    LMS_DATABASE_URL=postgresql+psycopg://... .venv/bin/python bench/bench_coverage.py
+    LMS_DATABASE_URL=postgresql+psycopg://... .venv/bin/python bench/bench_coverage.py --national
+
+``--national`` (PostgreSQL only; 25 million students in 34 provinces) takes a long time and a
+lot of disk: it is never run in CI.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+
+from sqlalchemy import select, text
+
+from lms_module import create_app
+from lms_module.coverage.models import CoverageTarget
+from lms_module.coverage.services import (
+    children_figures,
+    direct_subtree_figures,
+    scope_of,
+    subtree_figures,
+)
+from lms_module.coverage.synth import synthesize
+from lms_module.db import db_session
+from lms_module.migrate import upgrade_database
+from lms_module.orgs.models import OrgKind, OrgUnit
+from lms_module.people.models import Role
+from lms_module.people.services import add_membership, create_user
+
+PASSWORD = "bench-password-1"
+
+
+def timings(run: Callable[[], object], repeats: int) -> tuple[float, float]:
+    """Return (median, p95) in milliseconds over ``repeats`` calls (after one warm-up)."""
+    run()
+    samples = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        run()
+        samples.append((time.perf_counter() - start) * 1000)
+    samples.sort()
+    return statistics.median(samples), samples[min(len(samples) - 1, int(len(samples) * 0.95))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--students", type=int, default=200_000)
+    parser.add_argument("--staff", type=int, default=15_000)
+    parser.add_argument("--repeats", type=int, default=30)
+    parser.add_argument("--national", action="store_true")
+    parser.add_argument("--reuse", action="store_true",
+                        help="Use the synthetic data already in the database.")
+    args = parser.parse_args()
+    url = os.environ.get("LMS_DATABASE_URL")
+    with tempfile.TemporaryDirectory() as folder:
+        url = url or f"sqlite:///{folder}/bench.sqlite3"
+        if args.national and not url.startswith("postgresql"):
+            parser.error("--national needs PostgreSQL in LMS_DATABASE_URL")
+        app = create_app({"LMS_DATABASE_URL": url, "SECRET_KEY": "bench", "TESTING": True,
+                          "LMS_SECURE_COOKIES": False, "LMS_LOGIN_RATE_LIMIT": "10000/minute"})
+        engine = app.extensions["lms"].engine
+        upgrade_database(engine)
+        with app.app_context():
+            session = db_session()
+            if not args.reuse:
+                started = time.perf_counter()
+                provinces, students, staff = (
+                    (34, 25_000_000 // 34 + 1, 1_500_000 // 34) if args.national
+                    else (1, args.students, args.staff)
+                )
+                result = synthesize(session, provinces=provinces, students_per_province=students,
+                                    staff_per_province=staff)
+                session.commit()
+                print(f"synth: {result.students} students, {result.adults} staff, "
+                      f"{result.certificates} certificates, {result.units} units in "
+                      f"{time.perf_counter() - started:.1f} s")
+            province = session.scalars(select(OrgUnit).where(
+                OrgUnit.kind == OrgKind.PROVINCE, OrgUnit.code.like("SYN%")
+            ).order_by(OrgUnit.id)).first()
+            assert province is not None, "no synthetic province: run without --reuse"
+            commune = session.scalars(select(OrgUnit).where(
+                OrgUnit.parent_id == province.id, OrgUnit.kind == OrgKind.COMMUNE)).first()
+            school = session.scalars(select(OrgUnit).where(
+                OrgUnit.parent_id == commune.id, OrgUnit.kind == OrgKind.SCHOOL)).first()
+            ministry = session.get(OrgUnit, province.parent_id)
+            target = session.scalars(select(CoverageTarget).where(
+                CoverageTarget.org_unit_id == province.id,
+                CoverageTarget.audience == "student")).one()
+            stamp = str(int(time.time()))
+            reviewer = create_user(session, username=f"bench.so.{stamp}", full_name="Bench Sở",
+                                   password=PASSWORD)
+            add_membership(session, reviewer, ministry, Role.OFFICE_REVIEWER)
+            manager = create_user(session, username=f"bench.ql.{stamp}", full_name="Bench QL",
+                                  password=PASSWORD)
+            add_membership(session, manager, school, Role.SCHOOL_MANAGER)
+            session.commit()
+            names = {"reviewer": reviewer.username, "manager": manager.username}
+            ids = {"ministry": ministry.id, "province": province.id, "commune": commune.id,
+                   "school": school.id, "target": target.id}
+            today = dt.date.today()
+            scope = scope_of(target)
+            units = {"ministry": ministry, "province": province, "commune": commune,
+                     "school": school}
+
+            def bare(unit: OrgUnit) -> Callable[[], object]:
+                def run() -> object:
+                    session.rollback()
+                    total = direct_subtree_figures(session, unit, scope, today)
+                    return total
+                return run
+
+            def rollup(unit: OrgUnit) -> Callable[[], object]:
+                def run() -> object:
+                    session.rollback()
+                    return subtree_figures(session, unit, scope), children_figures(
+                        session, unit, scope)
+                return run
+
+            bare_ms = {k: timings(bare(u), max(3, args.repeats // 5))[0] for k, u in
+                       units.items() if not (args.national and k == "ministry")}
+            rollup_ms = {k: timings(rollup(u), args.repeats)[0] for k, u in units.items()}
+
+        def page(user: str, key: str, extra: str = "") -> Callable[[], object]:
+            client = app.test_client()
+            token_page = client.get("/login").get_data(as_text=True)
+            token = token_page.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+            response = client.post("/login", data={"username": user, "password": PASSWORD,
+                                                   "csrf_token": token})
+            assert response.status_code == 302, response.status_code
+
+            def run() -> object:
+                response = client.get(f"/units/{ids[key]}/coverage?target={ids['target']}{extra}")
+                assert response.status_code == 200, response.status_code
+                return response
+            return run
+
+        rows = [
+            ("dashboard, ministry (all provinces)", "ministry", names["reviewer"], ""),
+            ("dashboard, province", "province", names["reviewer"], ""),
+            ("drill-down, commune (sorted by coverage)", "commune", names["reviewer"],
+             "&sort=coverage&order=desc"),
+            ("drill-down, school to grades and classes", "school", names["manager"], ""),
+        ]
+        print(f"\ndatabase: {engine.dialect.name}; {args.repeats} requests each")
+        print(f"{'page':48} {'median ms':>10} {'p95 ms':>8} {'rollup SQL':>11} "
+              f"{'bare SQL':>9} {'page/bare':>9}")
+        for label, key, user, extra in rows:
+            median, p95 = timings(page(user, key, extra), args.repeats)
+            bare_median = bare_ms.get(key)
+            ratio = f"{median / bare_median:9.2f}" if bare_median else f"{'-':>9}"
+            bare_text = f"{bare_median:9.1f}" if bare_median else f"{'-':>9}"
+            print(f"{label:48} {median:10.1f} {p95:8.1f} {rollup_ms[key]:11.1f} {bare_text} "
+                  f"{ratio}")
+        print("\nbare SQL: the same figures computed from memberships and certificates "
+              "(no rollup); rollup SQL: the dashboard's own queries without the web stack.")
+        if engine.dialect.name == "postgresql":
+            with engine.connect() as connection:
+                size = connection.execute(text(
+                    "SELECT pg_size_pretty(pg_database_size(current_database()))")).scalar()
+            print(f"database size: {size}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Coverage against plan targets: requirements, targets, rollups, the office dashboard, exports."""

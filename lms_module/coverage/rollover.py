@@ -1,0 +1,228 @@
+"""Close a school year and open the next: promote students, carry staff, targets, assignments.
+
+Nothing is deleted: last year's memberships are deactivated and listed in
+:class:`~lms_module.coverage.models.YearEndMembership`, so last year's coverage report still
+counts exactly the people who were there when the year closed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import and_, delete, exists, func, insert, literal, or_, select, update
+from sqlalchemy.orm import Session
+
+from lms_module.certification.models import Assignment
+from lms_module.coverage.models import (
+    CoverageRollup,
+    CoverageTarget,
+    RollupBuild,
+    SchoolYearClosing,
+    YearEndMembership,
+)
+from lms_module.coverage.services import (
+    SchoolYearError,
+    next_school_year,
+    parse_school_year,
+    school_year_end,
+)
+from lms_module.db import utcnow
+from lms_module.orgs.models import OrgKind, OrgUnit, SchoolLevel
+from lms_module.orgs.services import create_unit, school_year_for
+from lms_module.people.models import Membership, Role, User
+
+#: The last grade a school of each level teaches: its students in that grade leave.
+LAST_GRADE = {
+    SchoolLevel.PRIMARY: 5,
+    SchoolLevel.LOWER_SECONDARY: 9,
+    SchoolLevel.UPPER_SECONDARY: 12,
+    SchoolLevel.CONTINUING: 12,
+    SchoolLevel.MULTI_LEVEL: 12,
+}
+ADULT_ROLES = (Role.TEACHER, Role.STAFF, Role.SCHOOL_MANAGER)
+
+
+@dataclass(frozen=True)
+class RolloverResult:
+    """What a rollover did."""
+
+    promoted: int
+    left_school: int
+    classes_created: int
+    adults_carried: int
+    targets_copied: int
+    assignments_copied: int
+
+
+def _next_class_name(name: str, grade: int) -> str:
+    """"2A" in grade 2 becomes "3A"; a name without the grade gets the new grade in front."""
+    suffix = name[len(str(grade)):] if name.startswith(str(grade)) else name
+    return f"{grade + 1}{suffix}"
+
+
+def rollover(
+    session: Session, from_year: str, to_year: str, today: dt.date | None = None
+) -> RolloverResult:
+    """Close ``from_year`` and start ``to_year`` (see the module docstring)."""
+    parse_school_year(from_year)
+    if next_school_year(from_year) != to_year:
+        raise SchoolYearError(f"Năm học sau {from_year} là {next_school_year(from_year)}.")
+    if session.scalar(
+        select(SchoolYearClosing.id).where(SchoolYearClosing.school_year == from_year)
+    ):
+        raise SchoolYearError(f"Năm học {from_year} đã được kết chuyển rồi.")
+    today = today or dt.date.today()
+    now = utcnow()
+    klass = OrgUnit.__table__.alias("klass")
+
+    # 1. Remember who was there at the close (students in the year's classes, adults; active
+    #    accounts only: a deactivated account is neither counted nor carried forward).
+    in_year = or_(
+        and_(
+            Membership.role == Role.STUDENT,
+            exists().where(klass.c.id == Membership.org_unit_id,
+                           klass.c.school_year == from_year, klass.c.kind == OrgKind.CLASS.value),
+        ),
+        and_(Membership.role.in_(ADULT_ROLES), Membership.school_year == from_year),
+    )
+    session.execute(
+        insert(YearEndMembership).from_select(
+            ["membership_id", "school_year"],
+            select(Membership.id, literal(from_year))
+            .join(User, User.id == Membership.user_id)
+            .where(Membership.active.is_(True), User.active.is_(True), in_year),
+        )
+    )
+
+    # 2. Promote students class by class into next year's class of the same letter.
+    promoted = left = created = 0
+    classes = list(session.scalars(
+        select(OrgUnit)
+        .where(OrgUnit.kind == OrgKind.CLASS, OrgUnit.school_year == from_year)
+        .order_by(OrgUnit.path)
+    ))
+    schools = {
+        s.id: s
+        for s in session.scalars(
+            select(OrgUnit).where(OrgUnit.id.in_({c.parent_id for c in classes}))
+        )
+    }
+    for old_class in classes:
+        school = schools.get(old_class.parent_id or 0)
+        grade = old_class.grade or 0
+        members = (
+            select(Membership.user_id)
+            .join(YearEndMembership, YearEndMembership.membership_id == Membership.id)
+            .where(Membership.org_unit_id == old_class.id, Membership.role == Role.STUDENT)
+        )
+        count = session.scalar(select(func.count()).select_from(members.subquery())) or 0
+        level = school.school_level if school is not None else None
+        if school is None or grade >= LAST_GRADE.get(level or SchoolLevel.MULTI_LEVEL, 12):
+            left += count
+            continue
+        name = _next_class_name(old_class.name, grade)
+        new_class = session.scalar(
+            select(OrgUnit).where(
+                OrgUnit.parent_id == school.id, OrgUnit.kind == OrgKind.CLASS,
+                OrgUnit.school_year == to_year, OrgUnit.name == name,
+            )
+        )
+        if new_class is None:
+            new_class = create_unit(
+                session, kind=OrgKind.CLASS, code=f"{school.code}-{to_year[:4]}-{name}"[:40],
+                name=name, parent=school, grade=grade + 1, school_year=to_year,
+            )
+            created += 1
+        session.execute(
+            insert(Membership).from_select(
+                ["user_id", "org_unit_id", "role", "school_year", "active", "created_at"],
+                select(Membership.user_id, literal(new_class.id), literal(Role.STUDENT.value),
+                       literal(to_year), literal(True), literal(now))
+                .select_from(Membership)
+                .join(YearEndMembership, YearEndMembership.membership_id == Membership.id)
+                .where(Membership.org_unit_id == old_class.id, Membership.role == Role.STUDENT),
+            )
+        )
+        promoted += count
+
+    # 3. Adults keep their school for the new year.
+    adults = session.scalar(
+        select(func.count()).select_from(YearEndMembership).join(
+            Membership, Membership.id == YearEndMembership.membership_id
+        ).where(YearEndMembership.school_year == from_year, Membership.role.in_(ADULT_ROLES))
+    ) or 0
+    session.execute(
+        insert(Membership).from_select(
+            ["user_id", "org_unit_id", "role", "school_year", "active", "created_at"],
+            select(Membership.user_id, Membership.org_unit_id, Membership.role, literal(to_year),
+                   literal(True), literal(now))
+            .join(YearEndMembership, YearEndMembership.membership_id == Membership.id)
+            .where(Membership.role.in_(ADULT_ROLES), YearEndMembership.school_year == from_year),
+        )
+    )
+
+    # 4. Last year's memberships end (kept, inactive).
+    session.execute(
+        update(Membership)
+        .where(Membership.id.in_(select(YearEndMembership.membership_id)
+                                 .where(YearEndMembership.school_year == from_year)))
+        .values(active=False)
+        .execution_options(synchronize_session=False)
+    )
+
+    # 5. The new year's requirements: targets and dated assignments, one year later.
+    targets_copied = 0
+    for target in list(session.scalars(
+        select(CoverageTarget).where(CoverageTarget.school_year == from_year)
+    )):
+        exists_already = session.scalar(select(CoverageTarget.id).where(
+            CoverageTarget.org_unit_id == target.org_unit_id,
+            CoverageTarget.audience == target.audience,
+            CoverageTarget.requirement_id == target.requirement_id,
+            CoverageTarget.school_year == to_year,
+        ))
+        if exists_already is None:
+            session.add(CoverageTarget(
+                org_unit_id=target.org_unit_id, audience=target.audience,
+                requirement_id=target.requirement_id, percent=target.percent,
+                school_year=to_year, deadline=_one_year_later(target.deadline),
+                source=target.source, created_by_id=target.created_by_id,
+            ))
+            targets_copied += 1
+    assignments_copied = 0
+    requirement_column = Assignment.__table__.c.requirement_id
+    for assignment, requirement_id in session.execute(
+        select(Assignment, requirement_column).where(
+            Assignment.active.is_(True), Assignment.due_on.is_not(None)
+        )
+    ).all():
+        if assignment.due_on is None or school_year_for(assignment.due_on) != from_year:
+            continue
+        copy = Assignment(
+            course_id=assignment.course_id, org_unit_id=assignment.org_unit_id,
+            role=assignment.role, grade_min=assignment.grade_min, grade_max=assignment.grade_max,
+            due_on=_one_year_later(assignment.due_on), created_by_id=assignment.created_by_id,
+        )
+        setattr(copy, "requirement_id", requirement_id)  # noqa: B010 (column added by us)
+        session.add(copy)
+        assignment.active = False
+        assignments_copied += 1
+
+    # 6. Freeze last year's report at its close; its rollup is rebuilt on the next read.
+    session.add(SchoolYearClosing(
+        school_year=from_year, next_year=to_year,
+        report_date=min(today, school_year_end(from_year)), promoted=promoted, left_school=left,
+    ))
+    session.execute(delete(CoverageRollup).where(CoverageRollup.school_year == from_year))
+    session.execute(delete(RollupBuild).where(RollupBuild.school_year == from_year))
+    session.flush()
+    return RolloverResult(promoted, left, created, int(adults), targets_copied,
+                          assignments_copied)
+
+
+def _one_year_later(day: dt.date) -> dt.date:
+    try:
+        return day.replace(year=day.year + 1)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + 1, day=28)

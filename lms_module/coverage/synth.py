@@ -1,0 +1,315 @@
+"""Synthetic provinces for load tests: org tree, students, staff and certificates, in bulk SQL.
+
+Units get explicit consecutive ids so that the people of each class or school follow by
+arithmetic, and people, completions and certificates are made by ``INSERT ... SELECT`` over a
+number series (``generate_series`` on PostgreSQL, a recursive CTE on SQLite): no Python loop
+over people.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Integer, String, case, cast, func, insert, literal, select, text
+from sqlalchemy.orm import Session
+
+from lms_module.certification.models import Certificate
+from lms_module.coverage.demo import ADULT_AUDIENCES
+from lms_module.coverage.models import Requirement
+from lms_module.coverage.services import refresh_all, school_year_end, set_target
+from lms_module.db import utcnow
+from lms_module.learning.models import Audience, Completion, Course, CourseVersion
+from lms_module.orgs.models import OrgKind, OrgUnit, SchoolLevel
+from lms_module.orgs.services import school_year_for
+from lms_module.people.models import User
+
+CLASS_SIZE = 30
+#: Per commune: 2 primary schools (grades 1-5, 4 classes a grade between them), 1 THCS
+#: (grades 6-9, 3 classes a grade); per 3 communes, 1 THPT under the province (3 classes a grade).
+COMMUNE_CLASSES = 4 * 5 + 3 * 4 + 3  # the THPT share of a commune: 9 classes / 3 communes
+#: Share of students and adults holding a certificate, and the issue dates used (days ago).
+ISSUE_DAYS = (0, 6, 13, 20, 35, 60, 90, 150, 200, 400)
+
+
+@dataclass(frozen=True)
+class SynthResult:
+    """What was made."""
+
+    provinces: int
+    units: int
+    students: int
+    adults: int
+    certificates: int
+
+
+def _numbers(session: Session, count: int) -> Any:
+    """A FROM item with one column ``n`` = 1..count."""
+    if session.get_bind().dialect.name == "postgresql":
+        return func.generate_series(1, count).table_valued("n").alias("g")
+    series = select(literal(1).label("n")).cte("g", recursive=True)
+    return series.union_all(select(series.c.n + 1).where(series.c.n < count))
+
+
+def _next_id(session: Session, model: Any) -> int:
+    return int(session.scalar(select(func.coalesce(func.max(model.id), 0))) or 0) + 1
+
+
+def _fix_sequences(session: Session) -> None:
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    for table in ("lms_org_unit", "lms_user", "lms_membership", "lms_completion",
+                  "lms_certificate"):
+        session.execute(text(
+            f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608
+            f"(SELECT coalesce(max(id), 1) FROM {table}))"
+        ))
+
+
+def _course(session: Session, slug: str, audience: Audience, title: str) -> Course:
+    course = session.scalar(select(Course).where(Course.slug == slug))
+    if course is None:
+        course = Course(slug=slug, title_vi=title, audience=audience, validity_months=12)
+        session.add(course)
+        session.flush()
+        version = CourseVersion(course_id=course.id, number=1, olx_hash=slug.ljust(64, "0"),
+                                root_usage_id=f"block-v1:{slug}+type@course+block@root")
+        session.add(version)
+        session.flush()
+        course.current_version_id = version.id
+        session.flush()
+    return course
+
+
+def _requirement(session: Session, code: str, title: str, course: Course) -> Requirement:
+    requirement = session.scalar(select(Requirement).where(Requirement.code == code))
+    if requirement is None:
+        requirement = Requirement(code=code, title_vi=title)
+        requirement.courses = [course]
+        session.add(requirement)
+        session.flush()
+    return requirement
+
+
+def synthesize(
+    session: Session,
+    *,
+    provinces: int = 1,
+    students_per_province: int = 200_000,
+    staff_per_province: int = 15_000,
+    today: dt.date | None = None,
+    progress: Callable[[str], None] = lambda _message: None,
+) -> SynthResult:
+    """Make ``provinces`` synthetic provinces with their people and certificates."""
+    today = today or dt.date.today()
+    year = school_year_for(today)
+    now = utcnow()
+    student_course = _course(session, "synth-hoc-sinh", Audience.STUDENT,
+                             "Kỹ năng sống và tự bảo vệ (tổng hợp)")
+    adult_course = _course(session, "synth-can-bo", Audience.TEACHER,
+                           "Trường học an toàn (cán bộ, tổng hợp)")
+    student_requirement = _requirement(session, "SYNTH-KNS", "Kỹ năng sống và tự bảo vệ",
+                                       student_course)
+    adult_requirement = _requirement(session, "SYNTH-CB", "Trường học an toàn (cán bộ)",
+                                     adult_course)
+    ministry = session.scalar(select(OrgUnit).where(OrgUnit.code == "SYN-BO"))
+    if ministry is None:
+        ministry = OrgUnit(kind=OrgKind.MINISTRY, code="SYN-BO", name="Bộ GD-ĐT (tổng hợp)")
+        session.add(ministry)
+        session.flush()
+        ministry.path = f"/{ministry.id}/"
+        session.flush()
+    first = session.scalar(select(func.count()).where(
+        OrgUnit.parent_id == ministry.id, OrgUnit.kind == OrgKind.PROVINCE)) or 0
+    communes = max(1, round(students_per_province / CLASS_SIZE / COMMUNE_CLASSES))
+    total_units = total_students = total_adults = total_certificates = 0
+    for p in range(first, first + provinces):
+        prefix = f"SYN{p:02d}"
+        next_unit = _next_id(session, OrgUnit)
+        rows: list[dict[str, Any]] = []
+
+        def add(kind: OrgKind, parent: dict[str, Any] | None, code: str, name: str,
+                level: SchoolLevel | None = None, grade: int | None = None,
+                rows: list[dict[str, Any]] = rows, first_id: int = next_unit) -> dict[str, Any]:
+            unit_id = first_id + len(rows)
+            parent_path = parent["path"] if parent else ministry.path
+            row = {"id": unit_id, "parent_id": parent["id"] if parent else ministry.id,
+                   "kind": kind.value, "code": code, "name": name,
+                   "path": f"{parent_path}{unit_id}/", "depth": parent_path.count("/") - 1,
+                   "school_level": level.value if level else None, "grade": grade,
+                   "school_year": year if grade else None, "active": True, "created_at": now}
+            rows.append(row)
+            return row
+
+        province = add(OrgKind.PROVINCE, None, prefix, f"Sở GD-ĐT Tỉnh tổng hợp {p + 1}")
+        classes: list[dict[str, Any]] = []
+        schools: list[dict[str, Any]] = []
+        legacy = add(OrgKind.LEGACY_DISTRICT, province, f"{prefix}-H", "Huyện cũ (trước 2025)")
+        for c in range(communes):
+            commune = add(OrgKind.COMMUNE, legacy if c % 10 == 0 else province, f"{prefix}-X{c}",
+                          f"Xã {c + 1}")
+            plan: list[tuple[SchoolLevel, str, range, int]] = [
+                (SchoolLevel.PRIMARY, "TH", range(1, 6), 2),
+                (SchoolLevel.PRIMARY, "TH2-", range(1, 6), 2),
+                (SchoolLevel.LOWER_SECONDARY, "THCS", range(6, 10), 3),
+            ]
+            if c % 3 == 0:
+                plan.append((SchoolLevel.UPPER_SECONDARY, "THPT", range(10, 13), 3))
+            for level, short, grades, per_grade in plan:
+                parent = province if level is SchoolLevel.UPPER_SECONDARY else commune
+                school = add(OrgKind.SCHOOL, parent, f"{prefix}-X{c}-{short}",
+                             f"Trường {short.rstrip('-')} số {c + 1}", level)
+                schools.append(school)
+                for grade in grades:
+                    for letter in "ABC"[:per_grade]:
+                        classes.append(add(OrgKind.CLASS, school,
+                                           f"{prefix}-X{c}-{short}-{grade}{letter}",
+                                           f"{grade}{letter}", grade=grade))
+        for start in range(0, len(rows), 5000):
+            session.execute(insert(OrgUnit), rows[start:start + 5000])
+        total_units += len(rows)
+        progress(f"{prefix}: {len(rows)} đơn vị ({len(classes)} lớp, {len(schools)} trường)")
+        # Classes were added school by school; their ids are not contiguous across schools, so
+        # map a class number to its id through a small table of (number, id) pairs.
+        _class_index(session, classes)
+        students = min(students_per_province, len(classes) * CLASS_SIZE)
+        adults = staff_per_province
+        total_students += students
+        total_adults += adults
+        user_base = _next_id(session, User)
+        numbers = _numbers(session, students + adults)
+        n = numbers.c.n
+        is_student = n <= students
+        session.execute(insert(User).from_select(
+            ["id", "username", "full_name", "login_card_version", "active", "created_at"],
+            select(
+                literal(user_base - 1) + n,
+                literal(f"{prefix.lower()}-") + cast(n, String),
+                case((is_student, literal("Học sinh ") + cast(n, String)),
+                     else_=literal("Cán bộ ") + cast(n, String)),
+                literal(1), literal(True), literal(now),
+            ).select_from(numbers),
+        ))
+        progress(f"{prefix}: {students} học sinh, {adults} cán bộ")
+        session.execute(text(
+            "INSERT INTO lms_membership (user_id, org_unit_id, role, school_year, active, "  # noqa: S608
+            "created_at) SELECT :base - 1 + g.n, i.unit_id, 'student', :year, :yes, :now "
+            f"FROM ({_series_sql(session, students)}) AS g "
+            "JOIN lms_synth_class_index i ON i.number = (g.n - 1) / :size"
+        ), {"base": user_base, "year": year, "yes": True, "now": now, "size": CLASS_SIZE})
+        school_ids = [s["id"] for s in schools]
+        _school_index(session, school_ids)
+        session.execute(text(
+            "INSERT INTO lms_membership (user_id, org_unit_id, role, school_year, active, "  # noqa: S608
+            "created_at) SELECT :base - 1 + :students + g.n, i.unit_id, "
+            "CASE WHEN g.n % 20 < 2 THEN 'school_manager' WHEN g.n % 20 < 5 THEN 'staff' "
+            "ELSE 'teacher' END, :year, :yes, :now "
+            f"FROM ({_series_sql(session, adults)}) AS g "
+            "JOIN lms_synth_class_index i ON i.number = (g.n - 1) % :schools"
+        ), {"base": user_base, "students": students, "year": year, "yes": True, "now": now,
+            "schools": len(school_ids)})
+        total_certificates += _certificates(
+            session, prefix=prefix, province_id=province["id"], user_base=user_base,
+            students=students, adults=adults, student_course=student_course,
+            adult_course=adult_course, today=today, now=now,
+        )
+        progress(f"{prefix}: chứng nhận xong")
+        set_target(session, unit=session.get(OrgUnit, province["id"]),  # type: ignore[arg-type]
+                   audience=Audience.STUDENT, requirement=student_requirement, percent=95,
+                   school_year=year, deadline=school_year_end(year), source="Tổng hợp")
+        for audience in ADULT_AUDIENCES:
+            set_target(session, unit=session.get(OrgUnit, province["id"]),  # type: ignore[arg-type]
+                       audience=audience, requirement=adult_requirement, percent=100,
+                       school_year=year, deadline=school_year_end(year), source="Tổng hợp")
+    _fix_sequences(session)
+    session.execute(text("DROP TABLE IF EXISTS lms_synth_class_index"))
+    progress("Tính bảng tổng hợp (rollup)...")
+    refresh_all(session, today)
+    return SynthResult(provinces, total_units, total_students, total_adults, total_certificates)
+
+
+def _series_sql(session: Session, count: int) -> str:
+    if session.get_bind().dialect.name == "postgresql":
+        return f"SELECT generate_series(1, {int(count)}) AS n"
+    return (f"WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s WHERE n < "  # noqa: S608
+            f"{int(count)}) SELECT n FROM s")
+
+
+def _load_index(session: Session, ids: list[int]) -> None:
+    session.execute(text("DROP TABLE IF EXISTS lms_synth_class_index"))
+    session.execute(text(
+        "CREATE TABLE lms_synth_class_index (number INTEGER PRIMARY KEY, unit_id INTEGER)"))
+    for start in range(0, len(ids), 10000):
+        session.execute(
+            text("INSERT INTO lms_synth_class_index (number, unit_id) VALUES (:number, :unit)"),
+            [{"number": start + i, "unit": unit_id}
+             for i, unit_id in enumerate(ids[start:start + 10000])],
+        )
+
+
+def _class_index(session: Session, classes: list[dict[str, Any]]) -> None:
+    _load_index(session, [c["id"] for c in classes])
+
+
+def _school_index(session: Session, school_ids: list[int]) -> None:
+    _load_index(session, school_ids)
+
+
+def _certificates(
+    session: Session, *, prefix: str, province_id: int, user_base: int, students: int,
+    adults: int, student_course: Course, adult_course: Course, today: dt.date,
+    now: dt.datetime,
+) -> int:
+    """Give ~72% of students and ~85% of adults a certificate (some old, revoked, expired)."""
+    completion_base = _next_id(session, Completion)
+    certificate_base = _next_id(session, Certificate)
+    total = students + adults
+    dates = [today - dt.timedelta(days=d) for d in ISSUE_DAYS]
+    numbers = _numbers(session, total)
+    n = numbers.c.n
+    holds = ((n <= students) & (n % 25 < 18)) | ((n > students) & (n % 20 < 17))
+    is_student = n <= students
+    version = case((is_student, literal(student_course.current_version_id)),
+                   else_=literal(adult_course.current_version_id))
+    session.execute(insert(Completion).from_select(
+        ["id", "user_id", "course_version_id", "score", "completed_at"],
+        select(literal(completion_base - 1) + n, literal(user_base - 1) + n, version,
+               literal(1.0), literal(now)).select_from(numbers).where(holds),
+    ))
+    issued = case(*[(n % len(dates) == i, literal(day)) for i, day in enumerate(dates)])
+    expires = case(*[(n % len(dates) == i, literal(day + dt.timedelta(days=365)))
+                     for i, day in enumerate(dates)])
+    number = cast(n, Integer)
+    session.execute(insert(Certificate).from_select(
+        ["id", "serial", "code", "org_unit_id", "year", "number", "user_id", "completion_id",
+         "edition", "course_id", "course_version_id", "holder_unit_id", "issued_on",
+         "expires_on", "credit_periods", "holder_name", "holder_is_student", "holder_unit_name",
+         "issuing_unit_name", "parent_unit_name", "place", "signer_title", "course_title_vi",
+         "course_title_en", "revoked_at", "revoked_reason", "created_at"],
+        select(
+            literal(certificate_base - 1) + n,
+            literal(f"{prefix}/") + cast(n, String),
+            literal(f"Z{prefix[3:]}") + cast(n, String),
+            literal(province_id), literal(today.year), number,
+            literal(user_base - 1) + n,
+            literal(completion_base - 1) + n,
+            literal(0),
+            case((is_student, literal(student_course.id)), else_=literal(adult_course.id)),
+            version,
+            literal(None),
+            issued,
+            expires,
+            literal(0),
+            literal("Người học tổng hợp"),
+            is_student,
+            literal(""), literal(""), literal(""), literal("Tổng hợp"), literal("HT"),
+            literal("Khóa tổng hợp"), literal(""),
+            case((n % 97 == 0, literal(now)), else_=literal(None)),
+            case((n % 97 == 0, literal("Thu hồi thử")), else_=literal(None)),
+            literal(now),
+        ).select_from(numbers).where(holds),
+    ))
+    return int(session.scalar(select(func.count()).where(
+        Certificate.id >= certificate_base)) or 0)

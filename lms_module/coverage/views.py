@@ -1,0 +1,351 @@
+"""The coverage dashboard, its drill-down, the uncovered people list, targets and exports."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, cast
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+from markupsafe import Markup
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from lms_module.audit.services import record_event
+from lms_module.auth.access import client_ip, requires
+from lms_module.coverage.chart import Bar, Chart, render_svg
+from lms_module.coverage.models import CoverageTarget, Requirement
+from lms_module.coverage.report import (
+    AUDIENCE_LABELS,
+    SORT_KEYS,
+    STATUS_LABELS,
+    CoverageReport,
+    build_report,
+    format_date,
+    format_percent,
+)
+from lms_module.coverage.services import (
+    AUDIENCE_ROLES,
+    InvalidTargetError,
+    SchoolYearError,
+    parse_school_year,
+    scope_of,
+    set_target,
+    uncovered_people,
+)
+from lms_module.db import db_session
+from lms_module.home.views import current_school_year
+from lms_module.learning.models import Audience
+from lms_module.orgs.models import OrgKind, OrgUnit, SchoolLevel
+from lms_module.people.models import Role, User
+from lms_module.people.services import active_memberships
+
+bp = Blueprint(
+    "coverage", __name__, template_folder="templates", static_folder="static",
+    static_url_path="/coverage-static",
+)
+
+VIEW_ROLES = (Role.OFFICE_REVIEWER, Role.SCHOOL_MANAGER, Role.ADMIN)
+
+
+def _user() -> User:
+    return cast(User, current_user._get_current_object())
+
+
+def may_see_people(session: Session, user: User, unit: OrgUnit) -> bool:
+    """Tell whether ``user`` may see named people of ``unit`` in coverage reports.
+
+    Only school managers of the unit's school, and only at a school or below: office reviewers
+    (and admins, who act as office staff) see figures, never children's names.
+    """
+    if unit.kind not in (OrgKind.SCHOOL, OrgKind.CLASS):
+        return False
+    return any(
+        m.role is Role.SCHOOL_MANAGER
+        and m.org_unit.kind in (OrgKind.SCHOOL, OrgKind.CLASS)
+        and unit.path.startswith(m.org_unit.path)
+        for m in active_memberships(session, user)
+    )
+
+
+def _filters() -> dict[str, Any]:
+    """Parse the report's query string (unknown values fall back to defaults)."""
+    args = request.args
+    year = args.get("year") or current_school_year()
+    try:
+        parse_school_year(year)
+    except SchoolYearError:
+        year = current_school_year()
+    audience = args.get("audience")
+    level = args.get("level")
+    sort = args.get("sort") if args.get("sort") in SORT_KEYS else "coverage"
+    return {
+        "school_year": year,
+        "audience": Audience(audience) if audience in AUDIENCE_ROLES else None,
+        "school_level": SchoolLevel(level) if level in set(SchoolLevel) else None,
+        "target_id": args.get("target", type=int),
+        "sort": sort,
+        "descending": args.get("order") == "desc",
+    }
+
+
+def _report(unit: OrgUnit, session: Session, filters: dict[str, Any]) -> CoverageReport:
+    return build_report(
+        session,
+        unit,
+        today=dt.date.today(),
+        with_classes=may_see_people(session, _user(), unit),
+        **filters,
+    )
+
+
+def chart_for(report: CoverageReport, language: str) -> Chart | None:
+    """Return the chart of the drill-down (children, or classes of a school)."""
+    if report.selected is None:
+        return None
+    target = report.selected.target
+    rows = report.children or report.classes
+    if not rows:
+        rows = []
+    bars = [Bar(row.label, row.figures.percent,
+                f"{format_percent(row.figures.percent)} ({row.figures.covered}/"
+                f"{row.figures.population})") for row in rows]
+    bars.insert(0, Bar(report.unit.name, report.selected.figures.percent,
+                       format_percent(report.selected.figures.percent)))
+    return Chart(
+        title=_("Độ bao phủ: %(audience)s, %(requirement)s",
+                audience=AUDIENCE_LABELS[target.audience],
+                requirement=target.requirement.title(language)),
+        bars=bars,
+        target_percent=target.percent,
+        target_text=_("Chỉ tiêu %(percent)s", percent=format_percent(target.percent)),
+    )
+
+
+@bp.app_template_filter("percent")
+def _percent_filter(value: float | None) -> str:
+    return format_percent(value)
+
+
+@bp.app_template_filter("ddmmyyyy")
+def _date_filter(value: dt.date) -> str:
+    return format_date(value)
+
+
+@bp.get("/units/<int:unit_id>/coverage")
+@requires(*VIEW_ROLES, unit_arg="unit_id")
+def dashboard(unit: OrgUnit) -> str:
+    """Show the targets of a unit with progress and status, a chart and the drill-down."""
+    session = db_session()
+    filters = _filters()
+    report = _report(unit, session, filters)
+    language = str(get_locale() or "vi")
+    chart = chart_for(report, language)
+    session.commit()  # the rollup refreshed on the way
+    user = _user()
+    return render_template(
+        "coverage/dashboard.html",
+        unit=unit,
+        report=report,
+        filters=filters,
+        chart_svg=Markup(render_svg(chart)) if chart else None,  # noqa: S704 (escaped inside)
+        language=language,
+        years=_year_choices(session, filters["school_year"]),
+        can_see_people=may_see_people(session, user, unit),
+        can_set_targets=_may_set_targets(session, user, unit),
+        STATUS_LABELS=STATUS_LABELS,
+        AUDIENCE_LABELS=AUDIENCE_LABELS,
+        breadcrumbs=_breadcrumbs(session, user, unit),
+        link=_link_maker(filters, report),
+    )
+
+
+def _link_maker(filters: dict[str, Any], report: CoverageReport) -> Any:
+    """Return ``link(unit_id, **changes)``: the dashboard URL keeping the current filters."""
+    base = {
+        "year": filters["school_year"],
+        "audience": filters["audience"].value if filters["audience"] else None,
+        "level": filters["school_level"].value if filters["school_level"] else None,
+        "target": report.selected.target.id if report.selected else None,
+        "sort": filters["sort"],
+        "order": "desc" if filters["descending"] else None,
+    }
+
+    def link(unit_id: int, **changes: Any) -> str:
+        args = {key: value for key, value in {**base, **changes}.items() if value is not None}
+        return url_for(".dashboard", unit_id=unit_id, **args)
+
+    return link
+
+
+def _year_choices(session: Session, selected: str) -> list[str]:
+    years = set(session.scalars(select(CoverageTarget.school_year).distinct()))
+    years.update({selected, current_school_year()})
+    return sorted(years, reverse=True)
+
+
+def _breadcrumbs(session: Session, user: User, unit: OrgUnit) -> list[OrgUnit]:
+    """Ancestors of ``unit`` that the user may open (never above their own scope)."""
+    from lms_module.auth.access import user_can
+
+    ancestors = [session.get(OrgUnit, i) for i in unit.ancestor_ids[:-1]]
+    return [a for a in ancestors if a is not None and user_can(session, user, VIEW_ROLES, a)]
+
+
+def _may_set_targets(session: Session, user: User, unit: OrgUnit) -> bool:
+    from lms_module.auth.access import user_can
+
+    return unit.kind is not OrgKind.CLASS and user_can(
+        session, user, (Role.OFFICE_REVIEWER, Role.ADMIN), unit
+    )
+
+
+@bp.get("/units/<int:unit_id>/coverage/uncovered")
+@requires(Role.SCHOOL_MANAGER, unit_arg="unit_id")
+def uncovered(unit: OrgUnit) -> str:
+    """List the named people of a school or class not yet covered (school managers only)."""
+    session = db_session()
+    user = _user()
+    if not may_see_people(session, user, unit):
+        abort(403)
+    target = session.get(CoverageTarget, request.args.get("target", type=int) or 0)
+    if target is None or target.org_unit_id not in unit.ancestor_ids:
+        abort(404)
+    people = uncovered_people(session, unit, scope_of(target), dt.date.today())
+    record_event(
+        session,
+        "view_uncovered_people",
+        actor_id=user.id,
+        org_unit_id=unit.id,
+        ip=client_ip(),
+        target_id=target.id,
+        count=len(people),
+    )
+    session.commit()
+    return render_template(
+        "coverage/uncovered.html", unit=unit, target=target, people=people,
+        AUDIENCE_LABELS=AUDIENCE_LABELS, language=str(get_locale() or "vi"),
+    )
+
+
+# ------------------------------------------------------------------------------ targets
+
+
+def _parse_date(value: str) -> dt.date | None:
+    try:
+        return dt.datetime.strptime(value.strip(), "%d/%m/%Y").date()
+    except ValueError:
+        return None
+
+
+@bp.route("/units/<int:unit_id>/coverage/targets", methods=["GET", "POST"])
+@requires(Role.OFFICE_REVIEWER, Role.ADMIN, unit_arg="unit_id")
+def targets(unit: OrgUnit) -> Any:
+    """Let an office reviewer or admin set the coverage targets of their unit."""
+    session = db_session()
+    if unit.kind is OrgKind.CLASS:
+        abort(404)
+    requirements = list(session.scalars(select(Requirement).order_by(Requirement.title_vi)))
+    errors: dict[str, str] = {}
+    form = request.form if request.method == "POST" else {}
+    if request.method == "POST":
+        audience_value = form.get("audience", "")
+        audience = Audience(audience_value) if audience_value in AUDIENCE_ROLES else None
+        if audience is None:
+            errors["audience"] = _("Hãy chọn đối tượng.")
+        requirement = session.get(Requirement, int(form.get("requirement") or 0))
+        if requirement is None:
+            errors["requirement"] = _("Hãy chọn yêu cầu (các khóa học được tính).")
+        try:
+            percent = float(form.get("percent", "").replace(",", "."))
+        except ValueError:
+            percent = -1.0
+        if not 0 < percent <= 100:
+            errors["percent"] = _("Tỉ lệ phải là một số lớn hơn 0 và không quá 100, ví dụ 95.")
+        year = form.get("school_year", "").strip()
+        try:
+            parse_school_year(year)
+        except SchoolYearError as error:
+            errors["school_year"] = error.message
+        deadline = _parse_date(form.get("deadline", ""))
+        if deadline is None:
+            errors["deadline"] = _("Hạn hoàn thành phải có dạng ngày/tháng/năm, ví dụ 31/05/2027.")
+        if not errors and audience is not None and requirement is not None and deadline:
+            try:
+                set_target(
+                    session, unit=unit, audience=audience, requirement=requirement,
+                    percent=percent, school_year=year, deadline=deadline,
+                    source=form.get("source", "").strip()[:200], actor=_user(),
+                )
+            except InvalidTargetError as error:
+                errors["deadline"] = error.message
+            else:
+                record_event(session, "set_coverage_target", actor_id=_user().id,
+                             org_unit_id=unit.id, ip=client_ip(), audience=audience.value,
+                             requirement_id=requirement.id, percent=percent, school_year=year)
+                session.commit()
+                flash(_("Đã lưu chỉ tiêu."), "success")
+                return redirect(url_for(".targets", unit_id=unit.id))
+        session.rollback()
+    existing = list(
+        session.scalars(
+            select(CoverageTarget)
+            .where(CoverageTarget.org_unit_id == unit.id)
+            .order_by(CoverageTarget.school_year.desc(), CoverageTarget.audience)
+        )
+    )
+    start = parse_school_year(current_school_year())[1]
+    return render_template(
+        "coverage/targets.html",
+        unit=unit,
+        requirements=requirements,
+        existing=existing,
+        errors=errors,
+        form=form,
+        default_year=current_school_year(),
+        default_deadline=f"31/05/{start}",
+        AUDIENCE_LABELS=AUDIENCE_LABELS,
+        audiences=list(AUDIENCE_ROLES),
+        language=str(get_locale() or "vi"),
+    ), (400 if errors else 200)
+
+
+# ------------------------------------------------------------------------------ exports
+
+EXPORT_TYPES = {
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "csv": "text/csv; charset=utf-8",
+    "pdf": "application/pdf",
+}
+
+
+@bp.get("/units/<int:unit_id>/coverage/report.<fmt>")
+@requires(*VIEW_ROLES, unit_arg="unit_id")
+def export(unit: OrgUnit, fmt: str) -> Response:
+    """Download the report as .xlsx, .csv or the official-format .pdf."""
+    from lms_module.coverage.exports import report_csv, report_pdf, report_xlsx
+
+    if fmt not in EXPORT_TYPES:
+        abort(404)
+    session = db_session()
+    filters = _filters()
+    report = _report(unit, session, filters)
+    language = str(get_locale() or "vi")
+    user = _user()
+    if fmt == "xlsx":
+        data = report_xlsx(session, report, language)
+    elif fmt == "csv":
+        data = report_csv(report, language)
+    else:
+        data = report_pdf(session, report, language, signer=user.full_name)
+    record_event(session, "export_coverage_report", actor_id=user.id, org_unit_id=unit.id,
+                 ip=client_ip(), format=fmt, school_year=report.school_year)
+    session.commit()
+    filename = f"bao-cao-bao-phu-{unit.code}-{report.school_year}.{fmt}"
+    return Response(
+        data,
+        mimetype=EXPORT_TYPES[fmt],
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )

@@ -1,0 +1,101 @@
+"""School-year rollover, grade-band assignments that follow students, the demo targets."""
+
+from __future__ import annotations
+
+from coverage_support import TODAY
+from sqlalchemy import func, select
+
+from helpers import SCHOOL_YEAR
+from lms_module.certification.models import Assignment
+from lms_module.coverage.models import CoverageTarget
+from lms_module.coverage.services import (
+    Figures,
+    ReportScope,
+    assignments_for_user,
+    ensure_rollup,
+    subtree_figures,
+)
+from lms_module.learning.models import Audience
+from lms_module.orgs.models import OrgKind, OrgUnit
+from lms_module.people.models import Membership, Role
+from lms_module.people.services import add_membership
+
+
+def _students(db, small, year):
+    scope = ReportScope(small.student_requirement.id, year, Audience.STUDENT)
+    ensure_rollup(db, small.student_requirement.id, year, Audience.STUDENT, TODAY)
+    return subtree_figures(db, small.units["province"], scope)
+
+
+def test_rollover_promotes_students_keeps_last_year_and_copies_targets(db, small, runner):
+    before = db.scalar(select(func.count()).select_from(Membership))
+    result = runner.invoke(args=["lms", "rollover", "--from", SCHOOL_YEAR, "--to", "2027-2028"])
+    assert result.exit_code == 0, result.output
+    # 12 counted students and h1 of the other province; the deactivated g1 is not carried.
+    assert "13 học sinh lên lớp" in result.output
+    db.expire_all()
+    # Nothing deleted; last year's memberships are kept, inactive.
+    assert db.scalar(select(func.count()).select_from(Membership)) > before
+    a1 = small.users["a1"]
+    memberships = {(m.org_unit.name, m.school_year, m.active) for m in a1.memberships}
+    assert memberships == {("2A", SCHOOL_YEAR, False), ("3A", "2027-2028", True)}
+    b1 = {(m.org_unit.name, m.school_year, m.active) for m in small.users["b1"].memberships}
+    assert ("4A", "2027-2028", True) in b1 and ("2A", SCHOOL_YEAR, False) in b1
+    eleventh = db.scalars(select(OrgUnit).where(OrgUnit.name == "11A")).one()
+    assert eleventh.grade == 11 and eleventh.parent_id == small.units["thpt"].id
+    # Last year's report is unchanged; the new year starts from zero coverage of its own.
+    assert _students(db, small, SCHOOL_YEAR) == Figures(12, 7, 4)
+    assert _students(db, small, "2027-2028").population == 12
+    copied = db.scalars(select(CoverageTarget).where(
+        CoverageTarget.school_year == "2027-2028")).all()
+    assert {(t.audience, t.percent, t.deadline.isoformat()) for t in copied} == {
+        (Audience.STUDENT, 95, "2028-05-31"), (Audience.TEACHER, 100, "2028-05-31"),
+        (Audience.STAFF, 100, "2028-05-31"), (Audience.MANAGER, 100, "2028-05-31")}
+    again = runner.invoke(args=["lms", "rollover", "--from", SCHOOL_YEAR, "--to", "2027-2028"])
+    assert again.exit_code != 0 and "đã được kết chuyển" in again.output
+
+
+def test_grade_five_leavers_leave_and_a_wrong_year_pair_is_refused(db, small, make_unit, runner):
+    fifth = make_unit(OrgKind.CLASS, small.units["primary"], name="5A", grade=5)
+    add_membership(db, small.users["a4"], fifth, Role.STUDENT, school_year=SCHOOL_YEAR)
+    db.flush()
+    wrong = runner.invoke(args=["lms", "rollover", "--from", SCHOOL_YEAR, "--to", "2028-2029"])
+    assert wrong.exit_code != 0 and "2027-2028" in wrong.output
+    result = runner.invoke(args=["lms", "rollover", "--from", SCHOOL_YEAR, "--to", "2027-2028"])
+    assert "1 học sinh ra trường" in result.output
+    db.expire_all()
+    a4 = {(m.org_unit.name, m.school_year, m.active) for m in small.users["a4"].memberships}
+    assert ("5A", SCHOOL_YEAR, False) in a4  # left the primary school: ended, not deleted
+    assert not any(year == "2027-2028" and name.startswith("6") for name, year, _ in a4)
+
+
+def test_grade_band_assignments_follow_a_student_who_moves_up(db, small):
+    lower = Assignment(course_id=small.courses["k12"].id, org_unit_id=small.units["province"].id,
+                       role=Role.STUDENT, grade_min=1, grade_max=2, due_on=TODAY)
+    upper = Assignment(course_id=small.courses["k35"].id, org_unit_id=small.units["province"].id,
+                       role=Role.STUDENT, grade_min=3, grade_max=5, due_on=TODAY)
+    db.add_all([lower, upper])
+    db.flush()
+    a4 = small.users["a4"]
+    assert [d.assignment.id for d in assignments_for_user(db, a4, TODAY)] == [lower.id]
+    for membership in a4.memberships:
+        membership.active = False
+    add_membership(db, a4, small.units["3A"], Role.STUDENT, school_year=SCHOOL_YEAR)
+    db.flush()
+    due = assignments_for_user(db, a4, TODAY)
+    assert [d.assignment.id for d in due] == [upper.id] and not due[0].done
+    # b3 (grade 3) already holds the 3-5 course.
+    assert [d.done for d in assignments_for_user(db, small.users["b3"], TODAY)] == [True]
+
+
+def test_demo_ships_the_lai_chau_plan_targets(runner, db):
+    result = runner.invoke(args=["lms", "demo"])
+    assert result.exit_code == 0, result.output
+    targets = db.scalars(select(CoverageTarget)).all()
+    assert {(t.audience, t.percent) for t in targets} == {
+        (Audience.STUDENT, 95), (Audience.TEACHER, 100), (Audience.STAFF, 100),
+        (Audience.MANAGER, 100)}
+    assert all(t.deadline.month == 5 and t.deadline.day == 31 for t in targets)
+    assert all("675/KH-UBND" in t.source for t in targets)
+    runner.invoke(args=["lms", "demo"])
+    assert db.scalar(select(func.count()).select_from(CoverageTarget)) == 4
