@@ -67,6 +67,7 @@ def demo(base_url: str) -> None:
     session = db_session()
     try:
         logins = build_demo(session)
+        _add_certificate_demo(session, base_url)
         _add_coverage_demo(session)
     except OlxError as error:
         session.rollback()

@@ -168,3 +168,31 @@ def test_the_school_zip_holds_one_pdf_per_certificate_and_a_class_zip_only_its_c
     for name in names:
         assert any(name in text for text in texts), name
     assert all(re.match(r"lop-2a-.+/\d{5}-\d{4}-cn-.+_.+\.pdf$", n) for n in class_entries)
+
+
+def test_the_export_command_writes_a_provinces_certificates_to_one_zip(
+    runner, db, make_user, student_course, tree, tmp_path
+):
+    for name in ("Phạm Thị Thơ", "Vũ Văn Ưng"):
+        complete(db, make_user(Role.STUDENT, tree["class"], full_name=name), student_course)
+    complete(db, make_user(Role.STUDENT, tree["other_class"], full_name="Ở Tỉnh Khác"),
+             student_course)
+    output = tmp_path / "tinh.zip"
+    result = runner.invoke(
+        args=["lms", "export-certificates", "--unit", tree["province"].code,
+              "--base-url", "https://hoc.example.edu.vn", str(output)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "Đã ghi 2 giấy chứng nhận" in result.output
+    assert len(zip_names(output.read_bytes())) == 2
+
+
+def test_the_demo_certificates_come_from_completions(db, make_user, student_course, tree):
+    from lms_module.certification.demo import finish_course
+
+    learner = make_user(Role.STUDENT, tree["class"], username="hs.thtp.2", full_name="Lò Thị Ỹ")
+    finish_course(db, learner, student_course)
+    from lms_module.certification.demo import issue_demo_certificates
+
+    certificates = issue_demo_certificates(db)
+    assert [c.holder_name for c in certificates] == ["Lò Thị Ỹ"]
