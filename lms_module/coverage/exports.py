@@ -252,21 +252,22 @@ def report_pdf(
     date_line = _("%(place)s, ngày %(d)02d tháng %(m)02d năm %(y)s",
                   place=_place(session, report.unit), d=day.day, m=day.month, y=day.year)
 
-    def ruled(paragraph: Paragraph, rule_width: str) -> list[object]:
+    def ruled(paragraph: Paragraph, rule_width: str, gap: float) -> list[object]:
         return [paragraph, HRFlowable(width=rule_width, thickness=0.6, color=colors.black,
-                                      spaceBefore=1, spaceAfter=0)]
+                                      spaceBefore=gap, spaceAfter=0)]
 
     header = Table(
         [
             [p(governing.upper(), centre), p(_("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"), centre_bold)],
-            [ruled(p(issuing.upper(), centre_bold), "35%"),
-             ruled(p(_("Độc lập - Tự do - Hạnh phúc"), motto), "62%")],
+            [ruled(p(issuing.upper(), centre_bold), "30%", 4),
+             ruled(p(_("Độc lập - Tự do - Hạnh phúc"), motto), "62%", 1)],
             [p(number, centre), p(date_line, italic)],
         ],
         colWidths=[width * 0.42, width * 0.58],
     )
     header.setStyle(TableStyle([
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("ALIGN", (0, 0), (-1, -1), "CENTER"),
         ("TOPPADDING", (0, 2), (-1, 2), 8),
         ("LEFTPADDING", (0, 0), (-1, -1), 2),
         ("RIGHTPADDING", (0, 0), (-1, -1), 2),
@@ -301,7 +302,7 @@ def report_pdf(
             p(str(STATUS_LABELS[item.status]), cell),
         ])
     story.append(_grid(Table(rows, colWidths=[w * width for w in
-                                               (.12, .25, .09, .1, .09, .09, .1, .16)],
+                                               (.11, .24, .08, .1, .09, .11, .1, .16)],
                              repeatRows=1), TableStyle, colors))
     chart = pdf_chart(report, language)
     if chart is not None:

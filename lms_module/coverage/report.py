@@ -26,7 +26,7 @@ from lms_module.coverage.services import (
     school_class_figures,
     school_grade_figures,
     scope_of,
-    target_report,
+    target_reports,
     targets_for,
 )
 from lms_module.db import subtree_condition
@@ -144,10 +144,9 @@ def build_report(
 
     :param with_classes: also report grades and classes (a school, for its managers).
     """
-    targets = [
-        target_report(session, target, unit, today, school_level)
-        for target in targets_for(session, unit, school_year, audience)
-    ]
+    targets = target_reports(
+        session, targets_for(session, unit, school_year, audience), unit, today, school_level
+    )
     selected = next((t for t in targets if t.target.id == target_id), None)
     if selected is None and targets:
         selected = targets[0]

@@ -466,41 +466,53 @@ def refresh_all(session: Session, today: dt.date) -> int:
 def ensure_rollup(
     session: Session, requirement_id: int, year: str, audience: Audience, today: dt.date
 ) -> None:
-    """Bring the rollup up to date for a report made ``today``.
+    """Bring the rollup of one requirement, year and audience up to date (see
+    :func:`ensure_rollups`)."""
+    ensure_rollups(session, [(requirement_id, year, audience)], today)
 
-    Builds it the first time; then recomputes only the units marked dirty and the rows whose
-    earliest counted certificate expired before the reporting date.
+
+def ensure_rollups(
+    session: Session, keys: Sequence[tuple[int, str, Audience]], today: dt.date
+) -> None:
+    """Bring the rollup up to date for a report made ``today``, in a few queries.
+
+    Builds each (requirement, year, audience) the first time; then recomputes only the units
+    marked dirty and the rows whose earliest counted certificate expired before the reporting
+    date.
     """
-    built = session.scalar(
-        select(RollupBuild.id).where(
-            RollupBuild.requirement_id == requirement_id,
-            RollupBuild.school_year == year,
-            RollupBuild.audience == audience,
-        )
-    )
-    if built is None:
-        _guarded(session, lambda: build_rollup(session, requirement_id, year, audience, today))
+    wanted = set(keys)
+    if not wanted:
         return
-    _process_dirty_units(session, today)
-    day = reporting_date(session, year, today)
-    stale = list(
-        session.scalars(
-            select(CoverageRollup.unit_id).where(
-                CoverageRollup.requirement_id == requirement_id,
-                CoverageRollup.school_year == year,
-                CoverageRollup.audience == audience,
-                CoverageRollup.valid_until < day,
-            )
+    built = set(
+        tuple(row)
+        for row in session.execute(
+            select(RollupBuild.requirement_id, RollupBuild.school_year, RollupBuild.audience)
+            .where(RollupBuild.requirement_id.in_({k[0] for k in wanted}))
         )
     )
-    if stale:
+    _process_dirty_units(session, today)
+    for requirement_id, year, audience in sorted(wanted - built):
         _guarded(
             session,
-            lambda: _write_rollup(
-                session, requirement_id=requirement_id, year=year, audience=audience, day=day,
-                unit_ids=stale,
-            ),
+            lambda r=requirement_id, y=year, a=audience: build_rollup(session, r, y, a, today),
         )
+    for year in sorted({k[1] for k in wanted}):
+        day = reporting_date(session, year, today)
+        stale: dict[tuple[int, Audience], list[int]] = {}
+        for requirement_id, audience, unit_id in session.execute(
+            select(CoverageRollup.requirement_id, CoverageRollup.audience,
+                   CoverageRollup.unit_id)
+            .where(CoverageRollup.school_year == year, CoverageRollup.valid_until < day)
+        ).all():
+            if (requirement_id, year, audience) in wanted:
+                stale.setdefault((requirement_id, audience), []).append(unit_id)
+        for (requirement_id, audience), unit_ids in stale.items():
+            _guarded(
+                session,
+                lambda r=requirement_id, a=audience, u=unit_ids, y=year, d=day: _write_rollup(
+                    session, requirement_id=r, year=y, audience=a, day=d, unit_ids=u
+                ),
+            )
 
 
 def _guarded(session: Session, work: Any) -> None:
@@ -759,18 +771,52 @@ def target_report(
     school_level: SchoolLevel | None = None,
 ) -> TargetReport:
     """Report a target over ``unit``'s subtree: coverage, people still to train, status."""
-    ensure_rollup(session, target.requirement_id, target.school_year, target.audience, today)
-    figures = subtree_figures(session, unit, scope_of(target, school_level))
-    day = reporting_date(session, target.school_year, today)
-    status, projected = target_status(
-        population=figures.population,
-        covered=figures.covered,
-        covered_before=figures.covered_before,
-        target_percent=target.percent,
-        today=day,
-        deadline=target.deadline,
+    return target_reports(session, [target], unit, today, school_level)[0]
+
+
+def target_reports(
+    session: Session,
+    targets: Sequence[CoverageTarget],
+    unit: OrgUnit,
+    today: dt.date,
+    school_level: SchoolLevel | None = None,
+) -> list[TargetReport]:
+    """Report several targets over ``unit``'s subtree with one grouped query per school year."""
+    ensure_rollups(
+        session, [(t.requirement_id, t.school_year, t.audience) for t in targets], today
     )
-    return TargetReport(target, figures, status, projected, day)
+    sums: dict[tuple[int, str, Audience], Figures] = {}
+    for year in sorted({t.school_year for t in targets}):
+        query = (
+            select(CoverageRollup.requirement_id, CoverageRollup.audience, *_rollup_sums())
+            .where(
+                CoverageRollup.requirement_id.in_({t.requirement_id for t in targets}),
+                CoverageRollup.school_year == year,
+                subtree_condition(CoverageRollup.path, unit.path),
+            )
+            .group_by(CoverageRollup.requirement_id, CoverageRollup.audience)
+        )
+        if school_level is not None:
+            query = query.where(CoverageRollup.school_level == school_level)
+        for requirement_id, audience, population, covered, before in session.execute(query):
+            sums[(requirement_id, year, audience)] = Figures(
+                int(population), int(covered), int(before)
+            )
+    reports = []
+    days = {year: reporting_date(session, year, today) for year in {t.school_year for t in targets}}
+    for target in targets:
+        figures = sums.get((target.requirement_id, target.school_year, target.audience), EMPTY)
+        day = days[target.school_year]
+        status, projected = target_status(
+            population=figures.population,
+            covered=figures.covered,
+            covered_before=figures.covered_before,
+            target_percent=target.percent,
+            today=day,
+            deadline=target.deadline,
+        )
+        reports.append(TargetReport(target, figures, status, projected, day))
+    return reports
 
 
 # ---------------------------------------------------------------------------- direct queries
@@ -800,6 +846,33 @@ def direct_subtree_figures(
         query = query.where(source.c.school_level == scope.school_level.value)
     row = session.execute(query).one()
     return Figures(int(row[0]), int(row[1]), int(row[2]))
+
+
+def direct_children_figures(
+    session: Session, unit: OrgUnit, scope: ReportScope, today: dt.date
+) -> dict[int, Figures]:
+    """Compute each child unit's figures straight from memberships and certificates."""
+    day = reporting_date(session, scope.school_year, today)
+    source = _rollup_select(
+        session,
+        requirement_id=scope.requirement_id,
+        year=scope.school_year,
+        audience=scope.audience,
+        day=day,
+    ).subquery()
+    child = aliased(OrgUnit)
+    rows = session.execute(
+        select(
+            child.id,
+            func.coalesce(func.sum(source.c.population), 0),
+            func.coalesce(func.sum(source.c.covered), 0),
+            func.coalesce(func.sum(source.c.covered_before), 0),
+        )
+        .join(source, subtree_condition(source.c.path, child.path))
+        .where(child.parent_id == unit.id)
+        .group_by(child.id)
+    ).all()
+    return {row[0]: Figures(int(row[1]), int(row[2]), int(row[3])) for row in rows}
 
 
 @dataclass(frozen=True)

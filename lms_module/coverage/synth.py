@@ -9,6 +9,7 @@ over people.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -48,7 +49,7 @@ class SynthResult:
 def _numbers(session: Session, count: int) -> Any:
     """A FROM item with one column ``n`` = 1..count."""
     if session.get_bind().dialect.name == "postgresql":
-        return func.generate_series(1, count).table_valued("n").alias("g")
+        return func.generate_series(1, count).table_valued("n").render_derived(name="g")
     series = select(literal(1).label("n")).cte("g", recursive=True)
     return series.union_all(select(series.c.n + 1).where(series.c.n < count))
 
@@ -123,7 +124,7 @@ def synthesize(
         session.flush()
     first = session.scalar(select(func.count()).where(
         OrgUnit.parent_id == ministry.id, OrgUnit.kind == OrgKind.PROVINCE)) or 0
-    communes = max(1, round(students_per_province / CLASS_SIZE / COMMUNE_CLASSES))
+    communes = max(1, math.ceil(students_per_province / CLASS_SIZE / COMMUNE_CLASSES))
     total_units = total_students = total_adults = total_certificates = 0
     for p in range(first, first + provinces):
         prefix = f"SYN{p:02d}"
@@ -216,13 +217,13 @@ def synthesize(
             adult_course=adult_course, today=today, now=now,
         )
         progress(f"{prefix}: chứng nhận xong")
-        set_target(session, unit=session.get(OrgUnit, province["id"]),  # type: ignore[arg-type]
-                   audience=Audience.STUDENT, requirement=student_requirement, percent=95,
-                   school_year=year, deadline=school_year_end(year), source="Tổng hợp")
-        for audience in ADULT_AUDIENCES:
-            set_target(session, unit=session.get(OrgUnit, province["id"]),  # type: ignore[arg-type]
-                       audience=audience, requirement=adult_requirement, percent=100,
-                       school_year=year, deadline=school_year_end(year), source="Tổng hợp")
+    # The national plan: targets set at the (synthetic) ministry apply to every province.
+    set_target(session, unit=ministry, audience=Audience.STUDENT, requirement=student_requirement,
+               percent=95, school_year=year, deadline=school_year_end(year), source="Tổng hợp")
+    for audience in ADULT_AUDIENCES:
+        set_target(session, unit=ministry, audience=audience, requirement=adult_requirement,
+                   percent=100, school_year=year, deadline=school_year_end(year),
+                   source="Tổng hợp")
     _fix_sequences(session)
     session.execute(text("DROP TABLE IF EXISTS lms_synth_class_index"))
     progress("Tính bảng tổng hợp (rollup)...")
@@ -262,14 +263,14 @@ def _certificates(
     adults: int, student_course: Course, adult_course: Course, today: dt.date,
     now: dt.datetime,
 ) -> int:
-    """Give ~72% of students and ~85% of adults a certificate (some old, revoked, expired)."""
+    """Give ~72% of students and ~86% of adults a certificate (some old, revoked, expired)."""
     completion_base = _next_id(session, Completion)
     certificate_base = _next_id(session, Certificate)
     total = students + adults
     dates = [today - dt.timedelta(days=d) for d in ISSUE_DAYS]
     numbers = _numbers(session, total)
     n = numbers.c.n
-    holds = ((n <= students) & (n % 25 < 18)) | ((n > students) & (n % 20 < 17))
+    holds = ((n <= students) & (n % 25 < 18)) | ((n > students) & (n % 7 != 0))
     is_student = n <= students
     version = case((is_student, literal(student_course.current_version_id)),
                    else_=literal(adult_course.current_version_id))
