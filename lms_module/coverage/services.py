@@ -333,8 +333,12 @@ def _rollup_select(
     audience: Audience,
     day: dt.date,
     unit_ids: Sequence[int] | None = None,
+    within: str | None = None,
 ) -> Select[Any]:
-    """Return the grouped SELECT computing rollup rows from memberships and certificates."""
+    """Return the grouped SELECT computing rollup rows from memberships and certificates.
+
+    :param unit_ids: only memberships at these units; :param within: only under this path.
+    """
     course_ids = requirement_course_ids(session, requirement_id) or [-1]
     before = day - dt.timedelta(days=RATE_WINDOW_DAYS)
     member_unit = aliased(OrgUnit)
@@ -368,6 +372,8 @@ def _rollup_select(
     )
     if unit_ids is not None:
         members = members.where(Membership.org_unit_id.in_(unit_ids))
+    if within is not None:
+        members = members.where(subtree_condition(member_unit.path, within))
     rows = members.subquery("members")
     return select(
         literal(requirement_id).label("requirement_id"),
@@ -836,6 +842,7 @@ def direct_subtree_figures(
         year=scope.school_year,
         audience=scope.audience,
         day=day,
+        within=unit.path,
     ).subquery()
     query = select(
         func.coalesce(func.sum(source.c.population), 0),
@@ -859,6 +866,7 @@ def direct_children_figures(
         year=scope.school_year,
         audience=scope.audience,
         day=day,
+        within=unit.path,
     ).subquery()
     child = aliased(OrgUnit)
     rows = session.execute(
