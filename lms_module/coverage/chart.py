@@ -29,7 +29,7 @@ class Chart:
     target_text: str
 
 
-LABEL_WIDTH, BAR_AREA, ROW, TOP, FIGURE_WIDTH = 230, 300, 26, 28, 70
+LABEL_WIDTH, BAR_AREA, ROW, TOP, FIGURE_WIDTH = 230, 300, 26, 28, 120
 
 
 def _short(label: str, limit: int = 34) -> str:
