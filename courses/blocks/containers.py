@@ -84,6 +84,11 @@ class CourseBlock(ContainerBlock):
     validity_months = Integer(
         default=None, scope=Scope.settings, help="Months a completion stays valid; empty: always."
     )
+    validity = String(
+        default="",
+        scope=Scope.settings,
+        help="'school_year': completions stay valid until the end of the school year (31 July).",
+    )
     languages = String(default="vi", scope=Scope.settings, help="Content languages, e.g. 'vi en'.")
     org = String(default="", scope=Scope.settings, help="Organisation (Open edX exports).")
     course = String(default="", scope=Scope.settings, help="Course code (Open edX exports).")

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from functools import partial
 from zoneinfo import ZoneInfo
 
+from dateutil.relativedelta import relativedelta
 from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import Session
 
@@ -27,7 +28,7 @@ from lms_module.errors import AccessDeniedError, LMSError
 from lms_module.learning.models import Audience, Completion, Course, CourseVersion
 from lms_module.learning.services import dialect_insert
 from lms_module.orgs.models import OrgKind, OrgUnit
-from lms_module.orgs.services import enclosing_school
+from lms_module.orgs.services import enclosing_school, school_year_end
 from lms_module.people.models import Membership, Role, User
 from lms_module.people.services import active_memberships, normalize_text
 
@@ -87,16 +88,18 @@ def local_date(moment: dt.datetime, timezone: str) -> dt.date:
     return moment.astimezone(ZoneInfo(timezone)).date()
 
 
-def add_months(day: dt.date, months: int) -> dt.date:
-    """Return the same day ``months`` later (the month's last day when it is shorter)."""
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    for candidate in (day.day, 30, 29, 28):
-        try:
-            return day.replace(year=year, month=month, day=min(day.day, candidate))
-        except ValueError:
-            continue
-    raise AssertionError("unreachable: every month has 28 days")
+def course_expiry(course: Course, issued_on: dt.date) -> dt.date | None:
+    """Return when a certificate of ``course`` issued on ``issued_on`` expires (None: never).
+
+    Student courses last the school year (until 31 July); others ``validity_months`` months,
+    ending on the month's last day when it is shorter (31 January + 1 month: 28/29 February).
+    """
+    if course.valid_for_school_year:
+        return school_year_end(issued_on)
+    if course.validity_months:
+        expiry: dt.date = issued_on + relativedelta(months=course.validity_months)
+        return expiry
+    return None
 
 
 def issuing_place(session: Session, user: User, course: Course) -> IssuingPlace | None:
@@ -247,10 +250,7 @@ def issue_certificate(
             "course_version_id": version.id,
             "holder_unit_id": place.holder_unit.id,
             "issued_on": issued_on,
-            "expires_on": (
-                add_months(issued_on, course.validity_months)
-                if course.validity_months else None
-            ),
+            "expires_on": course_expiry(course, issued_on),
             "credit_periods": 0 if place.holder_is_student else course.credit_periods,
             "holder_name": normalize_text(user.full_name),
             "holder_is_student": place.holder_is_student,

@@ -17,6 +17,7 @@ from sqlalchemy import (
     SmallInteger,
     String,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -62,6 +63,9 @@ class Course(Base):
     pass_mark: Mapped[float] = mapped_column(Float, default=0.0)
     #: How long a completion (and its certificate) stays valid; ``None``: no expiry.
     validity_months: Mapped[int | None] = mapped_column(SmallInteger)
+    #: Completions stay valid until the end of the school year they fall in (31 July): the
+    #: student courses, which a learner takes again each year at their new grade.
+    valid_for_school_year: Mapped[bool] = mapped_column(default=False, server_default=false())
     current_version_id: Mapped[int | None] = mapped_column(
         ForeignKey("lms_course_version.id", use_alter=True)
     )

@@ -39,6 +39,11 @@ def school_year_for(day: dt.date) -> str:
     return f"{start}-{start + 1}"
 
 
+def school_year_end(day: dt.date) -> dt.date:
+    """Return the last day (31 July) of the school year ``day`` belongs to."""
+    return dt.date(int(school_year_for(day)[5:]), 7, 31)
+
+
 def create_unit(
     session: Session,
     *,

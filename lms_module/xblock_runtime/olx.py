@@ -343,6 +343,13 @@ def _course_metadata(root: Any) -> dict[str, Any]:
     title = root.get("display_name", "").strip()
     if not title:
         raise OlxError(f"{where}: khóa học cần display_name (tên tiếng Việt).")
+    validity = root.get("validity", "").strip()
+    if validity not in ("", "school_year"):
+        raise OlxError(f"{where}: validity=“{validity}” không hợp lệ; dùng validity=“school_year” "
+                       "hoặc validity_months=“12”.")
+    if validity and root.get("validity_months"):
+        raise OlxError(f"{where}: chỉ đặt một trong hai: validity=“school_year” hoặc "
+                       "validity_months.")
     grade_min, grade_max = integer("grade_min", 1, 12), integer("grade_max", 1, 12)
     if grade_min and grade_max and grade_min > grade_max:
         raise OlxError(f"{where}: grade_min lớn hơn grade_max.")
@@ -355,6 +362,7 @@ def _course_metadata(root: Any) -> dict[str, Any]:
         "credit_periods": integer("credit_periods", 0, 120) or 0,
         "pass_mark": pass_mark,
         "validity_months": integer("validity_months", 1, 120),
+        "valid_for_school_year": validity == "school_year",
     }
 
 

@@ -219,7 +219,10 @@ def test_course_content_metadata_follows_the_curriculum(db, folder):
     expected = PASS_MARKS.get(course.audience, ADULT_PASS_MARK)
     if folder.name not in FIXTURES:
         assert course.pass_mark == pytest.approx(expected), f"pass_mark should be {expected}"
-        assert course.validity_months, "set validity_months (students: one school year, 12)"
+        if course.audience is Audience.STUDENT:
+            assert course.valid_for_school_year, 'students: validity="school_year"'
+        else:
+            assert course.validity_months == 12, 'adults: validity_months="12"'
     if course.audience is Audience.STUDENT:
         assert course.grade_min and course.grade_max, "a student course needs its grade band"
 

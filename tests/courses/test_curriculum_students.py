@@ -30,7 +30,7 @@ def test_the_demo_loads_every_course_folder_but_the_sample(runner, db):
         course = db.scalars(select(Course).where(Course.slug == slug)).one()
         assert course.audience is Audience.STUDENT
         assert course.pass_mark == 0.7
-        assert course.validity_months == 12  # one school year: the loader counts months
+        assert course.valid_for_school_year and course.validity_months is None
 
 
 def test_each_demo_student_sees_exactly_their_grade_bands_course(runner, db, app):

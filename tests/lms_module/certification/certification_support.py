@@ -21,7 +21,7 @@ from lms_module.xblock_runtime.olx import load_course
 
 STUDENT_COURSE = (
     '<course slug="{slug}" display_name="Em an toàn ở trường" title_en="Safe at school"'
-    ' audience="student" grade_min="1" grade_max="5" validity_months="12">'
+    ' audience="student" grade_min="1" grade_max="5" validity="school_year">'
     "<chapter><sequential><vertical><html><p>Xin chào</p></html></vertical></sequential>"
     "</chapter></course>"
 )

@@ -13,14 +13,15 @@ from lms_module.certification.models import Certificate
 from lms_module.certification.services import (
     REISSUE_REASON,
     CertificateError,
-    add_months,
+    course_expiry,
     issue_certificate,
     next_serial_number,
     reissue_certificate,
     revoke_certificate,
 )
 from lms_module.errors import AccessDeniedError
-from lms_module.learning.models import Completion
+from lms_module.learning.models import Completion, Course
+from lms_module.orgs.services import school_year_end
 from lms_module.people.models import Role
 
 
@@ -36,7 +37,7 @@ def test_completing_a_course_issues_a_certificate_from_the_students_school(
     assert certificate.holder_unit_name == f"Lớp 2A, {tree['school'].name}"
     assert certificate.credit_periods == 0
     assert certificate.serial == f"00001/{certificate.issued_on.year}/CN-{tree['school'].code}"
-    assert certificate.expires_on == add_months(certificate.issued_on, 12)
+    assert certificate.expires_on == school_year_end(certificate.issued_on)
     assert certificate.place == "Lai Châu"
     assert len(certificate.code) == 17
     assert db.scalar(
@@ -84,9 +85,21 @@ def test_serials_of_two_learners_of_one_school_follow_each_other(
 
 
 def test_expiry_adds_months_and_keeps_the_end_of_short_months():
-    assert add_months(dt.date(2026, 1, 31), 1) == dt.date(2026, 2, 28)
-    assert add_months(dt.date(2026, 11, 23), 12) == dt.date(2027, 11, 23)
-    assert add_months(dt.date(2024, 2, 29), 12) == dt.date(2025, 2, 28)
+    def months(n: int) -> Course:
+        return Course(validity_months=n, valid_for_school_year=False)
+
+    assert course_expiry(months(1), dt.date(2026, 1, 31)) == dt.date(2026, 2, 28)
+    assert course_expiry(months(12), dt.date(2026, 11, 23)) == dt.date(2027, 11, 23)
+    assert course_expiry(months(12), dt.date(2024, 2, 29)) == dt.date(2025, 2, 28)
+    assert course_expiry(Course(validity_months=None, valid_for_school_year=False),
+                         dt.date(2026, 11, 23)) is None
+
+
+def test_student_certificates_last_until_the_end_of_the_school_year():
+    school_year = Course(validity_months=None, valid_for_school_year=True)
+    assert course_expiry(school_year, dt.date(2026, 11, 23)) == dt.date(2027, 7, 31)
+    assert course_expiry(school_year, dt.date(2027, 5, 30)) == dt.date(2027, 7, 31)
+    assert course_expiry(school_year, dt.date(2027, 9, 5)) == dt.date(2028, 7, 31)
 
 
 def test_a_learner_without_a_school_gets_no_certificate(db, make_user, student_course):

@@ -153,6 +153,27 @@ def test_invalid_course_metadata_is_explained(db, tmp_path):
         load_course(db, write_course(tmp_path / "bad", files))
 
 
+@pytest.mark.parametrize(
+    ("attributes", "message"),
+    [
+        ('validity="one year"', "validity=“one year” không hợp lệ"),
+        ('validity="school_year" validity_months="12"', "chỉ đặt một trong hai"),
+    ],
+)
+def test_invalid_validity_is_explained(db, tmp_path, attributes, message):
+    files = {"course.xml": f'<course display_name="X" audience="student" {attributes}/>'}
+    with pytest.raises(OlxError, match=message):
+        load_course(db, write_course(tmp_path / "bad", files))
+
+
+def test_school_year_validity_is_read_from_the_course_root(db, tmp_path):
+    files = {"course.xml": '<course display_name="X" audience="student" validity="school_year">'
+             '<chapter url_name="c"/></course>'}
+    report = load_course(db, write_course(tmp_path / "ok", files))
+    course = get_course(db, report.course_slug)
+    assert course.valid_for_school_year and course.validity_months is None
+
+
 def test_reloading_a_changed_course_makes_a_new_version_and_keeps_learner_state(
     db, sample_course, student, urls, tmp_path
 ):
