@@ -10,6 +10,7 @@ from flask.cli import FlaskGroup, with_appcontext
 from sqlalchemy import Engine
 
 from lms_module.db import db_session
+from lms_module.i18n import local_today
 from lms_module.migrate import downgrade_database, upgrade_database
 
 lms_group = click.Group("lms", help="Safe School LMS: database, demo data, imports.")
@@ -232,12 +233,11 @@ def rollover_command(from_year: str, to_year: str) -> None:
 @with_appcontext
 def coverage_refresh_command() -> None:
     """Rebuild the coverage rollup of every target (run nightly)."""
-    import datetime as dt
 
     from lms_module.coverage.services import refresh_all
 
     session = db_session()
-    count = refresh_all(session, dt.date.today())
+    count = refresh_all(session, local_today())
     session.commit()
     click.echo(f"Đã tính lại độ bao phủ cho {count} nhóm chỉ tiêu.")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, has_request_context, request
 from flask_babel import Babel, format_date
@@ -36,6 +37,11 @@ def init_i18n(app: Flask) -> None:
             locale_selector=select_locale,
         )
     app.jinja_env.filters["vn_date"] = vn_date
+
+
+def local_today() -> dt.date:
+    """Return today's date in the configured time zone (Vietnam is UTC+7: the UTC date lags)."""
+    return dt.datetime.now(ZoneInfo(current_app.config["LMS_TIMEZONE"])).date()
 
 
 def vn_date(value: dt.date | dt.datetime | None) -> str:

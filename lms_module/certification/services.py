@@ -25,6 +25,7 @@ from lms_module.auth.access import user_can
 from lms_module.certification.models import Certificate, CertificateSequence
 from lms_module.db import subtree_condition, utcnow
 from lms_module.errors import AccessDeniedError, LMSError
+from lms_module.i18n import local_today
 from lms_module.learning.models import Audience, Completion, Course, CourseVersion
 from lms_module.learning.services import dialect_insert
 from lms_module.orgs.models import OrgKind, OrgUnit
@@ -359,7 +360,7 @@ def unit_certificates_query(
     if course_id is not None:
         query = query.where(Certificate.course_id == course_id)
     if status is not None:
-        day = today or dt.date.today()
+        day = today or local_today()
         if status is CertificateStatus.REVOKED:
             query = query.where(Certificate.revoked_at.is_not(None))
         elif status is CertificateStatus.EXPIRED:

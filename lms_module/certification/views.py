@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any, cast
-from zoneinfo import ZoneInfo
 
 from flask import (
     Blueprint,
@@ -55,6 +53,7 @@ from lms_module.certification.statuses import (
     training_statuses,
 )
 from lms_module.db import db_session
+from lms_module.i18n import local_today
 from lms_module.learning.models import Course
 from lms_module.learning.services import course_completed
 from lms_module.orgs.models import OrgKind, OrgUnit
@@ -76,10 +75,6 @@ def _setup(state: BlueprintSetupState) -> None:
 
 def _verify_rate_limit() -> str:
     return str(current_app.config["LMS_VERIFY_RATE_LIMIT"])
-
-
-def _today() -> dt.date:
-    return dt.datetime.now(ZoneInfo(current_app.config["LMS_TIMEZONE"])).date()
 
 
 def _language() -> str:
@@ -135,7 +130,7 @@ def _verification_page(typed: str) -> str:
             error=_("Không tìm thấy giấy chứng nhận có mã này. Hãy kiểm tra lại mã in trên "
                     "giấy chứng nhận."),
         )
-    status = certificate_status(certificate, _today())
+    status = certificate_status(certificate, local_today())
     # Public page: validity, course, dates, issuing unit and the holder's name, masked for
     # students; never the revocation reason (it may be personal), only its date.
     holder = (
@@ -180,7 +175,7 @@ def my_certificates() -> str:
     """List the signed-in learner's certificates (revoked ones marked)."""
     session = db_session()
     user = _current_user()
-    today = _today()
+    today = local_today()
     rows = [(c, certificate_status(c, today)) for c in certificates_of(session, user)]
     return render_template(
         "certification/mine.html", rows=rows, language=_language(), Status=CertificateStatus
@@ -251,7 +246,7 @@ def school_certificates(unit: OrgUnit) -> str:
     session = db_session()
     unit = _school_unit(unit)
     filters = _filters(session, unit)
-    today = _today()
+    today = local_today()
     query = unit_certificates_query(
         unit, holder_unit_id=filters["holder_unit_id"], course_id=filters["course_id"],
         status=filters["status"], today=today,
@@ -306,7 +301,7 @@ def reissue(unit: OrgUnit, certificate_id: int) -> BaseResponse:
     session = db_session()
     certificate = _managed_certificate(unit, certificate_id)
     new = reissue_certificate(
-        session, certificate, actor=_current_user(), today=_today(), ip=client_ip()
+        session, certificate, actor=_current_user(), today=local_today(), ip=client_ip()
     )
     session.commit()
     flash(
@@ -326,7 +321,7 @@ def school_zip(unit: OrgUnit) -> Response:
     filters = _filters(session, unit)
     query = unit_certificates_query(
         unit, holder_unit_id=filters["holder_unit_id"], course_id=filters["course_id"],
-        status=filters["status"], today=_today(),
+        status=filters["status"], today=local_today(),
     )
     record_event(
         session, "certificates_downloaded", actor_id=_current_user().id, org_unit_id=unit.id,
@@ -364,7 +359,7 @@ def training_status(unit: OrgUnit) -> str:
     )
     session.commit()
     rows = training_statuses(
-        session, unit, today=_today(),
+        session, unit, today=local_today(),
         expiring_window_days=int(current_app.config["LMS_EXPIRING_WINDOW_DAYS"]),
     )
     counts = {status: 0 for status in TrainingStatus}

@@ -32,7 +32,7 @@ class Chart:
 LABEL_WIDTH, BAR_AREA, ROW, TOP, FIGURE_WIDTH = 230, 300, 26, 28, 120
 
 
-def _short(label: str, limit: int = 34) -> str:
+def _short(label: str, limit: int = 28) -> str:
     return label if len(label) <= limit else label[: limit - 1] + "…"
 
 

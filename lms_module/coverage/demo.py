@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from lms_module.coverage.models import Requirement
 from lms_module.coverage.services import school_year_end, set_target
+from lms_module.i18n import local_today
 from lms_module.learning.models import Audience, Course
 from lms_module.orgs.services import school_year_for, unit_by_code
 
@@ -40,7 +41,7 @@ def add_demo_targets(session: Session, today: dt.date | None = None) -> int:
     province = unit_by_code(session, PROVINCE_CODE)
     if province is None:
         return 0
-    year = school_year_for(today or dt.date.today())
+    year = school_year_for(today or local_today())
     students = _requirement(
         session, STUDENT_REQUIREMENT, "Kỹ năng sống và tự bảo vệ (theo lứa tuổi)",
         "Life skills and self-protection (age-appropriate)", (Audience.STUDENT,),

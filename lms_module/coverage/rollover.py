@@ -28,6 +28,7 @@ from lms_module.coverage.services import (
     school_year_end,
 )
 from lms_module.db import utcnow
+from lms_module.i18n import local_today
 from lms_module.orgs.models import OrgKind, OrgUnit, SchoolLevel
 from lms_module.orgs.services import create_unit, school_year_for
 from lms_module.people.models import Membership, Role, User
@@ -72,7 +73,7 @@ def rollover(
         select(SchoolYearClosing.id).where(SchoolYearClosing.school_year == from_year)
     ):
         raise SchoolYearError(f"Năm học {from_year} đã được kết chuyển rồi.")
-    today = today or dt.date.today()
+    today = today or local_today()
     now = utcnow()
     klass = OrgUnit.__table__.alias("klass")
 

@@ -22,6 +22,7 @@ from lms_module.coverage.demo import ADULT_AUDIENCES
 from lms_module.coverage.models import Requirement
 from lms_module.coverage.services import refresh_all, school_year_end, set_target
 from lms_module.db import utcnow
+from lms_module.i18n import local_today
 from lms_module.learning.models import Audience, Completion, Course, CourseVersion
 from lms_module.orgs.models import OrgKind, OrgUnit, SchoolLevel
 from lms_module.orgs.services import school_year_for
@@ -104,7 +105,7 @@ def synthesize(
     progress: Callable[[str], None] = lambda _message: None,
 ) -> SynthResult:
     """Make ``provinces`` synthetic provinces with their people and certificates."""
-    today = today or dt.date.today()
+    today = today or local_today()
     year = school_year_for(today)
     now = utcnow()
     student_course = _course(session, "synth-hoc-sinh", Audience.STUDENT,

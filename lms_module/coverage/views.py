@@ -37,6 +37,7 @@ from lms_module.coverage.services import (
 )
 from lms_module.db import db_session
 from lms_module.home.views import current_school_year
+from lms_module.i18n import local_today
 from lms_module.learning.models import Audience
 from lms_module.orgs.models import OrgKind, OrgUnit, SchoolLevel
 from lms_module.people.models import Role, User
@@ -95,7 +96,7 @@ def _report(unit: OrgUnit, session: Session, filters: dict[str, Any]) -> Coverag
     return build_report(
         session,
         unit,
-        today=dt.date.today(),
+        today=local_today(),
         with_classes=may_see_people(session, _user(), unit),
         **filters,
     )
@@ -213,7 +214,7 @@ def uncovered(unit: OrgUnit) -> str:
     target = session.get(CoverageTarget, request.args.get("target", type=int) or 0)
     if target is None or target.org_unit_id not in unit.ancestor_ids:
         abort(404)
-    people = uncovered_people(session, unit, scope_of(target), dt.date.today())
+    people = uncovered_people(session, unit, scope_of(target), local_today())
     record_event(
         session,
         "view_uncovered_people",

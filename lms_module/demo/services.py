@@ -3,7 +3,6 @@ and the curriculum (every course folder shipped in ``courses/content/``)."""
 
 from __future__ import annotations
 
-import datetime as dt
 import random
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,6 +11,7 @@ from sqlalchemy.orm import Session
 
 import courses.content
 from courses.content import SAMPLE_COURSE
+from lms_module.i18n import local_today
 from lms_module.orgs.models import OrgKind, OrgUnit, SchoolLevel
 from lms_module.orgs.services import create_unit, school_year_for, unit_by_code
 from lms_module.people.models import Role, User
@@ -108,7 +108,7 @@ def build_demo(session: Session) -> list[DemoLogin]:
 
 
 def _build(session: Session, rng: random.Random) -> None:
-    year = school_year_for(dt.date.today())
+    year = school_year_for(local_today())
     ministry = unit_by_code(session, "DEMO-BGDDT") or create_unit(
         session, kind=OrgKind.MINISTRY, code="DEMO-BGDDT", name="Bộ Giáo dục và Đào tạo"
     )

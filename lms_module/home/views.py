@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import cast
 
 from flask import Blueprint, abort, current_app, render_template
@@ -13,6 +12,7 @@ from lms_module.audit.services import record_event
 from lms_module.auth.access import client_ip, requires, signed_in, user_can
 from lms_module.db import db_session
 from lms_module.home.services import school_classes, subtree_counts
+from lms_module.i18n import local_today
 from lms_module.learning.services import course_progress, courses_for_user
 from lms_module.orgs.models import OrgKind, OrgUnit
 from lms_module.orgs.services import children, enclosing_school, school_year_for
@@ -25,7 +25,7 @@ bp = Blueprint("home", __name__, template_folder="templates")
 def current_school_year() -> str:
     """Return the configured school year, or the one today falls in."""
     configured = current_app.config.get("LMS_SCHOOL_YEAR")
-    return str(configured) if configured else school_year_for(dt.date.today())
+    return str(configured) if configured else school_year_for(local_today())
 
 
 @bp.get("/")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
@@ -20,7 +21,8 @@ from lms_module.orgs.services import create_unit
 from lms_module.people.models import Membership, Role, User
 from lms_module.people.services import add_membership, create_user
 
-TODAY = dt.date.today()
+#: Today in the app's time zone (LMS_TIMEZONE), as the pages compute it.
+TODAY = dt.datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).date()
 DEADLINE = dt.date(2027, 5, 31)
 PASSWORD = "mat-khau-thu-nghiem"
 _serials = itertools.count(1)

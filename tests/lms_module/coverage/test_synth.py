@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
+from coverage_support import TODAY
 from sqlalchemy import func, select
 
 from lms_module.coverage.models import CoverageTarget
@@ -31,7 +30,7 @@ def test_synth_builds_a_small_province_whose_rollup_matches_the_direct_count(run
     assert thpt is not None and thpt.parent_id == province.id
     assert db.scalar(select(func.count()).select_from(Membership).where(
         Membership.role.in_([Role.TEACHER, Role.STAFF, Role.SCHOOL_MANAGER]))) == 80
-    today = dt.date.today()
+    today = TODAY
     for target in db.scalars(select(CoverageTarget)):
         ensure_rollup(db, target.requirement_id, target.school_year, target.audience, today)
         rolled = subtree_figures(db, province, scope_of(target))
