@@ -51,7 +51,24 @@ ROLE_FOR_AUDIENCE = {
     Audience.MANAGER: Role.SCHOOL_MANAGER,
 }
 
-pytestmark = pytest.mark.parametrize("folder", COURSE_FOLDERS, ids=[p.name for p in COURSE_FOLDERS])
+CURRICULUM_FOLDERS = [p for p in COURSE_FOLDERS if p.name not in FIXTURES]
+
+
+def _grade_max(folder: Path) -> int:
+    root = etree.parse(str(folder / "course.xml")).getroot()
+    return int(root.get("grade_max") or 12) if root.get("audience") == "student" else 12
+
+
+GRADE_1_2_FOLDERS = [p for p in CURRICULUM_FOLDERS if _grade_max(p) <= 2]
+
+
+def _over(folders: list[Path]) -> pytest.MarkDecorator:
+    return pytest.mark.parametrize("folder", folders, ids=[p.name for p in folders])
+
+
+every_course = _over(COURSE_FOLDERS)
+curriculum_courses = _over(CURRICULUM_FOLDERS)
+grade_1_2_courses = _over(GRADE_1_2_FOLDERS)
 
 
 class StubUrls:
@@ -213,6 +230,7 @@ def _texts_of(usage: BlockUsage, block: Any, language: str) -> str:
 # ---------------------------------------------------------------------------------- checks
 
 
+@every_course
 def test_course_content_metadata_follows_the_curriculum(db, folder):
     course, _blocks = _loaded(db, folder)
     assert course.title_vi and course.title_en, "the course needs display_name and title_en"
@@ -227,9 +245,8 @@ def test_course_content_metadata_follows_the_curriculum(db, folder):
         assert course.grade_min and course.grade_max, "a student course needs its grade band"
 
 
+@curriculum_courses
 def test_course_content_states_its_objectives_on_the_first_page(db, folder):
-    if folder.name in FIXTURES:
-        pytest.skip("test fixture")
     _course, blocks = _loaded(db, folder)
     children = _children(blocks)
     by_id = {u.usage_id: (u, b) for u, b in blocks}
@@ -241,6 +258,7 @@ def test_course_content_states_its_objectives_on_the_first_page(db, folder):
     assert "objective" in en, "the first page should state the objectives in English too"
 
 
+@every_course
 def test_course_content_has_every_text_in_both_languages(db, folder):
     _course, blocks = _loaded(db, folder)
     missing = []
@@ -257,6 +275,7 @@ def test_course_content_has_every_text_in_both_languages(db, folder):
     assert not missing, "\n".join(missing)
 
 
+@every_course
 def test_course_content_gives_feedback_on_every_quiz_option(db, folder):
     _course, blocks = _loaded(db, folder)
     missing = [
@@ -270,6 +289,7 @@ def test_course_content_gives_feedback_on_every_quiz_option(db, folder):
     assert not missing, "options without feedback in both languages:\n" + "\n".join(missing)
 
 
+@every_course
 def test_course_content_scenarios_always_lead_to_an_ending(db, folder):
     _course, blocks = _loaded(db, folder)
     problems = []
@@ -295,9 +315,8 @@ def test_course_content_scenarios_always_lead_to_an_ending(db, folder):
     assert not problems, "\n".join(problems)
 
 
+@curriculum_courses
 def test_course_content_units_mix_lessons_a_branching_scenario_and_a_quiz(db, folder):
-    if folder.name in FIXTURES:
-        pytest.skip("test fixture")
     course, blocks = _loaded(db, folder)
     children = _children(blocks)
     by_id = {u.usage_id: b for u, b in blocks}
@@ -321,6 +340,7 @@ def test_course_content_units_mix_lessons_a_branching_scenario_and_a_quiz(db, fo
     assert not problems, "\n".join(problems)
 
 
+@every_course
 def test_course_content_images_exist_and_have_alt_text_in_both_languages(db, folder):
     _course, blocks = _loaded(db, folder)
     files = read_course_files(folder)
@@ -336,6 +356,7 @@ def test_course_content_images_exist_and_have_alt_text_in_both_languages(db, fol
     assert not problems, "\n".join(problems)
 
 
+@every_course
 def test_course_content_has_no_dangling_references(folder):
     files = read_course_files(folder)
     problems = []
@@ -360,6 +381,7 @@ def test_course_content_has_no_dangling_references(folder):
     assert not problems, "\n".join(problems)
 
 
+@every_course
 def test_course_content_pictures_are_small_self_contained_svgs(folder):
     files = read_course_files(folder)
     problems = []
@@ -399,12 +421,10 @@ def _syllables(sentence: str) -> int:
     return sum(1 for token in sentence.split() if any(ch.isalnum() for ch in token))
 
 
+@grade_1_2_courses
 def test_course_content_for_grades_1_2_has_short_sentences(db, folder):
     course, blocks = _loaded(db, folder)
-    if course.audience is not Audience.STUDENT or (course.grade_max or 12) > 2:
-        pytest.skip("only grades 1-2 courses")
-    if folder.name in FIXTURES:
-        pytest.skip("test fixture")
+    assert course.audience is Audience.STUDENT and course.grade_max is not None
     long = [
         f"{_where(usage)} {what}: {sentence}"
         for usage, block in blocks
@@ -443,6 +463,7 @@ def _handler(client: FlaskClient, csrf: str, usage_id: str, name: str, payload: 
     return response.get_json()
 
 
+@every_course
 def test_course_content_can_be_completed_through_the_runtime(
     db, folder, client, login, make_unit, make_user, tree
 ):
