@@ -65,6 +65,7 @@ def init_web(app: Flask) -> None:
 def build_blueprint() -> Blueprint:
     """Return the parent blueprint ``lms`` holding every area's blueprint, listed here."""
     from lms_module.auth.views import bp as auth_bp
+    from lms_module.authoring.views import bp as authoring_bp
     from lms_module.certification.views import bp as certification_bp
     from lms_module.core.views import bp as core_bp
     from lms_module.coverage.views import bp as coverage_bp
@@ -74,7 +75,8 @@ def build_blueprint() -> Blueprint:
 
     parent = Blueprint("lms", __name__, template_folder="templates")
     for child in (
-        core_bp, auth_bp, home_bp, roster_bp, learning_bp, certification_bp, coverage_bp
+        core_bp, auth_bp, home_bp, roster_bp, learning_bp, certification_bp, coverage_bp,
+        authoring_bp,
     ):
         parent.register_blueprint(child)
     parent.before_request(_check_csrf)
