@@ -54,6 +54,8 @@ class RenderedUnit:
     count: int
     #: Digest of each inline css/js resource of the fragment -> the block that produced it.
     inline_origins: dict[str, str]
+    #: The course version's blocks, loaded once and reused for the page's progress bar.
+    blocks: list[BlockUsage]
 
 
 def learner_runtime(
@@ -122,6 +124,7 @@ def render_unit(
         index=index,
         count=len(units),
         inline_origins=dict(runtime.inline_origins),
+        blocks=blocks,
     )
 
 

@@ -39,7 +39,7 @@ from lms_module.learning.fragment_resources import (
     InlineResourceCache,
     page_resources,
 )
-from lms_module.learning.models import Course, CourseAsset
+from lms_module.learning.models import BlockUsage, Course, CourseAsset
 from lms_module.learning.player import (
     handle_block_request,
     handler_expects_json,
@@ -143,14 +143,19 @@ def _open_course(slug: str) -> Course:
     return course
 
 
+def _open_course_blocks(slug: str) -> tuple[Course, list[BlockUsage]]:
+    """Return the course the user may take and its current version's blocks."""
+    course = _open_course(slug)
+    assert course.current_version is not None  # get_course only returns loaded courses
+    return course, version_blocks(db_session(), course.current_version)
+
+
 @bp.get("/courses/<slug>")
 @signed_in
 def outline(slug: str) -> str:
     """Show the course outline with a tick for every completed unit."""
     session = db_session()
-    course = _open_course(slug)
-    assert course.current_version is not None
-    blocks = version_blocks(session, course.current_version)
+    course, blocks = _open_course_blocks(slug)
     progress = course_progress(session, _user(), course, blocks)
     return render_template(
         "learning/outline.html",
@@ -167,9 +172,8 @@ def outline(slug: str) -> str:
 def resume(slug: str) -> BaseResponse:
     """Open the unit the learner left, or the first one."""
     session = db_session()
-    course = _open_course(slug)
-    assert course.current_version is not None
-    units = course_units(version_blocks(session, course.current_version))
+    course, blocks = _open_course_blocks(slug)
+    units = course_units(blocks)
     if not units:
         abort(404)
     position = last_position(session, _user(), course)
@@ -187,7 +191,7 @@ def unit(slug: str, usage_id: str) -> str:
         session, _user(), course, usage_id, FlaskRuntimeUrls(slug), language=_language()
     )
     session.commit()
-    progress = course_progress(session, _user(), course)
+    progress = course_progress(session, _user(), course, rendered.blocks)
     resources, inline = page_resources(
         rendered.fragment.resources,
         rendered.inline_origins,
@@ -215,9 +219,7 @@ def unit(slug: str, usage_id: str) -> str:
 def results(slug: str) -> str:
     """Show the learner's scores, the pass mark and whether the course is completed."""
     session = db_session()
-    course = _open_course(slug)
-    assert course.current_version is not None
-    blocks = version_blocks(session, course.current_version)
+    course, blocks = _open_course_blocks(slug)
     progress = course_progress(session, _user(), course, blocks)
     scored = [b for b in blocks if b.has_score]
     return render_template(
