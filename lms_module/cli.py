@@ -254,16 +254,25 @@ def synth_command(province_students: int, staff: int, provinces: int, national: 
     """Make synthetic provinces (org tree, people, certificates) for load tests."""
     import time
 
-    from lms_module.coverage.synth import synthesize
+    from lms_module.coverage.synth import (
+        NATIONAL_PROVINCES,
+        NATIONAL_STAFF,
+        NATIONAL_STUDENTS,
+        synthesize,
+    )
 
     session = db_session()
+    up_to = None
     if national:
         if session.get_bind().dialect.name != "postgresql":
             raise click.ClickException("--national cần PostgreSQL (LMS_DATABASE_URL).")
-        provinces, province_students, staff = 34, 25_000_000 // 34 + 1, 1_500_000 // 34
+        province_students = NATIONAL_STUDENTS // NATIONAL_PROVINCES + 1
+        staff = NATIONAL_STAFF // NATIONAL_PROVINCES
+        up_to = NATIONAL_PROVINCES
     started = time.perf_counter()
     result = synthesize(session, provinces=provinces, students_per_province=province_students,
-                        staff_per_province=staff, progress=click.echo)
+                        staff_per_province=staff, up_to=up_to, progress=click.echo,
+                        checkpoint=session.commit)
     session.commit()
     click.echo(
         f"Đã tạo {result.provinces} tỉnh, {result.units} đơn vị, {result.students} học sinh, "

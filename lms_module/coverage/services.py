@@ -32,6 +32,7 @@ from sqlalchemy import (
     Select,
     SmallInteger,
     and_,
+    bindparam,
     case,
     cast,
     delete,
@@ -582,10 +583,28 @@ def track_changes(session: Session, _context: Any) -> None:
     """``after_flush`` hook: queue the units touched by changed memberships and certificates.
 
     Registered on every :class:`~sqlalchemy.orm.Session` when this module is imported. Bulk SQL
-    that bypasses the ORM (``lms synth``, ``lms rollover``) refreshes the rollup itself.
+    that bypasses the ORM (``lms synth``, ``lms rollover``) refreshes the rollup itself. A unit
+    moved in the tree (a roster import of units) takes its rollup rows along: their copy of the
+    path is rewritten, so the new parent's report counts them at once; a school whose level
+    changes has its rows and its classes' rows recomputed.
     """
     unit_ids: set[int] = set()
     user_ids: set[int] = set()
+    moved = [{"unit": obj.id, "new_path": obj.path} for obj in session.dirty
+             if isinstance(obj, OrgUnit) and _changed(obj, "path")]
+    if moved:
+        session.connection().execute(
+            update(CoverageRollup)
+            .where(CoverageRollup.unit_id == bindparam("unit"))
+            .values(path=bindparam("new_path")),
+            moved,
+        )
+    relevelled = [obj.id for obj in session.dirty
+                  if isinstance(obj, OrgUnit) and _changed(obj, "school_level")]
+    if relevelled:
+        unit_ids.update(relevelled)
+        unit_ids.update(session.connection().scalars(
+            select(OrgUnit.id).where(OrgUnit.parent_id.in_(relevelled))))
     for obj in (*session.new, *session.deleted):
         if isinstance(obj, Membership):
             unit_ids.add(obj.org_unit_id)

@@ -34,6 +34,11 @@ CLASS_SIZE = 30
 COMMUNE_CLASSES = 4 * 5 + 3 * 4 + 3  # the THPT share of a commune: 9 classes / 3 communes
 #: Share of students and adults holding a certificate, and the issue dates used (days ago).
 ISSUE_DAYS = (0, 6, 13, 20, 35, 60, 90, 150, 200, 400)
+#: The national size (``lms synth --national``): the 34 provinces of the two-tier administration,
+#: 25 million students (the load-test size asked for) and a synthetic 1.5 million adults.
+NATIONAL_PROVINCES = 34
+NATIONAL_STUDENTS = 25_000_000
+NATIONAL_STAFF = 1_500_000
 
 
 @dataclass(frozen=True)
@@ -101,10 +106,17 @@ def synthesize(
     provinces: int = 1,
     students_per_province: int = 200_000,
     staff_per_province: int = 15_000,
+    up_to: int | None = None,
     today: dt.date | None = None,
     progress: Callable[[str], None] = lambda _message: None,
+    checkpoint: Callable[[], None] = lambda: None,
 ) -> SynthResult:
-    """Make ``provinces`` synthetic provinces with their people and certificates."""
+    """Make ``provinces`` synthetic provinces with their people and certificates.
+
+    With ``up_to``, make only as many as the synthetic ministry still lacks to have ``up_to``
+    provinces, so that an interrupted run can be started again. ``checkpoint`` is called after
+    each province (the CLI commits there: a province is all or nothing).
+    """
     today = today or local_today()
     year = school_year_for(today)
     now = utcnow()
@@ -125,6 +137,8 @@ def synthesize(
         session.flush()
     first = session.scalar(select(func.count()).where(
         OrgUnit.parent_id == ministry.id, OrgUnit.kind == OrgKind.PROVINCE)) or 0
+    if up_to is not None:
+        provinces = max(0, up_to - first)
     communes = max(1, math.ceil(students_per_province / CLASS_SIZE / COMMUNE_CLASSES))
     total_units = total_students = total_adults = total_certificates = 0
     for p in range(first, first + provinces):
@@ -217,6 +231,8 @@ def synthesize(
             students=students, adults=adults, student_course=student_course,
             adult_course=adult_course, today=today, now=now,
         )
+        _fix_sequences(session)
+        checkpoint()
         progress(f"{prefix}: chứng nhận xong")
     # The national plan: targets set at the (synthetic) ministry apply to every province.
     set_target(session, unit=ministry, audience=Audience.STUDENT, requirement=student_requirement,

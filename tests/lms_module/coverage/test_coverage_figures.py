@@ -139,6 +139,35 @@ def test_moving_a_student_to_another_class_updates_the_rollup(db, small):
     assert figures(db, small, "province") == Figures(12, 7, 4)
 
 
+def test_a_unit_moved_in_the_tree_takes_its_figures_along_without_a_refresh(db, small):
+    """The commune leaves the legacy district (as on 1/7/2025), then its school moves to the
+    ward: each report after a move counts the people at their new place."""
+    from lms_module.roster.services import move_unit
+
+    assert figures(db, small, "district") == Figures(7, 4, 3)
+    move_unit(db, small.units["commune"], small.units["province"])
+    db.flush()
+    assert figures(db, small, "district") == Figures(0, 0, 0)
+    assert figures(db, small, "commune") == Figures(7, 4, 3)
+    assert figures(db, small, "province") == Figures(12, 7, 4)
+    move_unit(db, small.units["primary"], small.units["ward"])
+    db.flush()
+    assert figures(db, small, "commune") == Figures(0, 0, 0)
+    assert figures(db, small, "ward") == Figures(9, 5, 3)
+    assert figures(db, small, "ward", Audience.TEACHER) == Figures(3, 2, 1)
+    for key in ("province", "district", "commune", "ward", "primary"):
+        assert figures(db, small, key) == direct_subtree_figures(
+            db, small.units[key], scope(small), TODAY), key
+
+
+def test_changing_a_school_level_moves_its_classes_to_that_level(db, small):
+    assert figures(db, small, "province", level=SchoolLevel.PRIMARY) == Figures(7, 4, 3)
+    small.units["primary"].school_level = SchoolLevel.LOWER_SECONDARY
+    db.flush()
+    assert figures(db, small, "province", level=SchoolLevel.PRIMARY) == Figures(0, 0, 0)
+    assert figures(db, small, "province", level=SchoolLevel.LOWER_SECONDARY) == Figures(9, 5, 3)
+
+
 def test_a_certificate_expiring_after_the_rollup_was_built_stops_counting(db, small):
     figures(db, small, "province")
     later = days(301)  # every "soon" certificate has expired; f1 never expires

@@ -12,6 +12,7 @@ from lms_module.coverage.services import (
     scope_of,
     subtree_figures,
 )
+from lms_module.coverage.synth import synthesize
 from lms_module.orgs.models import OrgKind, OrgUnit
 from lms_module.people.models import Membership, Role
 
@@ -36,3 +37,22 @@ def test_synth_builds_a_small_province_whose_rollup_matches_the_direct_count(run
         rolled = subtree_figures(db, province, scope_of(target))
         assert rolled == direct_subtree_figures(db, province, scope_of(target), today)
         assert 0 < rolled.covered <= rolled.population
+
+
+def test_synth_up_to_tops_up_the_provinces_so_an_interrupted_run_can_start_again(db):
+    def provinces() -> list[str]:
+        return list(db.scalars(select(OrgUnit.code).where(
+            OrgUnit.kind == OrgKind.PROVINCE, OrgUnit.code.like("SYN%")).order_by(OrgUnit.code)))
+
+    checkpoints: list[list[str]] = []
+    first = synthesize(db, provinces=1, students_per_province=300, staff_per_province=10,
+                       up_to=2, today=TODAY, checkpoint=lambda: checkpoints.append(provinces()))
+    assert (first.provinces, first.students) == (2, 600)
+    assert checkpoints == [["SYN00"], ["SYN00", "SYN01"]]  # one checkpoint per whole province
+    again = synthesize(db, students_per_province=300, staff_per_province=10, up_to=2, today=TODAY)
+    assert (again.provinces, again.students, again.units) == (0, 0, 0)
+    more = synthesize(db, students_per_province=300, staff_per_province=10, up_to=3, today=TODAY)
+    assert more.provinces == 1
+    assert provinces() == ["SYN00", "SYN01", "SYN02"]
+    assert db.scalar(select(func.count()).select_from(Membership).where(
+        Membership.role == Role.STUDENT)) == 900
