@@ -26,13 +26,13 @@ from collections.abc import Callable
 from sqlalchemy import select, text
 
 from lms_module import create_app
-from lms_module.coverage.models import CoverageTarget
-from lms_module.coverage.report import build_report
-from lms_module.coverage.services import (
+from lms_module.coverage.figures import (
     direct_children_figures,
     direct_subtree_figures,
     scope_of,
 )
+from lms_module.coverage.models import CoverageTarget
+from lms_module.coverage.report import build_report
 from lms_module.coverage.synth import (
     NATIONAL_PROVINCES,
     NATIONAL_STAFF,

@@ -234,7 +234,7 @@ def rollover_command(from_year: str, to_year: str) -> None:
 def coverage_refresh_command() -> None:
     """Rebuild the coverage rollup of every target (run nightly)."""
 
-    from lms_module.coverage.services import refresh_all
+    from lms_module.coverage.rollup import refresh_all
 
     session = db_session()
     count = refresh_all(session, local_today())

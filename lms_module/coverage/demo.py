@@ -7,8 +7,10 @@ import datetime as dt
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+# Imported for its side effect: the after_flush hook that keeps the rollup up to date.
+import lms_module.coverage.rollup  # noqa: F401
 from lms_module.coverage.models import Requirement
-from lms_module.coverage.services import school_year_end, set_target
+from lms_module.coverage.targets import school_year_end, set_target
 from lms_module.i18n import local_today
 from lms_module.learning.models import Audience, Course
 from lms_module.orgs.services import school_year_for, unit_by_code

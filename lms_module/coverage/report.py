@@ -11,24 +11,24 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
-from lms_module.coverage.models import CoverageRollup, CoverageTarget
-from lms_module.coverage.services import (
+from lms_module.coverage.figures import (
     Figures,
     GradeFigures,
     ReportScope,
-    Status,
     TargetReport,
     UnitFigures,
     _rollup_sums,
     _scope_conditions,
     children_figures,
-    ensure_rollup,
     school_class_figures,
     school_grade_figures,
     scope_of,
     target_reports,
-    targets_for,
 )
+from lms_module.coverage.models import CoverageRollup, CoverageTarget
+from lms_module.coverage.rollup import ensure_rollup
+from lms_module.coverage.status import Status
+from lms_module.coverage.targets import targets_for
 from lms_module.db import subtree_condition
 from lms_module.learning.models import Audience
 from lms_module.orgs.models import OrgKind, OrgUnit, SchoolLevel

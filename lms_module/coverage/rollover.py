@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from sqlalchemy import and_, delete, exists, func, insert, literal, or_, select, update
 from sqlalchemy.orm import Session
 
+# Imported for its side effect: the after_flush hook that keeps the rollup up to date.
+import lms_module.coverage.rollup  # noqa: F401
 from lms_module.certification.models import Assignment
 from lms_module.coverage.models import (
     CoverageRollup,
@@ -21,7 +23,7 @@ from lms_module.coverage.models import (
     SchoolYearClosing,
     YearEndMembership,
 )
-from lms_module.coverage.services import (
+from lms_module.coverage.targets import (
     SchoolYearError,
     next_school_year,
     parse_school_year,

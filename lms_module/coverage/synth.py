@@ -20,7 +20,8 @@ from sqlalchemy.orm import Session
 from lms_module.certification.models import Certificate
 from lms_module.coverage.demo import ADULT_AUDIENCES
 from lms_module.coverage.models import Requirement
-from lms_module.coverage.services import refresh_all, school_year_end, set_target
+from lms_module.coverage.rollup import refresh_all
+from lms_module.coverage.targets import school_year_end, set_target
 from lms_module.db import utcnow
 from lms_module.i18n import local_today
 from lms_module.learning.models import Audience, Completion, Course, CourseVersion

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from lms_module.audit.services import record_event
 from lms_module.auth.access import client_ip, requires
 from lms_module.coverage.chart import Bar, Chart, render_svg
+from lms_module.coverage.figures import scope_of, uncovered_people
 from lms_module.coverage.models import CoverageTarget, Requirement
 from lms_module.coverage.report import (
     AUDIENCE_LABELS,
@@ -26,14 +27,12 @@ from lms_module.coverage.report import (
     format_date,
     format_percent,
 )
-from lms_module.coverage.services import (
+from lms_module.coverage.targets import (
     AUDIENCE_ROLES,
     InvalidTargetError,
     SchoolYearError,
     parse_school_year,
-    scope_of,
     set_target,
-    uncovered_people,
 )
 from lms_module.db import db_session
 from lms_module.home.views import current_school_year

@@ -8,20 +8,19 @@ from coverage_support import TODAY, SmallTree, days, give_certificate
 from sqlalchemy.orm import Session
 
 from helpers import SCHOOL_YEAR
-from lms_module.coverage.services import (
+from lms_module.coverage.figures import (
     Figures,
     ReportScope,
-    Status,
     children_figures,
     direct_subtree_figures,
-    ensure_rollup,
     school_class_figures,
     school_grade_figures,
     subtree_figures,
     target_report,
-    target_status,
     uncovered_people,
 )
+from lms_module.coverage.rollup import ensure_rollup
+from lms_module.coverage.status import Status, target_status
 from lms_module.learning.models import Audience
 from lms_module.orgs.models import SchoolLevel
 

@@ -7,14 +7,10 @@ from sqlalchemy import func, select
 
 from helpers import SCHOOL_YEAR
 from lms_module.certification.models import Assignment
+from lms_module.coverage.figures import Figures, ReportScope, subtree_figures
 from lms_module.coverage.models import CoverageTarget
-from lms_module.coverage.services import (
-    Figures,
-    ReportScope,
-    assignments_for_user,
-    ensure_rollup,
-    subtree_figures,
-)
+from lms_module.coverage.rollup import ensure_rollup
+from lms_module.coverage.targets import assignments_for_user
 from lms_module.learning.models import Audience
 from lms_module.orgs.models import OrgKind, OrgUnit
 from lms_module.people.models import Membership, Role

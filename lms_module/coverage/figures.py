@@ -1,0 +1,348 @@
+"""Reading coverage figures: a unit's subtree, its children, a school's grades and classes.
+
+The coverage of a unit is covered / population over its whole subtree (both defined in
+:mod:`~lms_module.coverage.targets`), summed from the rollup. :func:`target_reports` brings the
+rollup up to date itself; the other readers expect the caller to have done so
+(:func:`~lms_module.coverage.rollup.ensure_rollups`). The direct versions compute the same
+figures straight from memberships and certificates, as the reference the rollup is tested and
+benchmarked against; :func:`uncovered_people` names the people not yet covered.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, exists, func, select
+from sqlalchemy.orm import Session, aliased
+
+from lms_module.certification.models import Certificate
+from lms_module.coverage.models import CoverageRollup, CoverageTarget
+from lms_module.coverage.rollup import _rollup_select, ensure_rollups
+from lms_module.coverage.status import Status, target_status
+from lms_module.coverage.targets import (
+    _population_conditions,
+    _valid_certificate,
+    reporting_date,
+    requirement_course_ids,
+)
+from lms_module.db import subtree_condition
+from lms_module.learning.models import Audience
+from lms_module.orgs.models import OrgKind, OrgUnit, SchoolLevel
+from lms_module.people.models import Membership, User
+
+# ---------------------------------------------------------------------------- figures
+
+
+@dataclass(frozen=True)
+class Figures:
+    """Population and covered people of a scope (and covered people 4 weeks earlier)."""
+
+    population: int
+    covered: int
+    covered_before: int = 0
+
+    @property
+    def percent(self) -> float | None:
+        """Covered / population in percent (``None`` when no one is in the population)."""
+        return 100.0 * self.covered / self.population if self.population else None
+
+    @property
+    def uncovered(self) -> int:
+        """People of the population not covered."""
+        return self.population - self.covered
+
+    def still_to_train(self, target_percent: float) -> int:
+        """How many more people must be covered to reach ``target_percent``."""
+        needed = -(-self.population * round(target_percent * 100) // 10000)  # ceiling
+        return max(needed - self.covered, 0)
+
+
+EMPTY = Figures(0, 0, 0)
+
+
+@dataclass(frozen=True)
+class ReportScope:
+    """What a report is about: a requirement, a school year, an audience and filters."""
+
+    requirement_id: int
+    school_year: str
+    audience: Audience
+    school_level: SchoolLevel | None = None
+
+
+def _rollup_sums() -> tuple[Any, Any, Any]:
+    return (
+        func.coalesce(func.sum(CoverageRollup.population), 0),
+        func.coalesce(func.sum(CoverageRollup.covered), 0),
+        func.coalesce(func.sum(CoverageRollup.covered_before), 0),
+    )
+
+
+def _scope_conditions(scope: ReportScope) -> list[ColumnElement[bool]]:
+    conditions = [
+        CoverageRollup.requirement_id == scope.requirement_id,
+        CoverageRollup.school_year == scope.school_year,
+        CoverageRollup.audience == scope.audience,
+    ]
+    if scope.school_level is not None:
+        conditions.append(CoverageRollup.school_level == scope.school_level)
+    return conditions
+
+
+def subtree_figures(session: Session, unit: OrgUnit, scope: ReportScope) -> Figures:
+    """Sum the rollup over ``unit``'s whole subtree."""
+    row = session.execute(
+        select(*_rollup_sums()).where(
+            *_scope_conditions(scope), subtree_condition(CoverageRollup.path, unit.path)
+        )
+    ).one()
+    return Figures(int(row[0]), int(row[1]), int(row[2]))
+
+
+@dataclass(frozen=True)
+class UnitFigures:
+    """A child unit with its subtree's figures."""
+
+    unit: OrgUnit
+    figures: Figures
+
+
+def children_figures(session: Session, unit: OrgUnit, scope: ReportScope) -> list[UnitFigures]:
+    """Return each child unit (classes excluded) with the figures of its subtree."""
+    child = aliased(OrgUnit)
+    rows = session.execute(
+        select(child.id, *_rollup_sums())
+        .join(CoverageRollup, subtree_condition(CoverageRollup.path, child.path))
+        .where(child.parent_id == unit.id, child.kind != OrgKind.CLASS, *_scope_conditions(scope))
+        .group_by(child.id)
+    ).all()
+    by_id = {row[0]: Figures(int(row[1]), int(row[2]), int(row[3])) for row in rows}
+    children = session.scalars(
+        select(OrgUnit).where(OrgUnit.parent_id == unit.id, OrgUnit.kind != OrgKind.CLASS)
+    )
+    return [UnitFigures(c, by_id.get(c.id, EMPTY)) for c in children]
+
+
+@dataclass(frozen=True)
+class GradeFigures:
+    """A grade of a school with its figures."""
+
+    grade: int
+    figures: Figures
+
+
+def school_grade_figures(
+    session: Session, school: OrgUnit, scope: ReportScope
+) -> list[GradeFigures]:
+    """Return the school's figures grade by grade (students)."""
+    rows = session.execute(
+        select(CoverageRollup.grade, *_rollup_sums())
+        .where(
+            *_scope_conditions(scope),
+            subtree_condition(CoverageRollup.path, school.path),
+            CoverageRollup.grade.is_not(None),
+        )
+        .group_by(CoverageRollup.grade)
+        .order_by(CoverageRollup.grade)
+    ).all()
+    return [GradeFigures(int(g), Figures(int(p), int(c), int(b))) for g, p, c, b in rows]
+
+
+def school_class_figures(
+    session: Session, school: OrgUnit, scope: ReportScope
+) -> list[UnitFigures]:
+    """Return the school's classes of the year (students) with their figures."""
+    rows = session.execute(
+        select(OrgUnit, *_rollup_sums())
+        .join(CoverageRollup, CoverageRollup.unit_id == OrgUnit.id)
+        .where(
+            *_scope_conditions(scope),
+            OrgUnit.parent_id == school.id,
+            OrgUnit.kind == OrgKind.CLASS,
+        )
+        .group_by(OrgUnit.id)
+        .order_by(OrgUnit.grade, OrgUnit.name)
+    ).all()
+    return [UnitFigures(u, Figures(int(p), int(c), int(b))) for u, p, c, b in rows]
+
+
+# ---------------------------------------------------------------------------- target reports
+
+
+@dataclass(frozen=True)
+class TargetReport:
+    """A target with the figures of a unit's subtree and where it stands."""
+
+    target: CoverageTarget
+    figures: Figures
+    status: Status
+    projected_percent: float | None
+    reporting_date: dt.date
+
+    @property
+    def still_to_train(self) -> int:
+        """People still to cover to reach the target."""
+        return self.figures.still_to_train(self.target.percent)
+
+
+def scope_of(target: CoverageTarget, school_level: SchoolLevel | None = None) -> ReportScope:
+    """Return the report scope of a target (optionally one school level only)."""
+    return ReportScope(target.requirement_id, target.school_year, target.audience, school_level)
+
+
+def target_report(
+    session: Session,
+    target: CoverageTarget,
+    unit: OrgUnit,
+    today: dt.date,
+    school_level: SchoolLevel | None = None,
+) -> TargetReport:
+    """Report a target over ``unit``'s subtree: coverage, people still to train, status."""
+    return target_reports(session, [target], unit, today, school_level)[0]
+
+
+def target_reports(
+    session: Session,
+    targets: Sequence[CoverageTarget],
+    unit: OrgUnit,
+    today: dt.date,
+    school_level: SchoolLevel | None = None,
+) -> list[TargetReport]:
+    """Report several targets over ``unit``'s subtree with one grouped query per school year."""
+    ensure_rollups(
+        session, [(t.requirement_id, t.school_year, t.audience) for t in targets], today
+    )
+    sums: dict[tuple[int, str, Audience], Figures] = {}
+    for year in sorted({t.school_year for t in targets}):
+        query = (
+            select(CoverageRollup.requirement_id, CoverageRollup.audience, *_rollup_sums())
+            .where(
+                CoverageRollup.requirement_id.in_({t.requirement_id for t in targets}),
+                CoverageRollup.school_year == year,
+                subtree_condition(CoverageRollup.path, unit.path),
+            )
+            .group_by(CoverageRollup.requirement_id, CoverageRollup.audience)
+        )
+        if school_level is not None:
+            query = query.where(CoverageRollup.school_level == school_level)
+        for requirement_id, audience, population, covered, before in session.execute(query):
+            sums[(requirement_id, year, audience)] = Figures(
+                int(population), int(covered), int(before)
+            )
+    reports = []
+    days = {year: reporting_date(session, year, today) for year in {t.school_year for t in targets}}
+    for target in targets:
+        figures = sums.get((target.requirement_id, target.school_year, target.audience), EMPTY)
+        day = days[target.school_year]
+        status, projected = target_status(
+            population=figures.population,
+            covered=figures.covered,
+            covered_before=figures.covered_before,
+            target_percent=target.percent,
+            today=day,
+            deadline=target.deadline,
+        )
+        reports.append(TargetReport(target, figures, status, projected, day))
+    return reports
+
+
+# ---------------------------------------------------------------------------- direct queries
+
+
+def direct_subtree_figures(
+    session: Session, unit: OrgUnit, scope: ReportScope, today: dt.date
+) -> Figures:
+    """Compute a subtree's figures straight from memberships and certificates (no rollup).
+
+    The reference the rollup is tested and benchmarked against.
+    """
+    day = reporting_date(session, scope.school_year, today)
+    source = _rollup_select(
+        session,
+        requirement_id=scope.requirement_id,
+        year=scope.school_year,
+        audience=scope.audience,
+        day=day,
+        within=unit.path,
+    ).subquery()
+    query = select(
+        func.coalesce(func.sum(source.c.population), 0),
+        func.coalesce(func.sum(source.c.covered), 0),
+        func.coalesce(func.sum(source.c.covered_before), 0),
+    ).where(subtree_condition(source.c.path, unit.path))
+    if scope.school_level is not None:
+        query = query.where(source.c.school_level == scope.school_level.value)
+    row = session.execute(query).one()
+    return Figures(int(row[0]), int(row[1]), int(row[2]))
+
+
+def direct_children_figures(
+    session: Session, unit: OrgUnit, scope: ReportScope, today: dt.date
+) -> dict[int, Figures]:
+    """Compute each child unit's figures straight from memberships and certificates."""
+    day = reporting_date(session, scope.school_year, today)
+    source = _rollup_select(
+        session,
+        requirement_id=scope.requirement_id,
+        year=scope.school_year,
+        audience=scope.audience,
+        day=day,
+        within=unit.path,
+    ).subquery()
+    child = aliased(OrgUnit)
+    rows = session.execute(
+        select(
+            child.id,
+            func.coalesce(func.sum(source.c.population), 0),
+            func.coalesce(func.sum(source.c.covered), 0),
+            func.coalesce(func.sum(source.c.covered_before), 0),
+        )
+        .join(source, subtree_condition(source.c.path, child.path))
+        .where(child.parent_id == unit.id)
+        .group_by(child.id)
+    ).all()
+    return {row[0]: Figures(int(row[1]), int(row[2]), int(row[3])) for row in rows}
+
+
+@dataclass(frozen=True)
+class UncoveredPerson:
+    """A member of the population without a valid certificate (school managers only)."""
+
+    user_id: int
+    full_name: str
+    code: str | None
+    unit_name: str
+
+
+def uncovered_people(
+    session: Session, unit: OrgUnit, scope: ReportScope, today: dt.date
+) -> list[UncoveredPerson]:
+    """Return the named members of a class or school not yet covered, by unit and name.
+
+    Only for school managers: the view checks the role and records the access.
+    """
+    day = reporting_date(session, scope.school_year, today)
+    course_ids = requirement_course_ids(session, scope.requirement_id) or [-1]
+    member_unit = aliased(OrgUnit)
+    holds = exists().where(
+        Certificate.user_id == Membership.user_id, _valid_certificate(course_ids, day)
+    )
+    rows = session.execute(
+        select(User.id, User.full_name, User.student_code, User.staff_code, member_unit.name)
+        .select_from(Membership)
+        .join(User, User.id == Membership.user_id)
+        .join(member_unit, member_unit.id == Membership.org_unit_id)
+        .where(
+            *_population_conditions(session, scope.audience, scope.school_year, member_unit),
+            subtree_condition(member_unit.path, unit.path),
+            ~holds,
+        )
+        .order_by(member_unit.grade, member_unit.name, User.full_name, User.id)
+    ).all()
+    return [
+        UncoveredPerson(uid, name, student_code or staff_code, unit_name)
+        for uid, name, student_code, staff_code, unit_name in rows
+    ]

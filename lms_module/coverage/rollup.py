@@ -1,0 +1,375 @@
+"""The per-unit rollup behind every coverage figure, and how it is kept up to date.
+
+The figures are summed from :class:`~lms_module.coverage.models.CoverageRollup`, one row per
+(requirement, school year, class or school, audience). Rows are recomputed on read
+(:func:`ensure_rollups`) for units marked dirty (certificates issued or revoked, memberships
+changed: see :func:`track_changes`, registered as an ``after_flush`` hook on every
+:class:`~sqlalchemy.orm.Session` when this module is imported) and for rows whose earliest
+counted certificate has expired; ``lms coverage-refresh`` (:func:`refresh_all`) rebuilds
+everything (nightly, so that the 4-week rate behind the statuses follows the calendar).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import (
+    Date,
+    Select,
+    SmallInteger,
+    bindparam,
+    case,
+    cast,
+    delete,
+    event,
+    exists,
+    func,
+    insert,
+    inspect,
+    literal,
+    null,
+    select,
+    update,
+)
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, aliased
+
+from lms_module.certification.models import Certificate
+from lms_module.coverage.models import (
+    CoverageDirtyUnit,
+    CoverageRollup,
+    CoverageTarget,
+    RollupBuild,
+)
+from lms_module.coverage.status import RATE_WINDOW_DAYS
+from lms_module.coverage.targets import (
+    _population_conditions,
+    _valid_certificate,
+    reporting_date,
+    requirement_course_ids,
+)
+from lms_module.db import subtree_condition
+from lms_module.learning.models import Audience
+from lms_module.learning.services import dialect_insert
+from lms_module.orgs.models import OrgUnit
+from lms_module.people.models import Membership, User
+
+# ---------------------------------------------------------------------------- building rows
+
+#: Stands in for "never expires" in ``min()`` over expiry dates.
+FAR_FUTURE = dt.date(9999, 12, 31)
+
+
+def _rollup_select(
+    session: Session,
+    *,
+    requirement_id: int,
+    year: str,
+    audience: Audience,
+    day: dt.date,
+    unit_ids: Sequence[int] | None = None,
+    within: str | None = None,
+) -> Select[Any]:
+    """Return the grouped SELECT computing rollup rows from memberships and certificates.
+
+    :param unit_ids: only memberships at these units; :param within: only under this path.
+    """
+    course_ids = requirement_course_ids(session, requirement_id) or [-1]
+    before = day - dt.timedelta(days=RATE_WINDOW_DAYS)
+    member_unit = aliased(OrgUnit)
+    parent = aliased(OrgUnit)
+    first_expiry = (
+        select(func.min(func.coalesce(Certificate.expires_on, literal(FAR_FUTURE, Date))))
+        .where(Certificate.user_id == Membership.user_id, _valid_certificate(course_ids, day))
+        .correlate(Membership)
+        .scalar_subquery()
+    )
+    covered_then = exists().where(
+        Certificate.user_id == Membership.user_id, _valid_certificate(course_ids, before)
+    )
+    members = (
+        select(
+            Membership.org_unit_id.label("unit_id"),
+            member_unit.path.label("path"),
+            func.coalesce(member_unit.school_level, parent.school_level).label("school_level"),
+            (
+                member_unit.grade if audience is Audience.STUDENT
+                else cast(null(), SmallInteger)
+            ).label("grade"),
+            first_expiry.label("first_expiry"),
+            case((covered_then, 1), else_=0).label("covered_then"),
+        )
+        .select_from(Membership)
+        .join(User, User.id == Membership.user_id)
+        .join(member_unit, member_unit.id == Membership.org_unit_id)
+        .outerjoin(parent, parent.id == member_unit.parent_id)
+        .where(*_population_conditions(session, audience, year, member_unit))
+    )
+    if unit_ids is not None:
+        members = members.where(Membership.org_unit_id.in_(unit_ids))
+    if within is not None:
+        members = members.where(subtree_condition(member_unit.path, within))
+    rows = members.subquery("members")
+    return select(
+        literal(requirement_id).label("requirement_id"),
+        literal(year).label("school_year"),
+        rows.c.unit_id,
+        rows.c.path,
+        rows.c.school_level,
+        rows.c.grade,
+        literal(audience.value).label("audience"),
+        func.count().label("population"),
+        func.count(rows.c.first_expiry).label("covered"),
+        func.coalesce(func.sum(rows.c.covered_then), 0).label("covered_before"),
+        literal(day, Date).label("as_of"),
+        func.min(rows.c.first_expiry).label("valid_until"),
+    ).group_by(rows.c.unit_id, rows.c.path, rows.c.school_level, rows.c.grade)
+
+
+ROLLUP_COLUMNS = (
+    "requirement_id", "school_year", "unit_id", "path", "school_level", "grade", "audience",
+    "population", "covered", "covered_before", "as_of", "valid_until",
+)
+
+
+def _write_rollup(
+    session: Session,
+    *,
+    requirement_id: int,
+    year: str,
+    audience: Audience,
+    day: dt.date,
+    unit_ids: Sequence[int] | None = None,
+) -> None:
+    """Replace the rollup rows of the given units (all units: ``None``) with fresh figures."""
+    scope = [
+        CoverageRollup.requirement_id == requirement_id,
+        CoverageRollup.school_year == year,
+        CoverageRollup.audience == audience,
+    ]
+    if unit_ids is not None:
+        scope.append(CoverageRollup.unit_id.in_(unit_ids))
+    session.execute(delete(CoverageRollup).where(*scope))
+    source = _rollup_select(
+        session,
+        requirement_id=requirement_id,
+        year=year,
+        audience=audience,
+        day=day,
+        unit_ids=unit_ids,
+    )
+    session.execute(insert(CoverageRollup).from_select(list(ROLLUP_COLUMNS), source))
+    # "Never expires" is stored as NULL.
+    session.execute(
+        update(CoverageRollup)
+        .where(*scope, CoverageRollup.valid_until == FAR_FUTURE)
+        .values(valid_until=None)
+    )
+
+
+def build_rollup(
+    session: Session, requirement_id: int, year: str, audience: Audience, today: dt.date
+) -> None:
+    """Compute every rollup row of a requirement, year and audience (a full rebuild)."""
+    day = reporting_date(session, year, today)
+    _write_rollup(session, requirement_id=requirement_id, year=year, audience=audience, day=day)
+    build = session.scalar(
+        select(RollupBuild).where(
+            RollupBuild.requirement_id == requirement_id,
+            RollupBuild.school_year == year,
+            RollupBuild.audience == audience,
+        )
+    )
+    if build is None:
+        session.add(
+            RollupBuild(requirement_id=requirement_id, school_year=year, audience=audience,
+                        as_of=day)
+        )
+    else:
+        build.as_of = day
+    session.flush()
+
+
+# ---------------------------------------------------------------------------- keeping up to date
+
+
+def refresh_all(session: Session, today: dt.date) -> int:
+    """Rebuild the rollup of every target's requirement, year and audience; return how many."""
+    keys = set(
+        session.execute(
+            select(CoverageTarget.requirement_id, CoverageTarget.school_year,
+                   CoverageTarget.audience)
+        ).all()
+    )
+    session.execute(delete(CoverageDirtyUnit))
+    for requirement_id, year, audience in sorted(keys):
+        build_rollup(session, requirement_id, year, audience, today)
+    return len(keys)
+
+
+def ensure_rollup(
+    session: Session, requirement_id: int, year: str, audience: Audience, today: dt.date
+) -> None:
+    """Bring the rollup of one requirement, year and audience up to date (see
+    :func:`ensure_rollups`)."""
+    ensure_rollups(session, [(requirement_id, year, audience)], today)
+
+
+def ensure_rollups(
+    session: Session, keys: Sequence[tuple[int, str, Audience]], today: dt.date
+) -> None:
+    """Bring the rollup up to date for a report made ``today``, in a few queries.
+
+    Builds each (requirement, year, audience) the first time; then recomputes only the units
+    marked dirty and the rows whose earliest counted certificate expired before the reporting
+    date.
+    """
+    wanted = set(keys)
+    if not wanted:
+        return
+    built = set(
+        tuple(row)
+        for row in session.execute(
+            select(RollupBuild.requirement_id, RollupBuild.school_year, RollupBuild.audience)
+            .where(RollupBuild.requirement_id.in_({k[0] for k in wanted}))
+        )
+    )
+    _process_dirty_units(session, today)
+    for requirement_id, year, audience in sorted(wanted - built):
+        _guarded(
+            session,
+            lambda r=requirement_id, y=year, a=audience: build_rollup(session, r, y, a, today),
+        )
+    for year in sorted({k[1] for k in wanted}):
+        day = reporting_date(session, year, today)
+        stale: dict[tuple[int, Audience], list[int]] = {}
+        for requirement_id, audience, unit_id in session.execute(
+            select(CoverageRollup.requirement_id, CoverageRollup.audience,
+                   CoverageRollup.unit_id)
+            .where(CoverageRollup.school_year == year, CoverageRollup.valid_until < day)
+        ).all():
+            if (requirement_id, year, audience) in wanted:
+                stale.setdefault((requirement_id, audience), []).append(unit_id)
+        for (requirement_id, audience), unit_ids in stale.items():
+            _guarded(
+                session,
+                lambda r=requirement_id, a=audience, u=unit_ids, y=year, d=day: _write_rollup(
+                    session, requirement_id=r, year=y, audience=a, day=d, unit_ids=u
+                ),
+            )
+
+
+def _guarded(session: Session, work: Any) -> None:
+    """Run a rollup write in a savepoint; a concurrent writer that got there first wins."""
+    try:
+        with session.begin_nested():
+            work()
+    except IntegrityError:
+        pass  # another request refreshed the same rows at the same time
+
+
+def _process_dirty_units(session: Session, today: dt.date) -> None:
+    dirty = list(session.scalars(select(CoverageDirtyUnit.unit_id)))
+    if not dirty:
+        return
+
+    def work() -> None:
+        builds = session.execute(
+            select(RollupBuild.requirement_id, RollupBuild.school_year, RollupBuild.audience)
+        ).all()
+        for requirement_id, year, audience in builds:
+            _write_rollup(
+                session,
+                requirement_id=requirement_id,
+                year=year,
+                audience=audience,
+                day=reporting_date(session, year, today),
+                unit_ids=dirty,
+            )
+        session.execute(delete(CoverageDirtyUnit).where(CoverageDirtyUnit.unit_id.in_(dirty)))
+
+    _guarded(session, work)
+
+
+# ---------------------------------------------------------------------------- change tracking
+
+
+def mark_units_dirty(session: Session, unit_ids: Iterable[int]) -> None:
+    """Queue units whose rollup rows must be recomputed before the next report."""
+    ids = sorted(set(unit_ids))
+    if not ids:
+        return
+    insert = dialect_insert(session, CoverageDirtyUnit).on_conflict_do_nothing()
+    session.connection().execute(insert, [{"unit_id": unit_id} for unit_id in ids])
+
+
+def mark_users_changed(session: Session, user_ids: Iterable[int]) -> None:
+    """Queue every unit where these users are members (after their certificates changed)."""
+    ids = sorted(set(user_ids))
+    if not ids:
+        return
+    units = session.connection().execute(
+        select(Membership.org_unit_id).where(Membership.user_id.in_(ids)).distinct()
+    )
+    mark_units_dirty(session, [unit_id for (unit_id,) in units])
+
+
+def _changed(obj: object, *names: str) -> bool:
+    state = inspect(obj)
+    return any(state.attrs[name].history.has_changes() for name in names)
+
+
+def track_changes(session: Session, _context: Any) -> None:
+    """``after_flush`` hook: queue the units touched by changed memberships and certificates.
+
+    Registered on every :class:`~sqlalchemy.orm.Session` when this module is imported. Bulk SQL
+    that bypasses the ORM (``lms synth``, ``lms rollover``) refreshes the rollup itself. A unit
+    moved in the tree (a roster import of units) takes its rollup rows along: their copy of the
+    path is rewritten, so the new parent's report counts them at once; a school whose level
+    changes has its rows and its classes' rows recomputed.
+    """
+    unit_ids: set[int] = set()
+    user_ids: set[int] = set()
+    moved = [{"unit": obj.id, "new_path": obj.path} for obj in session.dirty
+             if isinstance(obj, OrgUnit) and _changed(obj, "path")]
+    if moved:
+        session.connection().execute(
+            update(CoverageRollup)
+            .where(CoverageRollup.unit_id == bindparam("unit"))
+            .values(path=bindparam("new_path")),
+            moved,
+        )
+    relevelled = [obj.id for obj in session.dirty
+                  if isinstance(obj, OrgUnit) and _changed(obj, "school_level")]
+    if relevelled:
+        unit_ids.update(relevelled)
+        unit_ids.update(session.connection().scalars(
+            select(OrgUnit.id).where(OrgUnit.parent_id.in_(relevelled))))
+    for obj in (*session.new, *session.deleted):
+        if isinstance(obj, Membership):
+            unit_ids.add(obj.org_unit_id)
+        elif isinstance(obj, Certificate):
+            user_ids.add(obj.user_id)
+    for obj in session.dirty:
+        if isinstance(obj, Membership) and _changed(
+            obj, "active", "org_unit_id", "role", "school_year"
+        ):
+            unit_ids.add(obj.org_unit_id)
+            unit_ids.update(inspect(obj).attrs["org_unit_id"].history.deleted or ())
+        elif isinstance(obj, Certificate) and _changed(
+            obj, "revoked_at", "expires_on", "issued_on", "course_id", "user_id"
+        ):
+            user_ids.add(obj.user_id)
+        elif isinstance(obj, User) and _changed(obj, "active"):
+            user_ids.add(obj.id)
+    if unit_ids:
+        mark_units_dirty(session, unit_ids)
+    if user_ids:
+        mark_users_changed(session, user_ids)
+
+
+# Registered at import: every module of the package that changes or reads coverage data
+# imports this one (directly or through figures), so the hook is active wherever they are used.
+event.listen(Session, "after_flush", track_changes)
