@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
-from babel.messages.mofile import write_mo
+from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 
 from helpers import csrf_token_from
@@ -28,12 +27,18 @@ def test_every_message_has_an_english_translation():
     assert untranslated == []
 
 
+def _messages(catalogue) -> dict[tuple[object, object], object]:
+    """Every translated message (the header, which names the Babel version, left out)."""
+    def plain(value):
+        return tuple(value) if isinstance(value, list | tuple) else value
+
+    return {(plain(m.id), m.context): plain(m.string) for m in catalogue if m.id and m.string}
+
+
 def test_compiled_catalogue_matches_the_po_file():
-    compiled = io.BytesIO()
-    write_mo(compiled, _catalogue())
-    assert (CATALOGUE / "messages.mo").read_bytes() == compiled.getvalue(), (
-        "run scripts/translations to recompile"
-    )
+    with (CATALOGUE / "messages.mo").open("rb") as mo:
+        compiled = read_mo(mo)
+    assert _messages(compiled) == _messages(_catalogue()), "run scripts/translations to recompile"
 
 
 def test_pages_are_vietnamese_by_default_and_english_on_request(client):
