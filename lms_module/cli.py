@@ -142,8 +142,8 @@ def _import_roster(unit_code: str, kind: str, commit_changes: bool, file: str) -
 
     from lms_module.home.views import current_school_year
     from lms_module.orgs.services import unit_by_code
+    from lms_module.roster.importing import apply_roster, plan_roster
     from lms_module.roster.models import RosterKind
-    from lms_module.roster.services import apply_roster, plan_roster
 
     session = db_session()
     unit = unit_by_code(session, unit_code)

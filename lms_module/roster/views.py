@@ -26,17 +26,11 @@ from lms_module.home.views import current_school_year
 from lms_module.orgs.models import OrgUnit
 from lms_module.people.models import Role, User
 from lms_module.roster.forms import RosterUploadForm
+from lms_module.roster.importing import apply_roster, plan_roster
 from lms_module.roster.models import RosterKind, RosterUpload, UploadStatus
-from lms_module.roster.services import (
-    RosterPlan,
-    apply_roster,
-    close_upload,
-    pending_upload,
-    plan_roster,
-    safe_filename,
-    store_upload,
-    template_workbook,
-)
+from lms_module.roster.plan import RosterPlan
+from lms_module.roster.template import template_workbook
+from lms_module.roster.uploads import close_upload, pending_upload, safe_filename, store_upload
 
 bp = Blueprint("roster", __name__, template_folder="templates")
 

@@ -141,7 +141,7 @@ def test_moving_a_student_to_another_class_updates_the_rollup(db, small):
 def test_a_unit_moved_in_the_tree_takes_its_figures_along_without_a_refresh(db, small):
     """The commune leaves the legacy district (as on 1/7/2025), then its school moves to the
     ward: each report after a move counts the people at their new place."""
-    from lms_module.roster.services import move_unit
+    from lms_module.roster.units import move_unit
 
     assert figures(db, small, "district") == Figures(7, 4, 3)
     move_unit(db, small.units["commune"], small.units["province"])

@@ -15,8 +15,9 @@ from sqlalchemy.orm import Session
 from helpers import SCHOOL_YEAR, csrf_token_from
 from lms_module.orgs.models import OrgUnit
 from lms_module.people.models import Membership, Role, User
+from lms_module.roster.importing import apply_roster, plan_roster
 from lms_module.roster.models import RosterKind, RosterUpload
-from lms_module.roster.services import RosterPlan, apply_roster, plan_roster
+from lms_module.roster.plan import RosterPlan
 
 
 @pytest.fixture

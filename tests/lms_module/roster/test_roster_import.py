@@ -16,7 +16,8 @@ from lms_module.audit.models import AuditEvent
 from lms_module.orgs.models import OrgKind, OrgUnit, SchoolLevel
 from lms_module.people.models import Membership, Role, User
 from lms_module.roster.models import RosterUpload, UploadStatus
-from lms_module.roster.services import parse_kind, parse_level, parse_role
+from lms_module.roster.staff import parse_role
+from lms_module.roster.units import parse_kind, parse_level
 
 HOA = ["1", "012345678901", "Nguyễn Thị Hoa", "2A"]
 
