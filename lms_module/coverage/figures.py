@@ -19,7 +19,7 @@ from sqlalchemy import ColumnElement, exists, func, select
 from sqlalchemy.orm import Session, aliased
 
 from lms_module.certification.models import Certificate
-from lms_module.coverage.models import CoverageRollup, CoverageTarget
+from lms_module.coverage.models import CoverageRollup, CoverageSchoolRollup, CoverageTarget
 from lms_module.coverage.rollup import _rollup_select, ensure_rollups
 from lms_module.coverage.status import Status, target_status
 from lms_module.coverage.targets import (
@@ -73,30 +73,42 @@ class ReportScope:
     school_level: SchoolLevel | None = None
 
 
-def _rollup_sums() -> tuple[Any, Any, Any]:
+#: Either rollup table: the two have the same figure and scope columns.
+RollupTable = type[CoverageRollup] | type[CoverageSchoolRollup]
+
+
+def _table_for(unit: OrgUnit) -> RollupTable:
+    """A class's report reads the class rows; every other report the per-school sums."""
+    return CoverageRollup if unit.kind is OrgKind.CLASS else CoverageSchoolRollup
+
+
+def _rollup_sums(table: RollupTable = CoverageRollup) -> tuple[Any, Any, Any]:
     return (
-        func.coalesce(func.sum(CoverageRollup.population), 0),
-        func.coalesce(func.sum(CoverageRollup.covered), 0),
-        func.coalesce(func.sum(CoverageRollup.covered_before), 0),
+        func.coalesce(func.sum(table.population), 0),
+        func.coalesce(func.sum(table.covered), 0),
+        func.coalesce(func.sum(table.covered_before), 0),
     )
 
 
-def _scope_conditions(scope: ReportScope) -> list[ColumnElement[bool]]:
+def _scope_conditions(
+    scope: ReportScope, table: RollupTable = CoverageRollup
+) -> list[ColumnElement[bool]]:
     conditions = [
-        CoverageRollup.requirement_id == scope.requirement_id,
-        CoverageRollup.school_year == scope.school_year,
-        CoverageRollup.audience == scope.audience,
+        table.requirement_id == scope.requirement_id,
+        table.school_year == scope.school_year,
+        table.audience == scope.audience,
     ]
     if scope.school_level is not None:
-        conditions.append(CoverageRollup.school_level == scope.school_level)
+        conditions.append(table.school_level == scope.school_level)
     return conditions
 
 
 def subtree_figures(session: Session, unit: OrgUnit, scope: ReportScope) -> Figures:
     """Sum the rollup over ``unit``'s whole subtree."""
+    table = _table_for(unit)
     row = session.execute(
-        select(*_rollup_sums()).where(
-            *_scope_conditions(scope), subtree_condition(CoverageRollup.path, unit.path)
+        select(*_rollup_sums(table)).where(
+            *_scope_conditions(scope, table), subtree_condition(table.path, unit.path)
         )
     ).one()
     return Figures(int(row[0]), int(row[1]), int(row[2]))
@@ -114,9 +126,13 @@ def children_figures(session: Session, unit: OrgUnit, scope: ReportScope) -> lis
     """Return each child unit (classes excluded) with the figures of its subtree."""
     child = aliased(OrgUnit)
     rows = session.execute(
-        select(child.id, *_rollup_sums())
-        .join(CoverageRollup, subtree_condition(CoverageRollup.path, child.path))
-        .where(child.parent_id == unit.id, child.kind != OrgKind.CLASS, *_scope_conditions(scope))
+        select(child.id, *_rollup_sums(CoverageSchoolRollup))
+        .join(CoverageSchoolRollup, subtree_condition(CoverageSchoolRollup.path, child.path))
+        .where(
+            child.parent_id == unit.id,
+            child.kind != OrgKind.CLASS,
+            *_scope_conditions(scope, CoverageSchoolRollup),
+        )
         .group_by(child.id)
     ).all()
     by_id = {row[0]: Figures(int(row[1]), int(row[2]), int(row[3])) for row in rows}
@@ -216,18 +232,19 @@ def target_reports(
         session, [(t.requirement_id, t.school_year, t.audience) for t in targets], today
     )
     sums: dict[tuple[int, str, Audience], Figures] = {}
+    table = _table_for(unit)
     for year in sorted({t.school_year for t in targets}):
         query = (
-            select(CoverageRollup.requirement_id, CoverageRollup.audience, *_rollup_sums())
+            select(table.requirement_id, table.audience, *_rollup_sums(table))
             .where(
-                CoverageRollup.requirement_id.in_({t.requirement_id for t in targets}),
-                CoverageRollup.school_year == year,
-                subtree_condition(CoverageRollup.path, unit.path),
+                table.requirement_id.in_({t.requirement_id for t in targets}),
+                table.school_year == year,
+                subtree_condition(table.path, unit.path),
             )
-            .group_by(CoverageRollup.requirement_id, CoverageRollup.audience)
+            .group_by(table.requirement_id, table.audience)
         )
         if school_level is not None:
-            query = query.where(CoverageRollup.school_level == school_level)
+            query = query.where(table.school_level == school_level)
         for requirement_id, audience, population, covered, before in session.execute(query):
             sums[(requirement_id, year, audience)] = Figures(
                 int(population), int(covered), int(before)

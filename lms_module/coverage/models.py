@@ -89,7 +89,9 @@ class CoverageRollup(Base):
     """Population and covered people of one unit where people are members (a class for
     students, a school for adults), for one requirement and school year.
 
-    A subtree's figures are the sum of its rows (one index range on ``path``). Rows are
+    A subtree's figures are the sum of its rows (one index range on ``path``); reports at or
+    above a school sum :class:`CoverageSchoolRollup` instead, a school's grade and class tables
+    these rows. Rows are
     recomputed when a certificate or membership of the unit changes (the dirty queue), when a
     counted certificate expires (``valid_until``), and in full by ``lms coverage-refresh``.
     """
@@ -117,6 +119,34 @@ class CoverageRollup(Base):
     as_of: Mapped[dt.date] = mapped_column(Date)
     #: Last day on which every counted certificate is still valid (later: recompute the row).
     valid_until: Mapped[dt.date | None] = mapped_column(Date)
+
+
+class CoverageSchoolRollup(Base):
+    """The rollup summed per school: one row per (requirement, school year, school, audience),
+    the total of the school's own rows and its classes' rows.
+
+    Every report at or above a school reads these rows (about a tenth of the class rows at the
+    national size); only a school's grade and class tables read :class:`CoverageRollup`. Units
+    outside any school (an office where adults are members) have a row of their own. Rewritten
+    with the class rows they sum (``coverage.rollup``); a school is reported under its own level.
+    """
+
+    __tablename__ = "lms_coverage_school_rollup"
+    __table_args__ = (
+        UniqueConstraint("requirement_id", "school_year", "unit_id", "audience"),
+        Index("ix_lms_coverage_school_rollup_scope", "requirement_id", "school_year", "path"),
+    )
+
+    id: Mapped[IntPK]
+    requirement_id: Mapped[int] = mapped_column(ForeignKey("lms_requirement.id"))
+    school_year: Mapped[str] = mapped_column(String(9))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("lms_org_unit.id"), index=True)
+    path: Mapped[str] = mapped_column(PathString)
+    school_level: Mapped[SchoolLevel | None] = mapped_column(_enum(SchoolLevel, "school_level"))
+    audience: Mapped[Audience] = mapped_column(_enum(Audience, "audience"))
+    population: Mapped[int] = mapped_column(Integer)
+    covered: Mapped[int] = mapped_column(Integer)
+    covered_before: Mapped[int] = mapped_column(Integer)
 
 
 class CoverageDirtyUnit(Base):

@@ -25,7 +25,7 @@ from lms_module.coverage.figures import (
     scope_of,
     target_reports,
 )
-from lms_module.coverage.models import CoverageRollup, CoverageTarget
+from lms_module.coverage.models import CoverageSchoolRollup, CoverageTarget
 from lms_module.coverage.rollup import ensure_rollup
 from lms_module.coverage.status import Status
 from lms_module.coverage.targets import targets_for
@@ -183,12 +183,12 @@ def schools_figures(
     scope: ReportScope = scope_of(target, school_level)
     school = aliased(OrgUnit)
     rows = session.execute(
-        select(school, *_rollup_sums())
-        .join(CoverageRollup, subtree_condition(CoverageRollup.path, school.path))
+        select(school, *_rollup_sums(CoverageSchoolRollup))
+        .join(CoverageSchoolRollup, CoverageSchoolRollup.unit_id == school.id)
         .where(
             school.kind == OrgKind.SCHOOL,
             subtree_condition(school.path, unit.path),
-            *_scope_conditions(scope),
+            *_scope_conditions(scope, CoverageSchoolRollup),
         )
         .group_by(school.id)
         .order_by(school.path)

@@ -18,6 +18,7 @@ import lms_module.coverage.rollup  # noqa: F401
 from lms_module.certification.models import Assignment
 from lms_module.coverage.models import (
     CoverageRollup,
+    CoverageSchoolRollup,
     CoverageTarget,
     RollupBuild,
     SchoolYearClosing,
@@ -218,6 +219,9 @@ def rollover(
         report_date=min(today, school_year_end(from_year)), promoted=promoted, left_school=left,
     ))
     session.execute(delete(CoverageRollup).where(CoverageRollup.school_year == from_year))
+    session.execute(
+        delete(CoverageSchoolRollup).where(CoverageSchoolRollup.school_year == from_year)
+    )
     session.execute(delete(RollupBuild).where(RollupBuild.school_year == from_year))
     session.flush()
     return RolloverResult(promoted, left, created, int(adults), targets_copied,

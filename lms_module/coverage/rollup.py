@@ -1,7 +1,9 @@
 """The per-unit rollup behind every coverage figure, and how it is kept up to date.
 
 The figures are summed from :class:`~lms_module.coverage.models.CoverageRollup`, one row per
-(requirement, school year, class or school, audience). Rows are recomputed on read
+(requirement, school year, class or school, audience), and from its per-school sums
+(:class:`~lms_module.coverage.models.CoverageSchoolRollup`, rewritten with the rows they sum),
+which every report at or above a school reads. Rows are recomputed on read
 (:func:`ensure_rollups`) for units marked dirty (certificates issued or revoked, memberships
 changed: see :func:`track_changes`, registered as an ``after_flush`` hook on every
 :class:`~sqlalchemy.orm.Session` when this module is imported) and for rows whose earliest
@@ -40,6 +42,7 @@ from lms_module.certification.models import Certificate
 from lms_module.coverage.models import (
     CoverageDirtyUnit,
     CoverageRollup,
+    CoverageSchoolRollup,
     CoverageTarget,
     RollupBuild,
 )
@@ -53,7 +56,7 @@ from lms_module.coverage.targets import (
 from lms_module.db import subtree_condition
 from lms_module.learning.models import Audience
 from lms_module.learning.services import dialect_insert
-from lms_module.orgs.models import OrgUnit
+from lms_module.orgs.models import OrgKind, OrgUnit
 from lms_module.people.models import Membership, User
 
 # ---------------------------------------------------------------------------- building rows
@@ -167,6 +170,66 @@ def _write_rollup(
         .where(*scope, CoverageRollup.valid_until == FAR_FUTURE)
         .values(valid_until=None)
     )
+    _write_school_sums(
+        session, requirement_id=requirement_id, year=year, audience=audience, unit_ids=unit_ids
+    )
+
+
+def _write_school_sums(
+    session: Session,
+    *,
+    requirement_id: int,
+    year: str,
+    audience: Audience,
+    unit_ids: Sequence[int] | None = None,
+) -> None:
+    """Replace the per-school sums of the schools holding ``unit_ids`` (all: ``None``).
+
+    A class's rows count for its school; any other unit's rows for the unit itself.
+    """
+    member = aliased(OrgUnit)
+    owner_id = case((member.kind == OrgKind.CLASS, member.parent_id), else_=member.id)
+    scope = [
+        CoverageSchoolRollup.requirement_id == requirement_id,
+        CoverageSchoolRollup.school_year == year,
+        CoverageSchoolRollup.audience == audience,
+    ]
+    rows = (
+        select(owner_id.label("owner_id"), CoverageRollup.population, CoverageRollup.covered,
+               CoverageRollup.covered_before)
+        .join(member, member.id == CoverageRollup.unit_id)
+        .where(
+            CoverageRollup.requirement_id == requirement_id,
+            CoverageRollup.school_year == year,
+            CoverageRollup.audience == audience,
+        )
+    )
+    if unit_ids is not None:
+        owners = sorted(set(session.scalars(select(owner_id).where(member.id.in_(unit_ids)))))
+        scope.append(CoverageSchoolRollup.unit_id.in_(owners))
+        rows = rows.where(
+            (CoverageRollup.unit_id.in_(owners))
+            | ((member.parent_id.in_(owners)) & (member.kind == OrgKind.CLASS))
+        )
+    session.execute(delete(CoverageSchoolRollup).where(*scope))
+    sums = rows.subquery("rows")
+    owner = aliased(OrgUnit)
+    session.execute(insert(CoverageSchoolRollup).from_select(
+        list(SCHOOL_SUM_COLUMNS),
+        select(
+            literal(requirement_id), literal(year), owner.id, owner.path, owner.school_level,
+            literal(audience.value), func.sum(sums.c.population), func.sum(sums.c.covered),
+            func.sum(sums.c.covered_before),
+        )
+        .join(owner, owner.id == sums.c.owner_id)
+        .group_by(owner.id, owner.path, owner.school_level),
+    ))
+
+
+SCHOOL_SUM_COLUMNS = (
+    "requirement_id", "school_year", "unit_id", "path", "school_level", "audience",
+    "population", "covered", "covered_before",
+)
 
 
 def build_rollup(
@@ -334,10 +397,9 @@ def track_changes(session: Session, _context: Any) -> None:
     user_ids: set[int] = set()
     moved = [{"unit": obj.id, "new_path": obj.path} for obj in session.dirty
              if isinstance(obj, OrgUnit) and _changed(obj, "path")]
-    if moved:
+    for table in (CoverageRollup, CoverageSchoolRollup) if moved else ():
         session.connection().execute(
-            update(CoverageRollup)
-            .where(CoverageRollup.unit_id == bindparam("unit"))
+            update(table).where(table.unit_id == bindparam("unit"))
             .values(path=bindparam("new_path")),
             moved,
         )

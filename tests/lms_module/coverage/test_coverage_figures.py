@@ -200,3 +200,41 @@ def test_status_rules_with_hand_computed_projections():
                          today=dt.date(2027, 6, 1), deadline=deadline)[0] is Status.OFF_TRACK
     assert target_status(population=0, covered=0, covered_before=0, target_percent=95,
                          today=today, deadline=deadline)[0] is Status.NO_POPULATION
+
+
+def test_per_school_sums_kept_up_by_each_change_equal_a_full_rebuild(db, small):
+    """Reports at or above a school read the per-school sums: after a revoked certificate, a
+    student moved to another school's class and a moved commune, they equal a rebuild."""
+    from sqlalchemy import select
+
+    from lms_module.certification.models import Certificate
+    from lms_module.coverage.models import CoverageSchoolRollup
+    from lms_module.coverage.rollup import refresh_all
+    from lms_module.db import utcnow
+    from lms_module.people.services import add_membership
+    from lms_module.roster.units import move_unit
+
+    def school_sums() -> set[tuple[object, ...]]:
+        table = CoverageSchoolRollup
+        return {tuple(row) for row in db.execute(select(
+            table.requirement_id, table.school_year, table.unit_id, table.path,
+            table.school_level, table.audience, table.population, table.covered,
+            table.covered_before))}
+
+    for audience in (Audience.STUDENT, Audience.TEACHER, Audience.STAFF, Audience.MANAGER):
+        figures(db, small, "province", audience)  # every rollup built before the changes
+    certificate = db.scalars(select(Certificate).where(
+        Certificate.user_id == small.users["a2"].id)).one()
+    certificate.revoked_at, certificate.revoked_reason = utcnow(), "Cấp nhầm"
+    for membership in small.users["e2"].memberships:
+        membership.active = False
+    add_membership(db, small.users["e2"], small.units["10A"],
+                   small.users["e2"].memberships[0].role, school_year=SCHOOL_YEAR)
+    move_unit(db, small.units["commune"], small.units["province"])
+    db.flush()
+    assert figures(db, small, "province") == Figures(12, 6, 4)
+    assert figures(db, small, "thpt") == Figures(4, 2, 1)
+    kept = school_sums()
+    assert {row[2] for row in kept} >= {small.units[k].id for k in ("primary", "thpt")}
+    refresh_all(db, TODAY)
+    assert school_sums() == kept
