@@ -6,7 +6,16 @@ import datetime as dt
 from typing import Annotated
 
 from flask import current_app, g
-from sqlalchemy import DateTime, Integer, MetaData, SQLColumnExpression, String, and_
+from sqlalchemy import (
+    DateTime,
+    Integer,
+    MetaData,
+    SQLColumnExpression,
+    String,
+    and_,
+    func,
+    literal_column,
+)
 from sqlalchemy.orm import DeclarativeBase, Session, mapped_column
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -48,6 +57,19 @@ def subtree_condition(
     be a string or another path column (a join from a unit to its subtree).
     """
     return and_(path_column >= prefix, path_column < prefix + ":")
+
+
+def child_segment(
+    path_column: SQLColumnExpression[str], prefix: str, dialect_name: str
+) -> ColumnElement[str]:
+    """The id (as text) of the child of ``prefix`` that a path strictly under it runs through.
+
+    ``/1/2/7/9/`` under ``/1/2/`` gives ``"7"``. Grouping a subtree's rows by it splits them
+    among the children in one index range scan; callers must exclude ``prefix`` itself.
+    """
+    rest = func.substr(path_column, literal_column(str(len(prefix) + 1)))
+    slash = func.strpos(rest, "/") if dialect_name == "postgresql" else func.instr(rest, "/")
+    return func.substr(rest, 1, slash - 1)
 
 
 def db_session() -> Session:

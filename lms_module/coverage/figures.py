@@ -28,7 +28,7 @@ from lms_module.coverage.targets import (
     reporting_date,
     requirement_course_ids,
 )
-from lms_module.db import subtree_condition
+from lms_module.db import child_segment, subtree_condition
 from lms_module.learning.models import Audience
 from lms_module.orgs.models import OrgKind, OrgUnit, SchoolLevel
 from lms_module.people.models import Membership, User
@@ -123,19 +123,23 @@ class UnitFigures:
 
 
 def children_figures(session: Session, unit: OrgUnit, scope: ReportScope) -> list[UnitFigures]:
-    """Return each child unit (classes excluded) with the figures of its subtree."""
-    child = aliased(OrgUnit)
+    """Return each child unit (classes excluded) with the figures of its subtree.
+
+    One range scan of the per-school sums under ``unit``, grouped by the child each row's path
+    runs through (a join from each child to its range made PostgreSQL scan every unit).
+    """
+    table = CoverageSchoolRollup
+    child_id = child_segment(table.path, unit.path, session.get_bind().dialect.name)
     rows = session.execute(
-        select(child.id, *_rollup_sums(CoverageSchoolRollup))
-        .join(CoverageSchoolRollup, subtree_condition(CoverageSchoolRollup.path, child.path))
+        select(child_id, *_rollup_sums(table))
         .where(
-            child.parent_id == unit.id,
-            child.kind != OrgKind.CLASS,
-            *_scope_conditions(scope, CoverageSchoolRollup),
+            *_scope_conditions(scope, table),
+            subtree_condition(table.path, unit.path),
+            table.path > unit.path,
         )
-        .group_by(child.id)
+        .group_by(child_id)
     ).all()
-    by_id = {row[0]: Figures(int(row[1]), int(row[2]), int(row[3])) for row in rows}
+    by_id = {int(row[0]): Figures(int(row[1]), int(row[2]), int(row[3])) for row in rows}
     children = session.scalars(
         select(OrgUnit).where(OrgUnit.parent_id == unit.id, OrgUnit.kind != OrgKind.CLASS)
     )
