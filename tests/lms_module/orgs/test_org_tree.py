@@ -39,6 +39,26 @@ def test_subtree_is_not_fooled_by_ids_sharing_a_prefix(db, make_unit, tree):
     assert found == {first.id, school_of_first.id}
 
 
+def test_child_segment_names_the_child_each_descendant_hangs_under(db, make_unit, tree):
+    from sqlalchemy import select
+
+    from lms_module.db import child_segment, subtree_condition
+    from lms_module.orgs.models import OrgUnit
+
+    province = tree["province"]
+    for _ in range(12):  # ids of two digits and more, so that no id is a prefix of another
+        make_unit(OrgKind.COMMUNE, province)
+    segment = child_segment(OrgUnit.path, province.path, db.get_bind().dialect.name)
+    rows = db.execute(
+        select(OrgUnit.id, segment)
+        .where(subtree_condition(OrgUnit.path, province.path), OrgUnit.path > province.path)
+    ).all()
+    expected = {unit.id: str(unit.ancestor_ids[province.depth + 1])
+                for unit in subtree(db, province) if unit.id != province.id}
+    assert dict(rows) == expected
+    assert expected[tree["class"].id] == str(tree["commune"].id)
+
+
 def test_subtree_can_keep_only_schools(db, tree):
     schools = subtree(db, tree["province"], kinds=[OrgKind.SCHOOL])
     assert {s.name for s in schools} == {"Trường Tiểu học Tam Đường", "Trường THPT Lai Châu"}
