@@ -273,6 +273,18 @@ def target_reports(
 # ---------------------------------------------------------------------------- direct queries
 
 
+def _direct_rows(session: Session, unit: OrgUnit, scope: ReportScope, today: dt.date) -> Any:
+    """Rollup-shaped rows of ``unit``'s subtree computed from memberships and certificates."""
+    return _rollup_select(
+        session,
+        requirement_id=scope.requirement_id,
+        year=scope.school_year,
+        audience=scope.audience,
+        day=reporting_date(session, scope.school_year, today),
+        within=unit.path,
+    ).subquery()
+
+
 def direct_subtree_figures(
     session: Session, unit: OrgUnit, scope: ReportScope, today: dt.date
 ) -> Figures:
@@ -280,15 +292,7 @@ def direct_subtree_figures(
 
     The reference the rollup is tested and benchmarked against.
     """
-    day = reporting_date(session, scope.school_year, today)
-    source = _rollup_select(
-        session,
-        requirement_id=scope.requirement_id,
-        year=scope.school_year,
-        audience=scope.audience,
-        day=day,
-        within=unit.path,
-    ).subquery()
+    source = _direct_rows(session, unit, scope, today)
     query = select(
         func.coalesce(func.sum(source.c.population), 0),
         func.coalesce(func.sum(source.c.covered), 0),
@@ -304,15 +308,7 @@ def direct_children_figures(
     session: Session, unit: OrgUnit, scope: ReportScope, today: dt.date
 ) -> dict[int, Figures]:
     """Compute each child unit's figures straight from memberships and certificates."""
-    day = reporting_date(session, scope.school_year, today)
-    source = _rollup_select(
-        session,
-        requirement_id=scope.requirement_id,
-        year=scope.school_year,
-        audience=scope.audience,
-        day=day,
-        within=unit.path,
-    ).subquery()
+    source = _direct_rows(session, unit, scope, today)
     child = aliased(OrgUnit)
     rows = session.execute(
         select(

@@ -131,6 +131,20 @@ def _rollup_select(
     ).group_by(rows.c.unit_id, rows.c.path, rows.c.school_level, rows.c.grade)
 
 
+def _key_conditions(
+    table: type[CoverageRollup] | type[CoverageSchoolRollup],
+    requirement_id: int,
+    year: str,
+    audience: Audience,
+) -> list[Any]:
+    """The rows of one (requirement, school year, audience) in either rollup table."""
+    return [
+        table.requirement_id == requirement_id,
+        table.school_year == year,
+        table.audience == audience,
+    ]
+
+
 ROLLUP_COLUMNS = (
     "requirement_id", "school_year", "unit_id", "path", "school_level", "grade", "audience",
     "population", "covered", "covered_before", "as_of", "valid_until",
@@ -147,11 +161,7 @@ def _write_rollup(
     unit_ids: Sequence[int] | None = None,
 ) -> None:
     """Replace the rollup rows of the given units (all units: ``None``) with fresh figures."""
-    scope = [
-        CoverageRollup.requirement_id == requirement_id,
-        CoverageRollup.school_year == year,
-        CoverageRollup.audience == audience,
-    ]
+    scope = _key_conditions(CoverageRollup, requirement_id, year, audience)
     if unit_ids is not None:
         scope.append(CoverageRollup.unit_id.in_(unit_ids))
     session.execute(delete(CoverageRollup).where(*scope))
@@ -189,20 +199,12 @@ def _write_school_sums(
     """
     member = aliased(OrgUnit)
     owner_id = case((member.kind == OrgKind.CLASS, member.parent_id), else_=member.id)
-    scope = [
-        CoverageSchoolRollup.requirement_id == requirement_id,
-        CoverageSchoolRollup.school_year == year,
-        CoverageSchoolRollup.audience == audience,
-    ]
+    scope = _key_conditions(CoverageSchoolRollup, requirement_id, year, audience)
     rows = (
         select(owner_id.label("owner_id"), CoverageRollup.population, CoverageRollup.covered,
                CoverageRollup.covered_before)
         .join(member, member.id == CoverageRollup.unit_id)
-        .where(
-            CoverageRollup.requirement_id == requirement_id,
-            CoverageRollup.school_year == year,
-            CoverageRollup.audience == audience,
-        )
+        .where(*_key_conditions(CoverageRollup, requirement_id, year, audience))
     )
     if unit_ids is not None:
         owners = sorted(set(session.scalars(select(owner_id).where(member.id.in_(unit_ids)))))
@@ -395,20 +397,8 @@ def track_changes(session: Session, _context: Any) -> None:
     """
     unit_ids: set[int] = set()
     user_ids: set[int] = set()
-    moved = [{"unit": obj.id, "new_path": obj.path} for obj in session.dirty
-             if isinstance(obj, OrgUnit) and _changed(obj, "path")]
-    for table in (CoverageRollup, CoverageSchoolRollup) if moved else ():
-        session.connection().execute(
-            update(table).where(table.unit_id == bindparam("unit"))
-            .values(path=bindparam("new_path")),
-            moved,
-        )
-    relevelled = [obj.id for obj in session.dirty
-                  if isinstance(obj, OrgUnit) and _changed(obj, "school_level")]
-    if relevelled:
-        unit_ids.update(relevelled)
-        unit_ids.update(session.connection().scalars(
-            select(OrgUnit.id).where(OrgUnit.parent_id.in_(relevelled))))
+    moved: list[dict[str, Any]] = []
+    relevelled: list[int] = []
     for obj in (*session.new, *session.deleted):
         if isinstance(obj, Membership):
             unit_ids.add(obj.org_unit_id)
@@ -426,6 +416,21 @@ def track_changes(session: Session, _context: Any) -> None:
             user_ids.add(obj.user_id)
         elif isinstance(obj, User) and _changed(obj, "active"):
             user_ids.add(obj.id)
+        elif isinstance(obj, OrgUnit):
+            if _changed(obj, "path"):
+                moved.append({"unit": obj.id, "new_path": obj.path})
+            if _changed(obj, "school_level"):
+                relevelled.append(obj.id)
+    for table in (CoverageRollup, CoverageSchoolRollup) if moved else ():
+        session.connection().execute(
+            update(table).where(table.unit_id == bindparam("unit"))
+            .values(path=bindparam("new_path")),
+            moved,
+        )
+    if relevelled:
+        unit_ids.update(relevelled)
+        unit_ids.update(session.connection().scalars(
+            select(OrgUnit.id).where(OrgUnit.parent_id.in_(relevelled))))
     if unit_ids:
         mark_units_dirty(session, unit_ids)
     if user_ids:

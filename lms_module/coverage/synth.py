@@ -242,7 +242,6 @@ def synthesize(
         set_target(session, unit=ministry, audience=audience, requirement=adult_requirement,
                    percent=100, school_year=year, deadline=school_year_end(year),
                    source="Tổng hợp")
-    _fix_sequences(session)
     session.execute(text("DROP TABLE IF EXISTS lms_synth_class_index"))
     progress("Tính bảng tổng hợp (rollup)...")
     refresh_all(session, today)
