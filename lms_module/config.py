@@ -20,18 +20,33 @@ DEFAULTS: dict[str, Any] = {
     "LMS_LANGUAGES": ["vi", "en"],
     #: Time zone in which dates are shown.
     "LMS_TIMEZONE": "Asia/Ho_Chi_Minh",
-    #: Sign-in attempts allowed per client address (Flask-Limiter syntax).
-    "LMS_LOGIN_RATE_LIMIT": "10 per minute; 100 per hour",
-    #: Where Flask-Limiter keeps its counters: ``memory://`` for one process; use
-    #: ``redis://...`` or ``memcached://...`` when several gunicorn workers or hosts serve.
+    #: Sign-in requests (password form and QR card) allowed per client address (Flask-Limiter
+    #: syntax). Generous: a school's computer room or a class of phones shares one address.
+    "LMS_LOGIN_RATE_LIMIT": "300 per minute; 3000 per hour",
+    #: Failed sign-ins allowed per account (username typed) and per QR card.
+    "LMS_LOGIN_ACCOUNT_RATE_LIMIT": "5 per minute; 20 per hour",
+    #: Where Flask-Limiter keeps its counters: ``memory://`` counts per process (one process
+    #: only); ``redis://host:6379`` (or ``redis+unix:///path/redis.sock``) when several gunicorn
+    #: workers or hosts serve, so that they count together.
     "LMS_RATELIMIT_STORAGE_URI": "memory://",
     #: Largest roster file accepted, in bytes.
     "LMS_MAX_UPLOAD_BYTES": 5 * 1024 * 1024,
+    #: Largest course archive (.tar.gz) an author may load, in bytes.
+    "LMS_MAX_COURSE_BYTES": 50 * 1024 * 1024,
+    #: Largest body of any other request (forms, block handler calls), in bytes.
+    "LMS_MAX_REQUEST_BYTES": 256 * 1024,
+    #: Minutes without a request after which a session ends (adults, students on shared devices).
+    "LMS_IDLE_MINUTES": 30,
+    "LMS_STUDENT_IDLE_MINUTES": 15,
+    #: Hours after sign-in at which a session ends however active it is.
+    "LMS_SESSION_MAX_HOURS": 12,
     #: Largest number of rows in one roster file.
     "LMS_MAX_ROSTER_ROWS": 5000,
     #: Send session cookies over HTTPS only. Turn off only for local demos over plain HTTP.
     "LMS_SECURE_COOKIES": True,
-    #: Public base URL used in QR codes (login cards, certificates); ``None``: the request's.
+    #: Public base URL (``https://hoc.example.edu.vn``) of every absolute link the app prints:
+    #: QR login cards, certificate verification. Required for those; it also sets Flask's
+    #: ``TRUSTED_HOSTS`` (unless set), so a request for another Host is refused.
     "LMS_PUBLIC_BASE_URL": None,
     #: Child protection hotline shown on every student page.
     "LMS_HOTLINE": "111",

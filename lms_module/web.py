@@ -1,25 +1,40 @@
-"""Wire the module into a Flask app: sign-in, CSRF, rate limits, headers, errors, blueprints."""
+"""Wire the module into a Flask app: settings, sign-in, CSRF, limits, headers, errors."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
+from urllib.parse import urlsplit
 
-from flask import Blueprint, Flask, Response, current_app, render_template, request
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    current_app,
+    g,
+    jsonify,
+    render_template,
+    request,
+    session,
+)
 from flask_babel import get_locale
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFError, generate_csrf, validate_csrf
+from markupsafe import escape
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 from wtforms import ValidationError
 
+from lms_module.auth.access import is_signed_in
+from lms_module.auth.sessions import session_is_current
+from lms_module.core.inputs import BoundedIntConverter
+from lms_module.core.limiter import limiter
 from lms_module.db import close_db_session, db_session
 from lms_module.errors import LMSError
 from lms_module.i18n import init_i18n
 from lms_module.people.models import User
 
-#: Rate limiter for sign-in and other abuse-prone endpoints (storage: LMS_RATELIMIT_STORAGE_URI).
-limiter = Limiter(key_func=get_remote_address, default_limits=[])
+log = logging.getLogger(__name__)
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -35,31 +50,73 @@ SECURITY_HEADERS = {
     "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
     "Cross-Origin-Opener-Policy": "same-origin",
 }
+HSTS = "max-age=31536000; includeSubDomains"
+
+#: Endpoints whose responses may be cached (static files and fonts: no personal data).
+CACHEABLE_ENDPOINTS = frozenset({"lms.core.static", "lms.core.font"})
+
+#: Attribute set by :func:`accepts_upload` on a view: the config key of its body limit.
+BODY_LIMIT_ATTRIBUTE = "_lms_body_limit"
+
+#: Seconds a client should wait before trying again while the database is unreachable.
+RETRY_AFTER_SECONDS = 5
 
 
 def init_web(app: Flask) -> None:
     """Register everything web-facing on ``app``."""
+    _apply_flask_settings(app)
     _init_login(app)
     init_i18n(app)
-    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["LMS_RATELIMIT_STORAGE_URI"])
-    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
     limiter.init_app(app)
-    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
-    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
-    app.config.setdefault("REMEMBER_COOKIE_HTTPONLY", True)
-    app.config.setdefault("REMEMBER_COOKIE_SAMESITE", "Lax")
-    if app.config["LMS_SECURE_COOKIES"]:
-        app.config.setdefault("SESSION_COOKIE_SECURE", True)
-        app.config.setdefault("REMEMBER_COOKIE_SECURE", True)
-    app.config.setdefault("MAX_CONTENT_LENGTH", app.config["LMS_MAX_UPLOAD_BYTES"] + 64 * 1024)
     app.teardown_appcontext(close_db_session)
+    app.url_map.converters["int"] = BoundedIntConverter
 
     prefix = app.config["LMS_URL_PREFIX"].rstrip("/")
     app.register_blueprint(build_blueprint(), url_prefix=prefix or None)
+    app.after_request(_add_security_headers)
+    if not prefix:
+        # The module owns the whole app: unmatched URLs get its page (and headers) too.
+        app.register_error_handler(HTTPException, render_http_error)
 
     from lms_module.cli import register_cli
 
     register_cli(app)
+
+
+def _apply_flask_settings(app: Flask) -> None:
+    """Derive Flask's and the extensions' own settings from the ``LMS_`` ones.
+
+    Flask defines its keys before any extension runs, so ``setdefault`` would never change
+    them: each is assigned unless the host app changed it from Flask's default.
+    """
+    config = app.config
+    secure = bool(config["LMS_SECURE_COOKIES"])
+    derived: dict[str, Any] = {
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": secure,
+        "PERMANENT_SESSION_LIFETIME": int(config["LMS_SESSION_MAX_HOURS"]) * 3600,
+        "SESSION_REFRESH_EACH_REQUEST": False,
+        "MAX_CONTENT_LENGTH": max(
+            int(config["LMS_MAX_UPLOAD_BYTES"]), int(config["LMS_MAX_COURSE_BYTES"])
+        ) + 64 * 1024,
+    }
+    base_url = config["LMS_PUBLIC_BASE_URL"]
+    if base_url:
+        host = urlsplit(base_url).hostname
+        derived["TRUSTED_HOSTS"] = [host] if host else None
+    for key, value in derived.items():
+        if config[key] == Flask.default_config[key]:
+            config[key] = value
+    # Keys Flask does not define (Flask-Login's, Flask-Limiter's): setdefault works here.
+    config.setdefault("REMEMBER_COOKIE_HTTPONLY", True)
+    config.setdefault("REMEMBER_COOKIE_SAMESITE", "Lax")
+    config.setdefault("REMEMBER_COOKIE_SECURE", secure)
+    config.setdefault("RATELIMIT_STORAGE_URI", config["LMS_RATELIMIT_STORAGE_URI"])
+    config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+    # If the shared store (Redis) is down, count per process rather than refuse every sign-in.
+    config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
+    config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)
 
 
 def build_blueprint() -> Blueprint:
@@ -79,11 +136,33 @@ def build_blueprint() -> Blueprint:
         authoring_bp,
     ):
         parent.register_blueprint(child)
+    # URL value preprocessors run before every before_request function and before the
+    # children's preprocessors (which may read the body): the limit must be set first.
+    parent.url_value_preprocessor(_limit_request_body)
     parent.before_request(_check_csrf)
-    parent.after_request(_add_security_headers)
     parent.register_error_handler(LMSError, _render_lms_error)
     parent.register_error_handler(HTTPException, render_http_error)
+    parent.register_error_handler(SQLAlchemyError, _database_unavailable)
     return parent
+
+
+def accepts_upload(config_key: str) -> Any:
+    """Let a view take a body up to ``current_app.config[config_key]`` bytes (file uploads)."""
+
+    def decorator(view: Any) -> Any:
+        setattr(view, BODY_LIMIT_ATTRIBUTE, config_key)
+        return view
+
+    return decorator
+
+
+def _limit_request_body(endpoint: str | None, _values: dict[str, Any] | None) -> None:
+    view = current_app.view_functions.get(endpoint or "")
+    key = getattr(view, BODY_LIMIT_ATTRIBUTE, "LMS_MAX_REQUEST_BYTES")
+    limit = int(current_app.config[key])
+    if key != "LMS_MAX_REQUEST_BYTES":
+        limit += 64 * 1024  # the multipart envelope and the form's other fields
+    request.max_content_length = limit
 
 
 def _init_login(app: Flask) -> None:
@@ -95,14 +174,17 @@ def _init_login(app: Flask) -> None:
     login_manager = LoginManager(app)
     login_manager.login_view = "lms.auth.login"
     login_manager.session_protection = "strong"
-
-    def load_user(user_id: str) -> User | None:
-        user = db_session().get(User, int(user_id)) if user_id.isdigit() else None
-        return user if user is not None and user.active else None
-
-    login_manager.user_loader(load_user)
-
+    login_manager.user_loader(_load_user)
     app.context_processor(_template_globals)
+
+
+def _load_user(user_id: str) -> User | None:
+    """Return the session's user while the session is valid; end it otherwise."""
+    user = db_session().get(User, int(user_id)) if user_id.isdigit() else None
+    if user is None or not user.active or not session_is_current(user):
+        session.clear()
+        return None
+    return user
 
 
 def _template_globals() -> dict[str, Any]:
@@ -112,6 +194,7 @@ def _template_globals() -> dict[str, Any]:
         "csrf_token": generate_csrf,
         "get_locale": get_locale,
         "lms_config": current_app.config,
+        "lms_signed_in": is_signed_in,
         **template_labels(),
     }
 
@@ -128,8 +211,17 @@ def _check_csrf() -> None:
 
 
 def _add_security_headers(response: Response) -> Response:
+    """Add the security headers to every response of the module, errors included."""
+    prefix = current_app.config["LMS_URL_PREFIX"].rstrip("/")
+    if prefix and not (request.path == prefix or request.path.startswith(prefix + "/")):
+        return response  # a host app's page: its own business
     for header, value in SECURITY_HEADERS.items():
         response.headers.setdefault(header, value)
+    if current_app.config["SESSION_COOKIE_SECURE"]:
+        response.headers.setdefault("Strict-Transport-Security", HSTS)
+    if request.endpoint not in CACHEABLE_ENDPOINTS:
+        # Pages and downloads may carry names: never kept by a browser or a proxy.
+        response.headers.setdefault("Cache-Control", "no-store")
     return response
 
 
@@ -137,9 +229,76 @@ def _render_lms_error(error: LMSError) -> tuple[str, int]:
     return render_template("lms/error.html", message=error.message), error.status_code
 
 
-def render_http_error(error: HTTPException) -> tuple[str, int]:
-    """Render a Vietnamese error page for HTTP errors raised in our blueprints."""
+def render_http_error(error: HTTPException) -> Any:
+    """Render a Vietnamese error page for HTTP errors (JSON for block handler calls)."""
     from lms_module.core.errors import http_error_message
 
     code = error.code or 500
-    return render_template("lms/error.html", message=http_error_message(error)), code
+    message = http_error_message(error)
+    if _wants_json():
+        response = jsonify({"error": message})
+        response.status_code = code
+        return response
+    return _error_page(message, code)
+
+
+def _database_unavailable(error: SQLAlchemyError) -> Any:
+    """Answer 503 "try again in a few seconds" while the database is unreachable or busy.
+
+    Any other database error is a bug: it becomes an ordinary 500 page, also rendered
+    without touching the database.
+    """
+    from flask_babel import gettext as _
+    from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+
+    g.lms_database_down = True
+    try:
+        db_session().rollback()
+    except SQLAlchemyError:
+        log.debug("Rollback failed on an unreachable database", exc_info=True)
+    unavailable = isinstance(error, OperationalError | InterfaceError) or (
+        isinstance(error, DBAPIError) and error.connection_invalidated
+    )
+    if not unavailable:
+        log.exception("Database error", exc_info=error)
+        message = _("Đã có lỗi xảy ra. Hãy thử lại sau.")
+        code = 500
+    else:
+        log.warning("Database unavailable: %s", error.__class__.__name__)
+        message = _("Hệ thống đang bận hoặc đang khởi động lại. Hãy thử lại sau ít giây.")
+        code = 503
+    if _wants_json():
+        response = jsonify({"error": message})
+        response.status_code = code
+    else:
+        response = _error_page(message, code)
+    if code == 503:
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
+def _wants_json() -> bool:
+    """Block handler calls (``fetch`` from the course player) get JSON errors, not pages."""
+    return request.endpoint == "lms.learning.handler" or "/handler/" in request.path
+
+
+def _error_page(message: str, code: int) -> Response:
+    """Render the error page; if even that fails, answer a fixed page that needs nothing."""
+    try:
+        return Response(render_template("lms/error.html", message=message), status=code)
+    except Exception:
+        log.exception("The error page itself failed; answering the fixed page")
+        return Response(_fixed_error_page(message), status=code, mimetype="text/html")
+
+
+def _fixed_error_page(message: str) -> str:
+    hotline = escape(current_app.config["LMS_HOTLINE"])
+    exit_url = escape(current_app.config["LMS_QUICK_EXIT_URL"])
+    return (
+        '<!doctype html><html lang="vi"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        "<title>Trường học an toàn</title></head><body>"
+        f'<p><a href="tel:{hotline}">Cần giúp đỡ? Gọi {hotline} miễn phí, 24/7</a> · '
+        f'<a href="{exit_url}" rel="noreferrer">Thoát nhanh</a></p>'
+        f"<h1>Không thực hiện được</h1><p>{escape(message)}</p></body></html>"
+    )

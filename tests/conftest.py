@@ -16,11 +16,11 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from helpers import PASSWORD, SCHOOL_YEAR, make_test_app, reset_schema, sign_in
+from lms_module.core.limiter import limiter
 from lms_module.orgs.models import OrgKind, OrgUnit, SchoolLevel
 from lms_module.orgs.services import create_unit
 from lms_module.people.models import Role, User
 from lms_module.people.services import add_membership, create_user
-from lms_module.web import limiter
 
 
 def pytest_report_header() -> str:
@@ -73,6 +73,23 @@ def db(app: Flask) -> Iterator[Session]:
 @pytest.fixture
 def client(app: Flask, db: Session) -> FlaskClient:
     return app.test_client()
+
+
+@pytest.fixture
+def make_app(app: Flask, db: Session, database_url: str) -> Iterator[Callable[..., Flask]]:
+    """Build another app with different settings, sharing the test's rolled-back database."""
+    built: list[Flask] = []
+
+    def make(*, own_database: bool = False, **overrides: Any) -> Flask:
+        other = make_test_app(database_url, **overrides)
+        if not own_database:
+            other.extensions["lms"].session_factory = app.extensions["lms"].session_factory
+        built.append(other)
+        return other
+
+    yield make
+    for other in built:
+        other.extensions["lms"].engine.dispose()
 
 
 @pytest.fixture

@@ -52,6 +52,8 @@ def make_test_app(database_url: str, **overrides: Any) -> Flask:
         "LMS_DATABASE_URL": database_url,
         "LMS_SECURE_COOKIES": False,
         "LMS_LOGIN_RATE_LIMIT": "1000 per minute",
+        "LMS_LOGIN_ACCOUNT_RATE_LIMIT": "1000 per minute",
+        "LMS_PUBLIC_BASE_URL": "http://localhost",
         "LMS_SCHOOL_YEAR": SCHOOL_YEAR,
         **overrides,
     }

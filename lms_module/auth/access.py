@@ -6,10 +6,12 @@ from collections.abc import Callable, Iterable
 from functools import wraps
 from typing import Any, TypeVar, cast
 
-from flask import abort, redirect, request, url_for
+from flask import abort, g, redirect, request, url_for
 from flask_login import current_user
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from lms_module.audit.services import record_event
 from lms_module.db import db_session
 from lms_module.orgs.models import OrgUnit
 from lms_module.orgs.services import get_unit
@@ -32,16 +34,26 @@ def units_in_scope(session: Session, user: User, roles: Iterable[Role]) -> list[
     return [m.org_unit for m in active_memberships(session, user) if m.role in wanted]
 
 
-def user_can(session: Session, user: User, roles: Iterable[Role], unit: OrgUnit | None) -> bool:
+def user_can(
+    session: Session,
+    user: User,
+    roles: Iterable[Role],
+    unit: OrgUnit | None,
+    *,
+    admin_counts: bool = True,
+) -> bool:
     """Tell whether ``user`` holds one of ``roles`` at ``unit`` or at an ancestor of it.
 
     With ``unit=None`` the role anywhere is enough. An admin membership counts as every role
-    within its subtree.
+    within its subtree, unless ``admin_counts`` is False (pages with children's names).
     """
     if not user.is_active:
         return False
-    for scope in units_in_scope(session, user, roles):
-        if unit is None or unit.path.startswith(scope.path):
+    wanted = set(roles) | ({Role.ADMIN} if admin_counts else set())
+    for membership in active_memberships(session, user):
+        if membership.role not in wanted:
+            continue
+        if unit is None or unit.path.startswith(membership.org_unit.path):
             return True
     return False
 
@@ -57,12 +69,17 @@ def public(view: F) -> F:
     return view
 
 
-def requires(*roles: Role, unit_arg: str | None = None) -> Callable[[F], F]:
+def requires(
+    *roles: Role, unit_arg: str | None = None, personal_data: bool = False
+) -> Callable[[F], F]:
     """Require sign-in and one of ``roles``, within the scope of the URL's org unit.
 
-    :param roles: roles allowed (admin is always allowed within its subtree).
+    :param roles: roles allowed (admin is allowed within its subtree unless ``personal_data``).
     :param unit_arg: name of the view argument holding an org unit id; the user must hold the
         role at that unit or an ancestor. The view receives the loaded unit as ``unit``.
+    :param personal_data: the page shows children's names (or hands out their QR cards): only
+        the listed roles may open it, never an admin by virtue of the admin role, and every
+        refusal is written to the audit trail.
     """
 
     def decorator(view: F) -> F:
@@ -76,14 +93,31 @@ def requires(*roles: Role, unit_arg: str | None = None) -> Callable[[F], F]:
                 unit = get_unit(session, int(kwargs.pop(unit_arg)))
                 kwargs["unit"] = unit
             user = cast(User, current_user._get_current_object())
-            if not user_can(session, user, roles, unit):
+            if not user_can(session, user, roles, unit, admin_counts=not personal_data):
+                if personal_data:
+                    record_denial(session, user, unit)
                 abort(403)
             return view(*args, **kwargs)
 
-        setattr(wrapped, ACCESS_ATTRIBUTE, ("roles", tuple(roles), unit_arg))
+        setattr(wrapped, ACCESS_ATTRIBUTE, ("roles", tuple(roles), unit_arg, personal_data))
         return cast(F, wrapped)
 
     return decorator
+
+
+def record_denial(session: Session, user: User, unit: OrgUnit | None) -> None:
+    """Audit a refused attempt to open a page with personal data (its own commit)."""
+    session.rollback()
+    record_event(
+        session,
+        "access_denied",
+        actor_id=user.id,
+        org_unit_id=unit.id if unit is not None else None,
+        ip=client_ip(),
+        endpoint=request.endpoint,
+        method=request.method,
+    )
+    session.commit()
 
 
 def signed_in(view: F) -> F:
@@ -97,6 +131,20 @@ def signed_in(view: F) -> F:
 
     setattr(wrapped, ACCESS_ATTRIBUTE, "signed_in")
     return cast(F, wrapped)
+
+
+def is_signed_in() -> bool:
+    """Tell whether a user is signed in; False when that cannot be known (database away).
+
+    For layouts and error handlers, which must work while the database is unreachable.
+    """
+    if g.get("lms_database_down"):
+        return False
+    try:
+        return bool(current_user.is_authenticated)
+    except SQLAlchemyError:
+        g.lms_database_down = True
+        return False
 
 
 def redirect_to_login() -> Any:

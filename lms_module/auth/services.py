@@ -1,13 +1,16 @@
-"""Sign-in rules: password check and revocable QR login cards."""
+"""Sign-in rules: password check, sign-out and revocable, expiring QR login cards."""
 
 from __future__ import annotations
+
+import datetime as dt
 
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy.orm import Session
 
 from lms_module.audit.services import record_event
+from lms_module.orgs.services import school_year_end
 from lms_module.people.models import User
-from lms_module.people.services import password_matches, user_by_username
+from lms_module.people.services import end_sessions, password_matches, user_by_username
 
 CARD_SALT = "lms-login-card"
 
@@ -15,7 +18,8 @@ CARD_SALT = "lms-login-card"
 def authenticate(session: Session, username: str, password: str, *, ip: str | None) -> User | None:
     """Return the user if the password is right, recording the attempt either way."""
     user = user_by_username(session, username)
-    if user is None or not user.active or not password_matches(user, password):
+    # The hash is checked for unknown and inactive users too: timing tells nothing.
+    if not password_matches(user, password) or user is None or not user.active:
         record_event(
             session,
             "login_failed",
@@ -28,23 +32,42 @@ def authenticate(session: Session, username: str, password: str, *, ip: str | No
     return user
 
 
+def sign_out(session: Session, user: User, *, ip: str | None) -> None:
+    """End every session of ``user`` (a copied cookie stops working too) and record it."""
+    end_sessions(user)
+    record_event(session, "logout", actor_id=user.id, subject_user_id=user.id, ip=ip)
+
+
 def _card_serializer(secret_key: str) -> URLSafeSerializer:
     return URLSafeSerializer(secret_key, salt=CARD_SALT)
 
 
-def login_card_token(user: User, secret_key: str) -> str:
+def card_expiry(today: dt.date) -> dt.date:
+    """Return the last day a card printed ``today`` works: the end of the school year."""
+    return school_year_end(today)
+
+
+def login_card_token(user: User, secret_key: str, *, expires: dt.date) -> str:
     """Return the signed token printed as a QR code on the user's login card."""
-    token: str = _card_serializer(secret_key).dumps([user.id, user.login_card_version])
+    payload = [user.id, user.login_card_version, expires.toordinal()]
+    token: str = _card_serializer(secret_key).dumps(payload)
     return token
 
 
-def user_for_card_token(session: Session, token: str, secret_key: str) -> User | None:
-    """Return the active user a card token belongs to, or None if forged or revoked."""
+def user_for_card_token(
+    session: Session, token: str, secret_key: str, *, today: dt.date
+) -> User | None:
+    """Return the active user a card token belongs to; None if forged, revoked or expired."""
     try:
-        user_id, version = _card_serializer(secret_key).loads(token)
+        payload = _card_serializer(secret_key).loads(token)
     except (BadSignature, ValueError, TypeError):
         return None
-    if not isinstance(user_id, int) or not isinstance(version, int):
+    if not isinstance(payload, list) or len(payload) != 3:
+        return None  # also the cards printed before cards expired: print new ones
+    if not all(isinstance(part, int) and not isinstance(part, bool) for part in payload):
+        return None
+    user_id, version, expires = payload
+    if expires < today.toordinal() or not 0 < user_id < 2**63:
         return None
     user = session.get(User, user_id)
     if user is None or not user.active or user.login_card_version != version:
@@ -52,7 +75,17 @@ def user_for_card_token(session: Session, token: str, secret_key: str) -> User |
     return user
 
 
-def revoke_login_cards(session: Session, user: User, *, actor: User) -> None:
-    """Invalidate every login card printed so far for ``user`` (a lost card, say)."""
+def revoke_login_cards(
+    session: Session, user: User, *, actor: User, org_unit_id: int, ip: str | None
+) -> None:
+    """Invalidate every login card printed so far for ``user`` and end their sessions."""
     user.login_card_version += 1
-    record_event(session, "login_cards_revoked", actor_id=actor.id, subject_user_id=user.id)
+    end_sessions(user)
+    record_event(
+        session,
+        "login_cards_revoked",
+        actor_id=actor.id,
+        subject_user_id=user.id,
+        org_unit_id=org_unit_id,
+        ip=ip,
+    )

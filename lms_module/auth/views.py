@@ -16,43 +16,72 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_login import current_user, login_user, logout_user
+from flask_limiter import RequestLimit
+from flask_login import current_user, logout_user
 from werkzeug.wrappers import Response as BaseResponse
 
 from lms_module.audit.services import record_event
-from lms_module.auth.access import client_ip, public, requires, signed_in
+from lms_module.auth.access import client_ip, has_role, public, requires, signed_in
 from lms_module.auth.cards import LoginCard, render_login_cards
 from lms_module.auth.forms import LoginForm
 from lms_module.auth.services import (
     authenticate,
+    card_expiry,
     login_card_token,
     revoke_login_cards,
+    sign_out,
     user_for_card_token,
 )
+from lms_module.auth.sessions import start_session
+from lms_module.core.limiter import (
+    account_key,
+    account_limit,
+    address_limit,
+    card_key,
+    limiter,
+    sign_in_failed,
+)
+from lms_module.core.urls import local_target, public_url
 from lms_module.db import db_session
+from lms_module.i18n import local_today
 from lms_module.orgs.models import OrgKind, OrgUnit
 from lms_module.orgs.services import enclosing_school
 from lms_module.people.models import Role, User
 from lms_module.people.services import class_students, given_name
-from lms_module.web import limiter
 
 bp = Blueprint("auth", __name__, template_folder="templates")
 
 
-def _login_rate_limit() -> str:
-    return str(current_app.config["LMS_LOGIN_RATE_LIMIT"])
+def _record_refused_sign_in(limit: RequestLimit) -> None:
+    """Audit a sign-in refused by a rate limit (which limit, from where, for which name)."""
+    session = db_session()
+    session.rollback()
+    record_event(
+        session,
+        "login_rate_limited",
+        ip=client_ip(),
+        limit=str(limit.limit),
+        endpoint=request.endpoint,
+        username=request.form.get("username", "")[:80] or None,
+    )
+    session.commit()
 
 
-def _safe_next(target: str | None) -> str:
-    """Only follow local paths after sign-in (no open redirect)."""
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return url_for("lms.home.index")
+def _sign_in(user: User) -> None:
+    """Open a fresh session for ``user`` (students get the shorter idle limit)."""
+    start_session(user, student=has_role(db_session(), user, Role.STUDENT))
 
 
 @bp.route("/login", methods=["GET", "POST"])
 @public
-@limiter.limit(_login_rate_limit, methods=["POST"])
+@limiter.limit(address_limit, methods=["POST"], on_breach=_record_refused_sign_in)
+@limiter.limit(
+    account_limit,
+    key_func=account_key,
+    methods=["POST"],
+    deduct_when=sign_in_failed,
+    on_breach=_record_refused_sign_in,
+)
 def login() -> str | BaseResponse:
     """Sign in with username and password."""
     form = LoginForm()
@@ -61,8 +90,8 @@ def login() -> str | BaseResponse:
         user = authenticate(session, form.username.data, form.password.data, ip=client_ip())
         session.commit()
         if user is not None:
-            login_user(user)
-            return redirect(_safe_next(request.args.get("next")))
+            _sign_in(user)
+            return redirect(local_target(request.args.get("next")) or url_for("lms.home.index"))
         flash(_("Tên đăng nhập hoặc mật khẩu không đúng."), "error")
     return render_template("auth/login.html", form=form)
 
@@ -70,18 +99,26 @@ def login() -> str | BaseResponse:
 @bp.post("/logout")
 @signed_in
 def logout() -> BaseResponse:
-    """Sign out."""
+    """Sign out: this session and every copy of it stop working."""
+    session = db_session()
+    sign_out(session, cast(User, current_user._get_current_object()), ip=client_ip())
+    session.commit()
     logout_user()
     return redirect(url_for("lms.auth.login"))
 
 
 @bp.route("/card/<token>", methods=["GET", "POST"])
 @public
-@limiter.limit(_login_rate_limit)
+@limiter.limit(address_limit, on_breach=_record_refused_sign_in)
+@limiter.limit(
+    account_limit, key_func=card_key, methods=["POST"], on_breach=_record_refused_sign_in
+)
 def card_login(token: str) -> str | BaseResponse:
     """Sign in from a printed QR card: greet the child, then one button to enter."""
     session = db_session()
-    user = user_for_card_token(session, token, current_app.config["SECRET_KEY"])
+    user = user_for_card_token(
+        session, token, current_app.config["SECRET_KEY"], today=local_today()
+    )
     if user is None:
         return render_template("auth/card_invalid.html"), 404  # type: ignore[return-value]
     if request.method == "POST":
@@ -89,13 +126,13 @@ def card_login(token: str) -> str | BaseResponse:
             session, "login", actor_id=user.id, subject_user_id=user.id, ip=client_ip(), via="card"
         )
         session.commit()
-        login_user(user)
+        _sign_in(user)
         return redirect(url_for("lms.home.index"))
     return render_template("auth/card_login.html", name=given_name(user.full_name))
 
 
 @bp.get("/units/<int:unit_id>/login-cards.pdf")
-@requires(Role.SCHOOL_MANAGER, unit_arg="unit_id")
+@requires(Role.SCHOOL_MANAGER, unit_arg="unit_id", personal_data=True)
 def class_login_cards(unit: OrgUnit) -> Response:
     """Print the QR login cards of every student of a class (A4 PDF)."""
     class_unit = unit
@@ -104,15 +141,18 @@ def class_login_cards(unit: OrgUnit) -> Response:
     session = db_session()
     school = enclosing_school(session, class_unit)
     secret = current_app.config["SECRET_KEY"]
-    base = current_app.config["LMS_PUBLIC_BASE_URL"]
+    expires = card_expiry(local_today())
     students = class_students(db_session(), class_unit)
     cards = [
         LoginCard(
             full_name=student.full_name,
             class_name=class_unit.name,
             school_name=school.name if school else "",
-            login_url=_absolute(
-                url_for("lms.auth.card_login", token=login_card_token(student, secret)), base
+            login_url=public_url(
+                url_for(
+                    "lms.auth.card_login",
+                    token=login_card_token(student, secret, expires=expires),
+                )
             ),
         )
         for student in students
@@ -125,6 +165,7 @@ def class_login_cards(unit: OrgUnit) -> Response:
         org_unit_id=class_unit.id,
         ip=client_ip(),
         count=len(cards),
+        expires=expires.isoformat(),
     )
     session.commit()
     title = _("Thẻ đăng nhập lớp %(name)s", name=class_unit.name)
@@ -139,20 +180,22 @@ def class_login_cards(unit: OrgUnit) -> Response:
     )
 
 
-def _absolute(path: str, base: str | None) -> str:
-    return (base.rstrip("/") if base else request.host_url.rstrip("/")) + path
-
-
 @bp.post("/units/<int:unit_id>/students/<int:user_id>/revoke-cards")
-@requires(Role.SCHOOL_MANAGER, unit_arg="unit_id")
+@requires(Role.SCHOOL_MANAGER, unit_arg="unit_id", personal_data=True)
 def revoke_cards(unit: OrgUnit, user_id: int) -> BaseResponse:
-    """Invalidate a student's printed cards (lost or shared card); print a new one after."""
+    """Invalidate a student's printed cards (lost or shared card) and end their sessions."""
     class_unit = unit
     student = next((s for s in class_students(db_session(), class_unit) if s.id == user_id), None)
     if student is None:
         abort(404)
     session = db_session()
-    revoke_login_cards(session, student, actor=cast(User, current_user._get_current_object()))
+    revoke_login_cards(
+        session,
+        student,
+        actor=cast(User, current_user._get_current_object()),
+        org_unit_id=class_unit.id,
+        ip=client_ip(),
+    )
     session.commit()
     flash(_("Đã thu hồi thẻ đăng nhập cũ của %(name)s.", name=student.full_name), "success")
     return redirect(url_for("lms.home.class_detail", unit_id=class_unit.id))

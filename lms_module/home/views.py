@@ -9,7 +9,7 @@ from flask_babel import get_locale
 from flask_login import current_user
 
 from lms_module.audit.services import record_event
-from lms_module.auth.access import client_ip, requires, signed_in, user_can
+from lms_module.auth.access import client_ip, record_denial, requires, signed_in, user_can
 from lms_module.db import db_session
 from lms_module.home.services import school_classes, subtree_counts
 from lms_module.i18n import local_today
@@ -86,7 +86,7 @@ def unit_detail(unit: OrgUnit) -> str:
 
 
 @bp.get("/classes/<int:unit_id>")
-@requires(Role.SCHOOL_MANAGER, Role.TEACHER, unit_arg="unit_id")
+@requires(Role.SCHOOL_MANAGER, Role.TEACHER, unit_arg="unit_id", personal_data=True)
 def class_detail(unit: OrgUnit) -> str:
     """List a class's students by name (school staff only; the view is audited)."""
     if unit.kind is not OrgKind.CLASS:
@@ -101,9 +101,11 @@ def class_detail_page(unit: OrgUnit) -> str:
     school = enclosing_school(session, unit)
 
     if school is None or not user_can(
-        session, user, (Role.SCHOOL_MANAGER, Role.TEACHER), unit
+        session, user, (Role.SCHOOL_MANAGER, Role.TEACHER), unit, admin_counts=False
     ):
-        abort(403)  # office reviewers see head counts, never children's names
+        # Office reviewers and admins see head counts, never children's names.
+        record_denial(session, user, unit)
+        abort(403)
     students = class_students(session, unit)
     record_event(
         session,
@@ -119,5 +121,5 @@ def class_detail_page(unit: OrgUnit) -> str:
         unit=unit,
         school=school,
         students=students,
-        can_manage=user_can(session, user, (Role.SCHOOL_MANAGER,), unit),
+        can_manage=user_can(session, user, (Role.SCHOOL_MANAGER,), unit, admin_counts=False),
     )

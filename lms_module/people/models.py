@@ -39,6 +39,9 @@ class User(Base):
     password_hash: Mapped[str | None] = mapped_column(String(255))
     #: Bumped to revoke every printed QR login card of this user at once.
     login_card_version: Mapped[int] = mapped_column(default=1)
+    #: Every signed-in session carries the version it started with; bumping it (sign-out, card
+    #: revocation, new password, deactivation) ends every session of this user at once.
+    session_version: Mapped[int] = mapped_column(default=1, server_default="1")
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[Timestamp]
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import unicodedata
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm.base import NO_VALUE
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from lms_module.errors import LMSError
@@ -59,9 +61,39 @@ def set_password(user: User, password: str) -> None:
     user.password_hash = generate_password_hash(password, method=PASSWORD_METHOD)
 
 
-def password_matches(user: User, password: str) -> bool:
-    """Tell whether ``password`` is the user's password (False when none is set)."""
-    return user.password_hash is not None and check_password_hash(user.password_hash, password)
+#: Checked when no user (or no password) matches, so that a wrong username takes as long as a
+#: wrong password and sign-in timing does not tell which usernames exist.
+_DUMMY_HASH = generate_password_hash("not-a-password-of-anyone", method=PASSWORD_METHOD)
+
+
+def password_matches(user: User | None, password: str) -> bool:
+    """Tell whether ``password`` is the user's password, in the same time for every user.
+
+    False when there is no user or no password set; a hash is checked in every case.
+    """
+    if user is None or user.password_hash is None:
+        check_password_hash(_DUMMY_HASH, password)
+        return False
+    return check_password_hash(user.password_hash, password)
+
+
+def end_sessions(user: User) -> None:
+    """End every signed-in session of ``user``: each carries the version it started with."""
+    user.session_version = (user.session_version or 1) + 1
+
+
+@event.listens_for(User.password_hash, "set", active_history=True)
+def _password_changed(user: User, value: Any, old: Any, _initiator: Any) -> None:
+    # A new password ends the sessions opened with the old one (not the first password).
+    if old not in (None, NO_VALUE) and value != old:
+        end_sessions(user)
+
+
+@event.listens_for(User.active, "set", active_history=True)
+def _deactivated(user: User, value: Any, old: Any, _initiator: Any) -> None:
+    # Reactivating an account must not revive the sessions it had.
+    if value is False and old is not False and old is not NO_VALUE:
+        end_sessions(user)
 
 
 def add_membership(

@@ -53,7 +53,8 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     """The demo, plus the sample course (grades 1-2), on its own SQLite file: the server's
     threads see committed data only."""
     database = tmp_path_factory.mktemp("browser-db") / "demo.sqlite3"
-    app = make_test_app(f"sqlite:///{database}")
+    # The live server's address is known only once it listens (see live_server).
+    app = make_test_app(f"sqlite:///{database}", TRUSTED_HOSTS=["127.0.0.1"])
     reset_schema(app)
     with app.app_context():
         session = db_session()
@@ -72,8 +73,10 @@ def live_server(app: Flask) -> Iterator[str]:
         target=server.serve_forever, name="live-server", daemon=True
     )
     thread.start()
+    base_url = f"http://127.0.0.1:{server.server_port}"
+    app.config["LMS_PUBLIC_BASE_URL"] = base_url
     try:
-        yield f"http://127.0.0.1:{server.server_port}"
+        yield base_url
     finally:
         server.shutdown()
         thread.join(timeout=10)

@@ -118,13 +118,68 @@ def test_student_cannot_open_the_class_list(client, login, make_user, tree):
     assert client.get(f"/classes/{tree['class'].id}").status_code == 403
 
 
-def test_admin_of_a_province_reaches_its_classes_but_not_the_neighbours(
-    client, login, make_user, tree
-):
+#: Pages that list children (or staff) by name or hand out QR cards: the listed school roles
+#: only, never an admin by virtue of the admin role (data minimisation), refusals audited.
+PERSONAL_DATA_ENDPOINTS = {
+    "lms.home.class_detail",
+    "lms.auth.class_login_cards",
+    "lms.auth.revoke_cards",
+    "lms.certification.school_certificates",
+    "lms.certification.revoke",
+    "lms.certification.reissue",
+    "lms.certification.school_zip",
+    "lms.certification.training_status",
+    "lms.certification.in_service",
+    "lms.certification.in_service_xlsx",
+    "lms.coverage.uncovered",
+}
+
+
+def test_pages_with_names_are_exactly_the_reviewed_list(app: Flask):
+    marked = {
+        rule.endpoint
+        for rule in app.url_map.iter_rules()
+        if (marker := getattr(app.view_functions[rule.endpoint], ACCESS_ATTRIBUTE, None))
+        and isinstance(marker, tuple)
+        and marker[3]
+    }
+    assert marked == PERSONAL_DATA_ENDPOINTS
+
+
+def test_admin_sees_head_counts_but_never_a_childs_name(client, login, make_user, tree, db):
+    make_user(Role.STUDENT, tree["class"], full_name="Giàng Thị Mỷ", password=None)
     admin = make_user(Role.ADMIN, tree["province"])
     login(admin)
-    assert client.get(f"/classes/{tree['class'].id}").status_code == 200
-    assert client.get(f"/classes/{tree['other_class'].id}").status_code == 403
+    school_page = client.get(f"/units/{tree['school'].id}")
+    assert school_page.status_code == 200
+    assert "Giàng Thị Mỷ" not in school_page.get_data(as_text=True)
+    class_id, school_id = tree["class"].id, tree["school"].id
+    refused = [
+        f"/classes/{class_id}",
+        f"/units/{class_id}",
+        f"/units/{class_id}/login-cards.pdf",
+        f"/units/{school_id}/certificates",
+        f"/units/{school_id}/certificates.zip",
+        f"/units/{school_id}/training-status",
+        f"/units/{school_id}/coverage/uncovered",
+    ]
+    for url in refused:
+        response = client.get(url)
+        assert response.status_code == 403, url
+        assert "Giàng Thị Mỷ" not in response.get_data(as_text=True)
+    denials = db.scalars(select(AuditEvent).where(AuditEvent.action == "access_denied")).all()
+    assert len(denials) == len(refused)
+    assert {d.actor_id for d in denials} == {admin.id}
+    assert {d.detail["endpoint"] for d in denials} >= {
+        "lms.home.class_detail", "lms.auth.class_login_cards"
+    }
+
+
+def test_admin_is_refused_the_neighbours_too(client, login, make_user, tree):
+    admin = make_user(Role.ADMIN, tree["province"])
+    login(admin)
+    assert client.get(f"/units/{tree['school'].id}").status_code == 200
+    assert client.get(f"/units/{tree['other_school'].id}").status_code == 403
 
 
 def test_unknown_unit_gives_a_vietnamese_not_found(client, login, make_user, tree):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 
 from pypdf import PdfReader
@@ -9,10 +10,15 @@ from sqlalchemy import select
 
 from helpers import csrf_token_from
 from lms_module.audit.models import AuditEvent
-from lms_module.auth.services import login_card_token
+from lms_module.auth.services import card_expiry, login_card_token
 from lms_module.people.models import Role
 
 SECRET = "test-secret-key"
+
+
+def card_path(student, secret=SECRET, expires=None):
+    expires = expires or card_expiry(dt.date.today())
+    return f"/card/{login_card_token(student, secret, expires=expires)}"
 
 
 def test_school_manager_prints_a_class_of_cards_as_pdf(client, login, make_user, tree, db):
@@ -32,7 +38,7 @@ def test_school_manager_prints_a_class_of_cards_as_pdf(client, login, make_user,
 
 def test_card_link_greets_by_given_name_and_signs_in_after_a_tap(client, make_user, tree):
     student = make_user(Role.STUDENT, tree["class"], full_name="Lò Thị Ưng", password=None)
-    path = f"/card/{login_card_token(student, SECRET)}"
+    path = card_path(student)
     greeting = client.get(path).get_data(as_text=True)
     assert "Chào Ưng!" in greeting
     assert "Lò Thị Ưng" not in greeting  # the full name never shows on this public page
@@ -44,7 +50,7 @@ def test_card_link_greets_by_given_name_and_signs_in_after_a_tap(client, make_us
 
 def test_revoked_card_no_longer_signs_in(client, login, make_user, tree, db):
     student = make_user(Role.STUDENT, tree["class"], password=None)
-    old_path = f"/card/{login_card_token(student, SECRET)}"
+    old_path = card_path(student)
     manager = make_user(Role.SCHOOL_MANAGER, tree["school"])
     login(manager)
     class_page = f"/classes/{tree['class'].id}"
@@ -58,14 +64,13 @@ def test_revoked_card_no_longer_signs_in(client, login, make_user, tree, db):
     assert response.status_code == 404
     assert "Thẻ này không dùng được nữa" in response.get_data(as_text=True)
     db.refresh(student)
-    new_path = f"/card/{login_card_token(student, SECRET)}"
+    new_path = card_path(student)
     assert client.get(new_path).status_code == 200
 
 
 def test_forged_card_token_is_refused(client, make_user, tree):
     student = make_user(Role.STUDENT, tree["class"], password=None)
-    token = login_card_token(student, "another-secret")
-    assert client.get(f"/card/{token}").status_code == 404
+    assert client.get(card_path(student, "another-secret")).status_code == 404
     assert client.get("/card/not-a-token").status_code == 404
 
 

@@ -1,0 +1,155 @@
+"""Parse what arrives from outside (URL parts, query strings, bodies) within safe bounds.
+
+Every id a request carries ends up in a database query, where a number beyond 64 bits is an
+``OverflowError`` (SQLite) or an out-of-range error (PostgreSQL): both a 500. The ``int`` URL
+converter and the helpers here stop such values at the edge, with a message saying what to
+send instead.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import request
+from flask_babel import gettext as _
+from werkzeug.datastructures import MultiDict
+from werkzeug.routing import IntegerConverter
+
+from lms_module.errors import LMSError
+
+#: Largest id a URL or a field may carry: the databases store ids as signed 64-bit integers.
+MAX_ID = 2**63 - 1
+#: Longest integer text worth parsing (the digits of MAX_ID, a sign and some leading zeros).
+MAX_INT_DIGITS = 30
+#: Largest JSON body a block handler accepts (a quiz answer or a reflection is a few KiB).
+MAX_JSON_BYTES = 256 * 1024
+#: Deepest nesting of arrays and objects a block handler accepts.
+MAX_JSON_DEPTH = 32
+
+
+class BoundedIntConverter(IntegerConverter):
+    """The ``int`` URL converter, limited to what a database id can hold (else: 404)."""
+
+    def __init__(self, url_map: Any, fixed_digits: int = 0, min: int | None = None,
+                 max: int | None = MAX_ID, signed: bool = False) -> None:
+        super().__init__(url_map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
+class InvalidInputError(LMSError):
+    """A query-string, form or body value that is not what the page expects (HTTP 400)."""
+
+    status_code = 400
+
+
+def bounded_int(text: str | None, *, minimum: int = 1, maximum: int = MAX_ID) -> int | None:
+    """Return ``text`` as an integer within ``[minimum, maximum]``, else ``None``.
+
+    Only ASCII digits with an optional sign count (no "1e3", "1.5", "١٢" or spaces inside), so
+    what is accepted is what a link or a select box of this app sends.
+    """
+    if text is None:
+        return None
+    text = text.strip()
+    digits = text[1:] if text[:1] in "+-" else text
+    if not digits or len(digits) > MAX_INT_DIGITS or not (digits.isascii() and digits.isdigit()):
+        return None
+    value = int(text)
+    return value if minimum <= value <= maximum else None
+
+
+def _field_int(
+    values: MultiDict[str, str], name: str, *, minimum: int, maximum: int
+) -> int | None:
+    text = values.get(name)
+    if text is None or not text.strip():
+        return None
+    value = bounded_int(text, minimum=minimum, maximum=maximum)
+    if value is None:
+        raise InvalidInputError(
+            _(
+                "Giá trị “%(name)s” trong đường dẫn hoặc biểu mẫu không hợp lệ: cần một số từ "
+                "%(minimum)s đến %(maximum)s. Hãy quay lại trang trước và chọn lại.",
+                name=name, minimum=minimum, maximum=maximum,
+            )
+        )
+    return value
+
+
+def query_int(name: str, *, minimum: int = 1, maximum: int = MAX_ID) -> int | None:
+    """Return the query argument ``name`` as an integer, ``None`` when absent or empty.
+
+    :raises InvalidInputError: (HTTP 400) for anything else than a number within bounds.
+    """
+    return _field_int(request.args, name, minimum=minimum, maximum=maximum)
+
+
+def form_int(name: str, *, minimum: int = 1, maximum: int = MAX_ID) -> int | None:
+    """Return the form field ``name`` as an integer, ``None`` when absent or empty.
+
+    :raises InvalidInputError: (HTTP 400) for anything else than a number within bounds.
+    """
+    return _field_int(request.form, name, minimum=minimum, maximum=maximum)
+
+
+def json_depth_exceeds(text: str, limit: int) -> bool:
+    """Tell whether arrays and objects in the JSON ``text`` nest deeper than ``limit``.
+
+    Counted on the text, before parsing: parsing a deeply nested document recurses and can
+    exhaust the stack (``RecursionError``).
+    """
+    depth = 0
+    in_string = escaped = False
+    for char in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            if depth > limit:
+                return True
+        elif char in "]}":
+            depth -= 1
+    return False
+
+
+def json_object_body(
+    body: bytes, *, max_bytes: int = MAX_JSON_BYTES, max_depth: int = MAX_JSON_DEPTH
+) -> dict[str, Any]:
+    """Return the JSON object ``body`` holds, within size and nesting bounds.
+
+    :raises InvalidInputError: (HTTP 400) for a body too large, not UTF-8 JSON, nested too deep
+        or not an object (``[]``, ``"x"``, ``null``).
+    """
+    reload = _("Hãy tải lại trang và thử lại.")
+    if len(body) > max_bytes:
+        raise InvalidInputError(
+            _("Dữ liệu gửi lên quá lớn (tối đa %(size)s KB).", size=max_bytes // 1024)
+            + " " + reload
+        )
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise InvalidInputError(_("Dữ liệu gửi lên không phải JSON hợp lệ.") + " " + reload) \
+            from error
+    if json_depth_exceeds(text, max_depth):
+        raise InvalidInputError(
+            _("Dữ liệu gửi lên lồng nhau quá sâu (tối đa %(depth)s tầng).", depth=max_depth)
+            + " " + reload
+        )
+    try:
+        data = json.loads(text)
+    except (ValueError, RecursionError) as error:
+        raise InvalidInputError(_("Dữ liệu gửi lên không phải JSON hợp lệ.") + " " + reload) \
+            from error
+    if not isinstance(data, dict):
+        raise InvalidInputError(
+            _("Dữ liệu gửi lên phải là một đối tượng JSON ({...}).") + " " + reload
+        )
+    return data
