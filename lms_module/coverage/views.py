@@ -203,7 +203,7 @@ def _may_set_targets(session: Session, user: User, unit: OrgUnit) -> bool:
 
 
 @bp.get("/units/<int:unit_id>/coverage/uncovered")
-@requires(Role.SCHOOL_MANAGER, unit_arg="unit_id")
+@requires(Role.SCHOOL_MANAGER, unit_arg="unit_id", personal_data=True)
 def uncovered(unit: OrgUnit) -> str:
     """List the named people of a school or class not yet covered (school managers only)."""
     session = db_session()
