@@ -20,6 +20,7 @@ from lms_module.learning.services import (
     complete_course_if_done,
     course_units,
     find_block,
+    lock_learner_progress,
     set_position,
     version_blocks,
 )
@@ -175,6 +176,9 @@ def handle_block_request(
     """
     course, _usage = find_block(session, usage_id)
     check_may_take_course(session, user, course)
+    # Before the block writes anything, so that every request of this learner in this course
+    # takes the lock before any row lock (no deadlock with a block that saves, then publishes).
+    lock_learner_progress(session, user, course)
     runtime = learner_runtime(session, user, course, urls, language=language)
     try:
         block = runtime.get_block(usage_id)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from blinker import Namespace
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -184,12 +185,46 @@ def course_units(blocks: Iterable[BlockUsage]) -> list[BlockUsage]:
 # ------------------------------------------------------------------------------ events
 
 
+def lock_learner_progress(session: Session, user: User, course: Course) -> None:
+    """Serialise recording ``user``'s progress in ``course`` and checking for its completion.
+
+    Two requests of one learner (two tabs, a double click) may bring the course's last two
+    events at once; each would see only its own new row when it checks the course, and neither
+    would record the completion. So every step that records progress or checks completion
+    takes this lock first, in the caller's transaction:
+
+    - PostgreSQL: a transaction-scoped advisory lock keyed on the learner and the course,
+      released at commit or rollback. The second request waits here until the first commits;
+      under READ COMMITTED its later statements then see the first one's rows. Taking it again
+      in the same transaction is allowed (and cheap).
+    - SQLite needs no lock: one writer at a time, and a transaction can only write once it
+      sees every earlier commit, so the check that follows the write (same transaction) counts
+      the other request's progress.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    session.execute(select(func.pg_advisory_xact_lock(_progress_lock_key(user.id, course.id))))
+
+
+def _progress_lock_key(user_id: int, course_id: int) -> int:
+    """Return the signed 64-bit advisory lock key of one learner's progress in one course.
+
+    Hashed with a name so that it cannot meet another feature's advisory lock numbers.
+    """
+    digest = hashlib.blake2b(f"lms-progress:{user_id}:{course_id}".encode(), digest_size=8)
+    return int.from_bytes(digest.digest(), "big", signed=True)
+
+
 def record_grade(
     session: Session, user: User, course: Course, usage_id: str, score: float, max_score: float
 ) -> Attempt:
-    """Store a ``grade`` event as an attempt; the latest attempt is the block's score."""
+    """Store a ``grade`` event as an attempt; the latest attempt is the block's score.
+
+    Takes :func:`lock_learner_progress` first: the caller checks the course afterwards.
+    """
     if max_score <= 0 or score < 0 or score > max_score:
         raise ValueError(f"A grade needs 0 <= value <= max_value and max_value > 0: {score}")
+    lock_learner_progress(session, user, course)
     attempt = Attempt(
         user_id=user.id, course_id=course.id, usage_id=usage_id, score=score, max_score=max_score
     )
@@ -201,9 +236,13 @@ def record_grade(
 def record_block_completion(
     session: Session, user: User, course: Course, usage_id: str, completion: float
 ) -> None:
-    """Store a ``completion`` event (0..1) for one block; it may go down, as in Open edX."""
+    """Store a ``completion`` event (0..1) for one block; it may go down, as in Open edX.
+
+    Takes :func:`lock_learner_progress` first: the caller checks the course afterwards.
+    """
     if not 0.0 <= completion <= 1.0:
         raise ValueError(f"Completion must be within [0, 1]: {completion}")
+    lock_learner_progress(session, user, course)
     now = utcnow()
     statement = dialect_insert(session, BlockCompletion).values(
         user_id=user.id,
@@ -262,6 +301,8 @@ class CourseProgress:
     all_complete: bool = False
     passed: bool = False
     completed_at: dt.datetime | None = None
+    #: :func:`progress_for_page` recorded the completion just now (the caller commits).
+    completion_recorded: bool = False
 
     @property
     def percent(self) -> int:
@@ -335,11 +376,14 @@ def course_progress(
 def complete_course_if_done(session: Session, user: User, course: Course) -> Completion | None:
     """Record that ``user`` completed the current version, once, when they have.
 
-    Idempotent under double submission: the row is inserted with ON CONFLICT DO NOTHING, and
-    only the request that inserted it sends :data:`course_completed`.
+    Runs under :func:`lock_learner_progress`, so that of two requests bringing the last two
+    events at once the second sees the first one's progress. Idempotent under double
+    submission: the row is inserted with ON CONFLICT DO NOTHING, and only the request that
+    inserted it sends :data:`course_completed` (whose receivers issue the certificate).
 
     :returns: the new completion, or ``None`` (not done yet, or completed before).
     """
+    lock_learner_progress(session, user, course)
     progress = course_progress(session, user, course)
     version = course.current_version
     if not progress.passed or progress.completed_at is not None or version is None:
@@ -362,3 +406,24 @@ def complete_course_if_done(session: Session, user: User, course: Course) -> Com
     completion = session.get_one(Completion, completion_id)
     course_completed.send(completion, session=session, user=user, course_version=version)
     return completion
+
+
+def progress_for_page(
+    session: Session, user: User, course: Course, blocks: list[BlockUsage] | None = None
+) -> CourseProgress:
+    """Return ``user``'s progress for a page that shows it, recording a missed completion.
+
+    "GET never writes", with this one deliberate exception: when the learner has passed the
+    course's current version but no completion is recorded (lost before completions were
+    serialised by :func:`lock_learner_progress`, or rows removed by hand), the page records it
+    through :func:`complete_course_if_done`, the same idempotent insert that sends
+    :data:`course_completed` and so issues the certificate. In any other state it writes
+    nothing. When it wrote, ``completion_recorded`` is set and the caller commits.
+    """
+    progress = course_progress(session, user, course, blocks)
+    if not progress.passed or progress.completed_at is not None:
+        return progress
+    recorded = complete_course_if_done(session, user, course) is not None
+    progress = course_progress(session, user, course, blocks)
+    progress.completion_recorded = recorded
+    return progress

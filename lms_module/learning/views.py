@@ -53,6 +53,7 @@ from lms_module.learning.services import (
     courses_for_user,
     get_course,
     last_position,
+    progress_for_page,
     version_blocks,
 )
 from lms_module.people.models import User
@@ -129,10 +130,15 @@ def signed_in_json(view: F) -> F:
 @bp.get("/courses")
 @signed_in
 def my_courses() -> str:
-    """Show "Khóa học của tôi": the user's courses with their progress."""
+    """Show "Khóa học của tôi": the user's courses with their progress.
+
+    Records a passed course's missed completion (:func:`progress_for_page`), then commits.
+    """
     session = db_session()
     user = _user()
-    rows = [(c, course_progress(session, user, c)) for c in courses_for_user(session, user)]
+    rows = [(c, progress_for_page(session, user, c)) for c in courses_for_user(session, user)]
+    if any(progress.completion_recorded for _course, progress in rows):
+        session.commit()
     return render_template("learning/my_courses.html", rows=rows, language=_language())
 
 
@@ -153,10 +159,15 @@ def _open_course_blocks(slug: str) -> tuple[Course, list[BlockUsage]]:
 @bp.get("/courses/<slug>")
 @signed_in
 def outline(slug: str) -> str:
-    """Show the course outline with a tick for every completed unit."""
+    """Show the course outline with a tick for every completed unit.
+
+    Records a passed course's missed completion (:func:`progress_for_page`), then commits.
+    """
     session = db_session()
     course, blocks = _open_course_blocks(slug)
-    progress = course_progress(session, _user(), course, blocks)
+    progress = progress_for_page(session, _user(), course, blocks)
+    if progress.completion_recorded:
+        session.commit()
     return render_template(
         "learning/outline.html",
         course=course,
@@ -217,10 +228,15 @@ def unit(slug: str, usage_id: str) -> str:
 @bp.get("/courses/<slug>/results")
 @signed_in
 def results(slug: str) -> str:
-    """Show the learner's scores, the pass mark and whether the course is completed."""
+    """Show the learner's scores, the pass mark and whether the course is completed.
+
+    Records a passed course's missed completion (:func:`progress_for_page`), then commits.
+    """
     session = db_session()
     course, blocks = _open_course_blocks(slug)
-    progress = course_progress(session, _user(), course, blocks)
+    progress = progress_for_page(session, _user(), course, blocks)
+    if progress.completion_recorded:
+        session.commit()
     scored = [b for b in blocks if b.has_score]
     return render_template(
         "learning/results.html",
