@@ -1,4 +1,5 @@
-"""Write a table to an Excel workbook (openpyxl, write-only: rows are never all in memory)."""
+"""Write a table to an Excel workbook (openpyxl, write-only: rows are never all in memory), every
+cell made inert by :func:`certificates.inert.inert_cell`."""
 
 from __future__ import annotations
 
@@ -7,11 +8,30 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell import Cell, WriteOnlyCell
 from openpyxl.styles import Font
+
+from certificates.inert import inert_cell
 
 #: Fixed workbook properties: the same rows give the same content, whenever exported.
 CREATOR = "Truong hoc an toan"
+
+
+def inert_cells(sheet: Any, values: Iterable[Any], *, font: Font | None = None) -> list[Cell]:
+    """Return cells to ``sheet.append`` (normal or write-only sheet): text is stored as text.
+
+    openpyxl stores any text starting with ``=`` as a formula; the cells made here hold
+    :func:`inert_cell` values and are typed as strings, so no formula reaches the file.
+    """
+    cells = []
+    for value in values:
+        cell = WriteOnlyCell(sheet, value=inert_cell(value))
+        if isinstance(cell.value, str):
+            cell.data_type = "s"
+        if font is not None:
+            cell.font = font
+        cells.append(cell)
+    return cells
 
 
 def table_to_xlsx(
@@ -34,19 +54,12 @@ def table_to_xlsx(
         sheet.column_dimensions[_column_letter(index)].width = width
     bold = Font(bold=True)
     for line in preamble:
-        cell = WriteOnlyCell(sheet, value=line)
-        cell.font = bold
-        sheet.append([cell])
+        sheet.append(inert_cells(sheet, [line], font=bold))
     if preamble:
         sheet.append([])
-    header_cells = []
-    for header in headers:
-        cell = WriteOnlyCell(sheet, value=header)
-        cell.font = bold
-        header_cells.append(cell)
-    sheet.append(header_cells)
+    sheet.append(inert_cells(sheet, headers, font=bold))
     for row in rows:
-        sheet.append(list(row))
+        sheet.append(inert_cells(sheet, row))
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

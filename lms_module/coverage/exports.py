@@ -11,6 +11,8 @@ from collections.abc import Iterable, Sequence
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
+from certificates.inert import inert_row
+from certificates.spreadsheet import inert_cells
 from lms_module.coverage.chart import Bar, Chart
 from lms_module.coverage.report import (
     AUDIENCE_LABELS,
@@ -109,21 +111,19 @@ def report_xlsx(session: Session, report: CoverageReport, language: str) -> byte
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = _("Chỉ tiêu")
-    sheet.append([_title(report, language)])
-    sheet.append([_("Số liệu tính đến ngày %(date)s", date=format_date(report.reporting_date))])
+    bold = Font(bold=True)
+    sheet.append(inert_cells(sheet, [_title(report, language)], font=bold))
+    sheet.append(inert_cells(sheet, [
+        _("Số liệu tính đến ngày %(date)s", date=format_date(report.reporting_date))]))
     sheet.append([])
-    sheet.append(_header_targets())
+    sheet.append(inert_cells(sheet, _header_targets(), font=bold))
     for row in target_rows(report, language):
-        sheet.append(row)
-    for cell in sheet[1] + sheet[4]:
-        cell.font = Font(bold=True)
+        sheet.append(inert_cells(sheet, row))
     for title, header, rows in _level_tables(session, report):
         level = workbook.create_sheet(title[:31])
-        level.append(header)
-        for cell in level[1]:
-            cell.font = Font(bold=True)
+        level.append(inert_cells(level, header, font=bold))
         for row in rows:
-            level.append(row)
+            level.append(inert_cells(level, row))
         level.column_dimensions["A"].width = 40
         level.freeze_panes = "A2"
     sheet.column_dimensions["A"].width = 18
@@ -140,21 +140,21 @@ def report_csv(report: CoverageReport, language: str) -> bytes:
     """
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow([_("Đơn vị"), _("Cấp"), *_header_targets()])
+    writer.writerow(inert_row([_("Đơn vị"), _("Cấp"), *_header_targets()]))
     for row in target_rows(report, language):
-        writer.writerow([report.unit.name, _("Toàn đơn vị"), *row])
+        writer.writerow(inert_row([report.unit.name, _("Toàn đơn vị"), *row]))
     for title, _header, rows in _level_tables(None, report):
         target = report.selected.target if report.selected else None
         for unit_row in rows:
             label, _kind, population, covered, ratio, to_train = unit_row
-            writer.writerow([
+            writer.writerow(inert_row([
                 label, title,
                 str(AUDIENCE_LABELS[target.audience]) if target else "",
                 target.requirement.title(language) if target else "",
                 target.percent if target else "",
                 format_date(target.deadline) if target else "",
                 population, covered, ratio, to_train, "",
-            ])
+            ]))
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 

@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from certificates.inert import starts_like_formula
 from lms_module.orgs.models import OrgKind, OrgUnit, SchoolLevel
 from lms_module.people.models import Membership, Role, User
 from lms_module.people.services import normalize_text
@@ -21,6 +22,9 @@ from lms_module.roster.models import RosterKind
 from lms_module.roster.reading import SheetRow, Table, fold
 
 T = TypeVar("T")
+
+#: Columns whose value may start with "+": a phone number's country code (+84...).
+_MAY_START_WITH_PLUS = frozenset({"phone"})
 
 
 @dataclass
@@ -142,8 +146,25 @@ class _RowChecker:
         self.plan.problems.append(Problem(message, fix, row.number, self.column_name(key)))
 
     def no_formulas(self, row: SheetRow) -> bool:
+        """Refuse formulas, and text a spreadsheet would run as one once exported again.
+
+        Names, codes and class names end up in the reports offices open in Excel, so a cell
+        starting with = + - @ is refused here, whatever its column (a phone's "+84" excepted).
+        """
         clean = True
         for key, cell in row.cells.items():
+            if not cell.formula and starts_like_formula(cell.text) and not (
+                key in _MAY_START_WITH_PLUS and cell.text.startswith("+")
+            ):
+                self.add(
+                    row,
+                    key,
+                    _("Ô %(cell)s bắt đầu bằng “%(char)s”: Excel sẽ hiểu nội dung ô là công thức.",
+                      cell=cell.ref, char=cell.text[:1]),
+                    _("Tên, mã và tên lớp không được bắt đầu bằng dấu = + - @. Hãy xóa dấu này "
+                      "ở đầu ô."),
+                )
+                clean = False
             if cell.formula:
                 self.add(
                     row,
@@ -236,6 +257,12 @@ def name_problem(name: str, *, allow_digits: bool) -> tuple[str, str] | None:
         return (
             _("Tên “%(name)s” chứa ký tự điều khiển (ký tự ẩn).", name=_visible(name)),
             _("Hãy gõ lại tên này thay vì dán từ nơi khác."),
+        )
+    if starts_like_formula(name):
+        return (
+            _("Tên “%(name)s” bắt đầu bằng “%(char)s”: Excel sẽ hiểu tên này là công thức.",
+              name=name, char=name.lstrip(" ")[:1]),
+            _("Hãy xóa dấu này ở đầu tên."),
         )
     if not allow_digits and any(c.isdigit() for c in name):
         return (

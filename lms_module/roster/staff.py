@@ -26,6 +26,11 @@ from lms_module.roster.plan import (
 )
 from lms_module.roster.reading import SheetRow, fold
 
+#: A staff code: starts with a letter or digit (never like a spreadsheet formula).
+_STAFF_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._\-/]*")
+#: An e-mail address, without spaces or control characters.
+_EMAIL = re.compile(r"[^@\s,;\x00-\x1f\x7f]+@[^@\s,;\x00-\x1f\x7f]+\.[a-z]{2,}")
+
 _MANAGER_WORDS = ("hieu truong", "hieu pho", "can bo quan ly", "quan ly", "giam doc",
                   "principal", "manager", "headmaster")
 _TEACHER_WORDS = ("giao vien", "tong phu trach", "teacher")
@@ -65,7 +70,7 @@ def _plan_staff(
         if not code:
             check.add(row, "staff_code", _("Thiếu mã cán bộ."),
                       _("Hãy điền mã cán bộ (mã định danh trên CSDL ngành)."))
-        elif not re.fullmatch(r"[A-Za-z0-9._\-/]+", code) or len(code) > MAX_STAFF_CODE_LENGTH:
+        elif not _STAFF_CODE.fullmatch(code) or len(code) > MAX_STAFF_CODE_LENGTH:
             check.add(
                 row,
                 "staff_code",
@@ -107,7 +112,7 @@ def _email(check: _RowChecker, row: SheetRow) -> str | None:
     text = row.text("email").strip().lower()
     if not text:
         return None
-    if len(text) > 200 or not re.fullmatch(r"[^@\s,;]+@[^@\s,;]+\.[a-z]{2,}", text):
+    if len(text) > 200 or not _EMAIL.fullmatch(text):
         check.add(row, "email", _("Email “%(email)s” không hợp lệ.", email=text),
                   _("Hãy ghi một địa chỉ email dạng ten@truong.edu.vn, hoặc để trống."))
         return None

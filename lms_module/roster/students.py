@@ -27,6 +27,7 @@ from lms_module.roster.plan import (
     _users_by,
     clean_code,
     inside,
+    name_problem,
 )
 from lms_module.roster.reading import SheetRow, fold
 
@@ -80,6 +81,11 @@ def _plan_students(
         name = check.person_name(row)
         school = check.school(row, schools)
         class_text = check.required(row, "class_name", _("tên lớp"))
+        if class_text is not None and (
+            problem := name_problem(class_display_name(class_text), allow_digits=True)
+        ):
+            check.add(row, "class_name", *problem)
+            class_text = None
         grade = _grade(check, row)
         if school is None or class_text is None or grade is False:
             continue

@@ -37,24 +37,25 @@ def template_workbook(kind: RosterKind, scope: OrgUnit) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
+    from certificates.spreadsheet import inert_cells
+
     headers, example = template_headers(kind, scope)
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = {
         RosterKind.STUDENTS: "Hoc sinh", RosterKind.STAFF: "Can bo", RosterKind.UNITS: "Don vi",
     }[kind]
-    sheet.append(headers)
-    sheet.append(example)
+    sheet.append(inert_cells(sheet, headers, font=Font(bold=True)))
+    sheet.append(inert_cells(sheet, example))
     for index, _header in enumerate(headers, start=1):
         letter = sheet.cell(row=1, column=index).column_letter
         sheet.column_dimensions[letter].width = 24
-        sheet.cell(row=1, column=index).font = Font(bold=True)
         for row in range(2, 1001):  # codes and phone numbers as text: leading zeros stay
             sheet.cell(row=row, column=index).number_format = "@"
     sheet.freeze_panes = "A2"
     notes = workbook.create_sheet("Huong dan")
     for line in _template_notes(kind, scope):
-        notes.append([line])
+        notes.append(inert_cells(notes, [line]))
     notes.column_dimensions["A"].width = 110
     output = io.BytesIO()
     workbook.save(output)

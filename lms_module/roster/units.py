@@ -26,6 +26,9 @@ from lms_module.roster.plan import (
 )
 from lms_module.roster.reading import SheetRow, fold
 
+#: A unit code: starts with a letter or digit (never like a spreadsheet formula).
+_UNIT_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._\-]*")
+
 
 def parse_kind(text: str) -> OrgKind | None:
     """Read a unit kind loosely ("Sở", "xã/phường", "huyện cũ", "Trường") as an org kind."""
@@ -84,7 +87,7 @@ def _plan_units(
         problems_before = len(plan.problems)
         if not code:
             check.add(row, "code", _("Thiếu mã đơn vị."), _("Hãy điền mã đơn vị."))
-        elif not re.fullmatch(r"[A-Za-z0-9._\-]+", code) or len(code) > MAX_UNIT_CODE_LENGTH:
+        elif not _UNIT_CODE.fullmatch(code) or len(code) > MAX_UNIT_CODE_LENGTH:
             check.add(row, "code", _("Mã đơn vị “%(code)s” không hợp lệ.", code=code),
                       _("Mã gồm chữ không dấu, chữ số, dấu gạch; tối đa %(limit)s ký tự.",
                         limit=MAX_UNIT_CODE_LENGTH))

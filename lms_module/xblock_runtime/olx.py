@@ -22,6 +22,7 @@ from xblock.core import XBlock
 from xblock.fields import ScopeIds
 from xblock.plugin import PluginMissingError
 
+from certificates.inert import starts_like_formula
 from lms_module.errors import LMSError
 from lms_module.learning.models import (
     Audience,
@@ -343,6 +344,12 @@ def _course_metadata(root: Any) -> dict[str, Any]:
     title = root.get("display_name", "").strip()
     if not title:
         raise OlxError(f"{where}: khóa học cần display_name (tên tiếng Việt).")
+    title_en = root.get("title_en", root.get("display_name_en", "")).strip()
+    for name, value in (("display_name", title), ("title_en", title_en)):
+        if starts_like_formula(value):
+            # The title is printed in the reports offices open in Excel (the BDTX sheet).
+            raise OlxError(f"{where}: {name}=“{value}” không được bắt đầu bằng dấu = + - @ "
+                           "(Excel sẽ hiểu tên khóa học là công thức).")
     validity = root.get("validity", "").strip()
     if validity not in ("", "school_year"):
         raise OlxError(f"{where}: validity=“{validity}” không hợp lệ; dùng validity=“school_year” "
@@ -355,7 +362,7 @@ def _course_metadata(root: Any) -> dict[str, Any]:
         raise OlxError(f"{where}: grade_min lớn hơn grade_max.")
     return {
         "title_vi": title[:200],
-        "title_en": root.get("title_en", root.get("display_name_en", "")).strip()[:200],
+        "title_en": title_en[:200],
         "audience": Audience(audience),
         "grade_min": grade_min,
         "grade_max": grade_max,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import io
 import tarfile
 
@@ -103,3 +104,22 @@ def test_form_without_a_file_asks_for_one(author):
 def test_other_roles_cannot_load_courses(client, login, make_user, tree, role):
     login(make_user(role, tree["school"]))
     assert client.get(PAGE).status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("attributes", "shown"),
+    [
+        ('display_name="=HYPERLINK(&quot;http://evil.example&quot;,&quot;x&quot;)"',
+         'display_name=“=HYPERLINK("http://evil.example","x")”'),
+        ('display_name="Khóa thử nghiệm" title_en="@SUM(A1)"', "title_en=“@SUM(A1)”"),
+        ('display_name="-Khóa thử nghiệm"', "display_name=“-Khóa thử nghiệm”"),
+    ],
+)
+def test_course_title_that_excel_would_run_as_a_formula_is_refused(author, db, attributes, shown):
+    course_xml = (f'<course slug="thu-nghiem" {attributes} audience="teacher">'
+                  '<chapter url_name="c1"/></course>')
+    response = upload(author, archive({"course.xml": course_xml}))
+    assert response.status_code == 400
+    page = html.unescape(response.get_data(as_text=True))
+    assert f"{shown} không được bắt đầu bằng dấu = + - @" in page
+    assert db.scalar(select(func.count()).select_from(Course)) == 0
