@@ -25,6 +25,10 @@ IDLE_KEY = "lms_idle"
 SEEN_GRANULARITY_SECONDS = 60
 
 
+def _now() -> int:
+    return int(time.time())
+
+
 def start_session(user: User, *, student: bool) -> None:
     """Sign ``user`` in on a fresh session (nothing of the anonymous one survives).
 
@@ -33,7 +37,7 @@ def start_session(user: User, *, student: bool) -> None:
     """
     config = current_app.config
     idle_minutes = config["LMS_STUDENT_IDLE_MINUTES" if student else "LMS_IDLE_MINUTES"]
-    now = int(time.time())
+    now = _now()
     session.clear()
     login_user(user)
     session.permanent = True  # the cookie expires with PERMANENT_SESSION_LIFETIME
@@ -45,7 +49,7 @@ def start_session(user: User, *, student: bool) -> None:
 
 def session_is_current(user: User) -> bool:
     """Tell whether the request's session for ``user`` is still valid; note its use if so."""
-    now = int(time.time())
+    now = _now()
     started = session.get(STARTED_KEY)
     seen = session.get(SEEN_KEY)
     idle = session.get(IDLE_KEY)
