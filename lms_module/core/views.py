@@ -9,6 +9,7 @@ from flask import Blueprint, Response, abort, current_app, redirect, request, se
 from werkzeug.wrappers import Response as BaseResponse
 
 from lms_module.auth.access import public
+from lms_module.core.urls import local_target
 from lms_module.i18n import LANGUAGE_COOKIE
 
 bp = Blueprint(
@@ -41,9 +42,7 @@ def font(name: str) -> Response:
 def set_language() -> BaseResponse:
     """Remember the visitor's language choice in a cookie and go back."""
     language = request.form.get("language", "")
-    target = request.form.get("next") or url_for("lms.home.index")
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for("lms.home.index")
+    target = local_target(request.form.get("next")) or url_for("lms.home.index")
     response = redirect(target)
     if language in current_app.config["LMS_LANGUAGES"]:
         response.set_cookie(

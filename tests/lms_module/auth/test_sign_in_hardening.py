@@ -134,3 +134,13 @@ def test_a_class_of_40_behind_one_address_signs_in_with_cards_in_a_minute(
         app.config["LMS_LOGIN_RATE_LIMIT"] = "1000 per minute"
         app.config["LMS_LOGIN_ACCOUNT_RATE_LIMIT"] = "1000 per minute"
     assert statuses == [(200, 302)] * 40
+
+
+@pytest.mark.parametrize("next_", ["/\t/evil.example", "//evil.example", "/\n/x", "http://x.y/"])
+def test_choosing_a_language_never_redirects_off_site(client, next_):
+    token = csrf_token_from(client)
+    response = client.post(
+        "/language", data={"language": "en", "next": next_, "csrf_token": token}
+    )
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/"
