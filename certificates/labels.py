@@ -24,6 +24,12 @@ LABELS: dict[str, dict[str, str]] = {
         "valid_until": "Valid until {date}",
         "code": "Verification code: {code}",
         "verify": "Verify at: {url}",
+        "revoked_stamp": "REVOKED",
+        "revoked_on": "on {date}",
+        "revoked_notice": (
+            "RECORD COPY: this certificate was revoked on {date} and is no longer valid. "
+            "Reason: {reason}"
+        ),
     },
 }
 

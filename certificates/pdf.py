@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from reportlab.graphics.barcode.qr import QrCodeWidget
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.units import mm
+from reportlab.lib.utils import simpleSplit
 from reportlab.pdfgen.canvas import Canvas
 
 from certificates.fonts import BOLD, ITALIC, REGULAR, nfc, register_fonts
@@ -24,6 +25,16 @@ PAGE = landscape(A4)
 #: Decree 30 margins: left 30-35 mm, right 15-20 mm, top and bottom 20-25 mm.
 LEFT, RIGHT, TOP, BOTTOM = 30 * mm, 20 * mm, 20 * mm, 20 * mm
 QR_SIZE = 30 * mm
+#: Lines of the revocation reason printed on a record copy (a longer reason ends in "…").
+REASON_LINES = 2
+
+
+@dataclass(frozen=True)
+class Revocation:
+    """Why and when a certificate was revoked, stamped on the record copy a school keeps."""
+
+    revoked_on: dt.date
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -46,6 +57,8 @@ class CertificateContent:
     verification_code: str  # grouped for printing
     verification_url: str
     labels: dict[str, str]  # translated fixed texts, see DEFAULT_LABELS
+    #: Set on a revoked certificate: the page is stamped and can never pass for a valid one.
+    revocation: Revocation | None = None
 
 
 DEFAULT_LABELS = {
@@ -61,6 +74,12 @@ DEFAULT_LABELS = {
     "valid_until": "Có giá trị đến ngày {date}",
     "code": "Mã xác thực: {code}",
     "verify": "Kiểm tra tại: {url}",
+    "revoked_stamp": "ĐÃ THU HỒI",
+    "revoked_on": "ngày {date}",
+    "revoked_notice": (
+        "BẢN LƯU HỒ SƠ: giấy chứng nhận này đã bị thu hồi ngày {date} và không còn giá trị. "
+        "Lý do: {reason}"
+    ),
 }
 
 
@@ -81,6 +100,8 @@ def render_certificate(content: CertificateContent) -> bytes:
     _draw_body(canvas, content, labels)
     _draw_signature(canvas, content, labels)
     _draw_verification(canvas, content, labels)
+    if content.revocation is not None:
+        _draw_revocation(canvas, content.revocation, labels)
     canvas.showPage()
     canvas.save()
     return buffer.getvalue()
@@ -174,6 +195,41 @@ def _draw_verification(canvas: Canvas, content: CertificateContent, labels: dict
           labels["code"].format(code=content.verification_code), align="left")
     _text(canvas, REGULAR, 9, x + QR_SIZE + 3 * mm, BOTTOM + 16 * mm,
           labels["verify"].format(url=content.verification_url), align="left")
+
+
+def _draw_revocation(canvas: Canvas, revocation: Revocation, labels: dict[str, str]) -> None:
+    """Stamp "ĐÃ THU HỒI" and its date across the page, and the reason along the top edge."""
+    width, height = PAGE
+    date = revocation.revoked_on.strftime("%d/%m/%Y")
+    canvas.saveState()
+    canvas.setFillColorRGB(0.8, 0, 0)
+    canvas.setStrokeColorRGB(0.8, 0, 0)
+    canvas.setFillAlpha(0.75)
+    canvas.setStrokeAlpha(0.75)
+    canvas.translate(width / 2, height / 2 - 5 * mm)
+    canvas.rotate(18)
+    stamp = nfc(labels["revoked_stamp"])
+    stamp_width = canvas.stringWidth(stamp, BOLD, 64)
+    canvas.setLineWidth(4)
+    canvas.rect(-stamp_width / 2 - 8 * mm, -17 * mm, stamp_width + 16 * mm, 45 * mm)
+    _text(canvas, BOLD, 64, 0, 8 * mm, stamp)
+    _text(canvas, BOLD, 22, 0, -9 * mm, labels["revoked_on"].format(date=date))
+    canvas.restoreState()
+    notice = nfc(labels["revoked_notice"].format(date=date, reason=" ".join(
+        revocation.reason.split()
+    )))
+    size = 8.5
+    lines = simpleSplit(notice, BOLD, size, width - 40 * mm)
+    if len(lines) > REASON_LINES:
+        last = lines[REASON_LINES - 1]
+        while last and canvas.stringWidth(f"{last} …", BOLD, size) > width - 40 * mm:
+            last = last[:-1]
+        lines = [*lines[: REASON_LINES - 1], f"{last.rstrip()} …"]
+    canvas.saveState()
+    canvas.setFillColorRGB(0.8, 0, 0)
+    for index, line in enumerate(lines):
+        _text(canvas, BOLD, size, width / 2, height - 19 * mm - index * 3.6 * mm, line)
+    canvas.restoreState()
 
 
 def _draw_qr(canvas: Canvas, data: str, x: float, y: float, size: float) -> None:

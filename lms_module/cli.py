@@ -311,7 +311,7 @@ def _add_certificate_demo(session: object, base_url: str) -> None:
 def export_certificates_command(
     unit_code: str, base_url: str | None, language: str, output: Path
 ) -> None:
-    """Write every certificate issued within a unit (e.g. a province) to OUTPUT.zip, streamed."""
+    """Write every unrevoked certificate issued within a unit (e.g. a province) to OUTPUT.zip."""
     from collections.abc import Iterator
 
     from certificates.bulk import Entry, write_zip
@@ -335,9 +335,11 @@ def export_certificates_command(
             count += 1
             yield entry
 
+    # Revoked certificates are no longer certificates: leave them out of the archive.
     entries = zip_entries(
-        session, unit_certificates_query(unit), base_url=base,
+        session, unit_certificates_query(unit, include_revoked=False), base_url=base,
         url_prefix=current_app.config["LMS_URL_PREFIX"], language=language,
+        timezone=current_app.config["LMS_TIMEZONE"],
     )
     with output.open("wb") as file:
         size = write_zip(counted(entries), file)

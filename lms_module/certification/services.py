@@ -19,7 +19,7 @@ from certificates.bulk import Entry, stream_zip
 from certificates.codes import format_code, new_code, normalize_code
 from certificates.labels import holder_label, labels_for, signer_title
 from certificates.numbering import format_serial
-from certificates.pdf import CertificateContent, render_certificate
+from certificates.pdf import CertificateContent, Revocation, render_certificate
 from lms_module.audit.services import record_event
 from lms_module.auth.access import user_can
 from lms_module.certification.models import Certificate, CertificateSequence
@@ -337,6 +337,25 @@ def certificates_of(session: Session, user: User) -> list[Certificate]:
     )
 
 
+def replacement_of(session: Session, certificate: Certificate) -> Certificate | None:
+    """Return the certificate that now stands for a re-issued one (``None``: none valid).
+
+    Follows re-issues of re-issues to the latest; a replacement revoked for another reason
+    stops the chain (nothing stands for the original any more).
+    """
+    seen = {certificate.id}
+    current = certificate
+    while current.revoked and current.revoked_reason == REISSUE_REASON:
+        following = session.scalars(
+            select(Certificate).where(Certificate.replaces_id == current.id)
+        ).first()
+        if following is None or following.id in seen:
+            return None
+        seen.add(following.id)
+        current = following
+    return None if current.revoked or current is certificate else current
+
+
 def unit_certificates_query(
     unit: OrgUnit,
     *,
@@ -344,11 +363,13 @@ def unit_certificates_query(
     course_id: int | None = None,
     status: CertificateStatus | None = None,
     today: dt.date | None = None,
+    include_revoked: bool = True,
 ) -> Select[Certificate]:
     """Return a query of the certificates issued within ``unit``'s subtree, filtered.
 
     :param holder_unit_id: only holders of this class (or unit) at issue.
     :param status: only valid, expired or revoked ones on ``today``.
+    :param include_revoked: ``False`` leaves revoked certificates out (bulk downloads).
     """
     query = (
         select(Certificate)
@@ -359,6 +380,8 @@ def unit_certificates_query(
         query = query.where(Certificate.holder_unit_id == holder_unit_id)
     if course_id is not None:
         query = query.where(Certificate.course_id == course_id)
+    if not include_revoked:
+        query = query.where(Certificate.revoked_at.is_(None))
     if status is not None:
         day = today or local_today()
         if status is CertificateStatus.REVOKED:
@@ -443,7 +466,7 @@ def revoke_certificate(
     record_event(
         session, "certificate_revoked", actor_id=actor.id, subject_user_id=certificate.user_id,
         org_unit_id=certificate.org_unit_id, ip=ip, certificate_id=certificate.id,
-        serial=certificate.serial,
+        serial=certificate.serial, reason=reason,
     )
     session.flush()
 
@@ -532,9 +555,21 @@ def verification_url(code: str, *, base_url: str, url_prefix: str = "") -> str:
 
 
 def certificate_content(
-    certificate: Certificate, *, base_url: str, url_prefix: str = "", language: str = "vi"
+    certificate: Certificate, *, base_url: str, url_prefix: str = "", language: str = "vi",
+    timezone: str = "Asia/Ho_Chi_Minh",
 ) -> CertificateContent:
-    """Return what is printed on ``certificate`` in ``language``, from the record only."""
+    """Return what is printed on ``certificate`` in ``language``, from the record only.
+
+    A revoked certificate carries its revocation (local date in ``timezone``, and reason), so
+    every rendering of it is stamped "ĐÃ THU HỒI"; nothing changes for the others.
+    """
+    revocation = (
+        Revocation(
+            revoked_on=local_date(certificate.revoked_at, timezone),
+            reason=certificate.revoked_reason or "",
+        )
+        if certificate.revoked_at is not None else None
+    )
     return CertificateContent(
         parent_body=certificate.parent_unit_name,
         issuing_body=certificate.issuing_unit_name,
@@ -555,23 +590,34 @@ def certificate_content(
             certificate.code, base_url=base_url, url_prefix=url_prefix
         ),
         labels=labels_for(language),
+        revocation=revocation,
     )
 
 
 def certificate_pdf(
-    certificate: Certificate, *, base_url: str, url_prefix: str = "", language: str = "vi"
+    certificate: Certificate, *, base_url: str, url_prefix: str = "", language: str = "vi",
+    timezone: str = "Asia/Ho_Chi_Minh",
 ) -> bytes:
-    """Render ``certificate`` as PDF; the same record and settings give the same bytes."""
+    """Render ``certificate`` as PDF; the same record and settings give the same bytes.
+
+    A revoked certificate comes out stamped "ĐÃ THU HỒI" with the date and reason.
+    """
     return render_certificate(
         certificate_content(
-            certificate, base_url=base_url, url_prefix=url_prefix, language=language
+            certificate, base_url=base_url, url_prefix=url_prefix, language=language,
+            timezone=timezone,
         )
     )
 
 
 def pdf_filename(certificate: Certificate) -> str:
-    """Return an ASCII file name for the PDF: ``00012-2026-CN-THTP_nguyen-thi-hoa.pdf``."""
-    return f"{_ascii_slug(certificate.serial)}_{_ascii_slug(certificate.holder_name)}.pdf"
+    """Return an ASCII file name for the PDF: ``00012-2026-CN-THTP_nguyen-thi-hoa.pdf``.
+
+    A revoked certificate's name starts with ``da-thu-hoi_`` so that its copy is never
+    mistaken for a valid one in a folder.
+    """
+    name = f"{_ascii_slug(certificate.serial)}_{_ascii_slug(certificate.holder_name)}.pdf"
+    return f"da-thu-hoi_{name}" if certificate.revoked_at is not None else name
 
 
 def _ascii_slug(text: str) -> str:
@@ -588,6 +634,7 @@ def zip_entries(
     base_url: str,
     url_prefix: str = "",
     language: str = "vi",
+    timezone: str = "Asia/Ho_Chi_Minh",
     batch_size: int = 200,
 ) -> Iterator[Entry]:
     """Yield ``(name, render)`` for each certificate of ``query``, reading rows in batches.
@@ -600,7 +647,7 @@ def zip_entries(
         folder = _ascii_slug(certificate.holder_unit_name) or "don-vi"
         yield f"{folder}/{pdf_filename(certificate)}", partial(
             certificate_pdf, certificate, base_url=base_url, url_prefix=url_prefix,
-            language=language,
+            language=language, timezone=timezone,
         )
 
 
@@ -611,8 +658,12 @@ def stream_certificates_zip(
     base_url: str,
     url_prefix: str = "",
     language: str = "vi",
+    timezone: str = "Asia/Ho_Chi_Minh",
 ) -> Iterator[bytes]:
-    """Yield the ZIP of every certificate of ``query``, chunk by chunk."""
+    """Yield the ZIP of every certificate of ``query``, chunk by chunk (revoked: stamped)."""
     return stream_zip(
-        zip_entries(session, query, base_url=base_url, url_prefix=url_prefix, language=language)
+        zip_entries(
+            session, query, base_url=base_url, url_prefix=url_prefix, language=language,
+            timezone=timezone,
+        )
     )

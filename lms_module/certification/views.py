@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any, cast
+from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
@@ -39,9 +40,11 @@ from lms_module.certification.services import (
     find_by_code,
     get_certificate,
     issue_on_completion,
+    may_manage,
     may_read,
     pdf_filename,
     reissue_certificate,
+    replacement_of,
     revoke_certificate,
     stream_certificates_zip,
     unit_certificates_query,
@@ -73,6 +76,17 @@ def _setup(state: BlueprintSetupState) -> None:
     course_completed.connect(issue_on_completion)
 
 
+@bp.after_request
+def _no_store(response: BaseResponse) -> BaseResponse:
+    """Keep every certificate page and file out of shared and browser caches.
+
+    They carry names (children's too); the public verification page must show a revocation
+    at once, so it is never served from a cache either.
+    """
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
 def _verify_rate_limit() -> str:
     return str(current_app.config["LMS_VERIFY_RATE_LIMIT"])
 
@@ -87,6 +101,27 @@ def _base_url() -> str:
 
 def _url_prefix() -> str:
     return str(current_app.config["LMS_URL_PREFIX"] or "")
+
+
+def _timezone() -> str:
+    return str(current_app.config["LMS_TIMEZONE"])
+
+
+def _local_next(value: str | None) -> str | None:
+    """Return ``value`` if it is a path on this site (``/units/3/certificates?class=7``).
+
+    Refuses anything a browser could follow elsewhere: a scheme or host (``https://x``,
+    ``//x``), backslashes (``/\\x``), control characters, a relative path.
+    """
+    # TODO(lead): replace by the shared helper of lms_module.auth once it exists.
+    if not value or len(value) > 2000 or not value.startswith("/") or value.startswith("//"):
+        return None
+    if "\\" in value or any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
+        return None
+    parts = urlsplit(value)
+    if parts.scheme or parts.netloc:
+        return None
+    return value
 
 
 def _current_user() -> User:
@@ -132,22 +167,24 @@ def _verification_page(typed: str) -> str:
         )
     status = certificate_status(certificate, local_today())
     # Public page: validity, course, dates, issuing unit and the holder's name, masked for
-    # students; never the revocation reason (it may be personal), only its date.
+    # students; never the revocation reason (it may be personal), only its date and whether
+    # it was a re-issue. A revoked certificate vouches for nobody: no holder, no validity.
+    revoked = status is CertificateStatus.REVOKED
     holder = (
         display_name_for_public(certificate.holder_name)
         if certificate.holder_is_student else certificate.holder_name
     )
     result = {
         "status": status,
-        "holder": holder,
+        "holder": None if revoked else holder,
         "serial": certificate.serial,
         "code": format_code(certificate.code),
         "course_title": certificate.course_title(_language()),
         "issued_on": certificate.issued_on,
-        "expires_on": certificate.expires_on,
+        "expires_on": None if revoked else certificate.expires_on,
         "issuing_unit": certificate.issuing_unit_name,
         "revoked_on": certificate.revoked_at,
-        "replaced": certificate.revoked and certificate.revoked_reason == REISSUE_REASON,
+        "replaced": revoked and certificate.revoked_reason == REISSUE_REASON,
     }
     return render_template(
         "certification/verify.html", typed=format_code(certificate.code), result=result,
@@ -184,22 +221,34 @@ def my_certificates() -> str:
 
 @bp.get("/certificates/<int:certificate_id>.pdf")
 @signed_in
-def download(certificate_id: int) -> Response:
-    """Download a certificate's PDF: its holder, or a manager of the issuing school."""
+def download(certificate_id: int) -> Response | tuple[str, int]:
+    """Download a certificate's PDF: its holder, or a manager of the issuing school.
+
+    A revoked certificate is refused to its holder (410, with the date and reason, and the
+    new certificate when it was re-issued); a manager of the school gets a copy for the
+    record, stamped "ĐÃ THU HỒI" on every page.
+    """
     session = db_session()
     user = _current_user()
     certificate = get_certificate(session, certificate_id)
     if not may_read(session, user, certificate):
         abort(403)
+    if certificate.revoked and not may_manage(session, user, certificate):
+        return render_template(
+            "certification/revoked.html", certificate=certificate,
+            replacement=replacement_of(session, certificate), language=_language(),
+            replaced=certificate.revoked_reason == REISSUE_REASON,
+        ), 410
     if certificate.user_id != user.id:
         record_event(
             session, "certificate_downloaded", actor_id=user.id,
             subject_user_id=certificate.user_id, org_unit_id=certificate.org_unit_id,
-            ip=client_ip(), certificate_id=certificate.id,
+            ip=client_ip(), certificate_id=certificate.id, revoked=certificate.revoked,
         )
         session.commit()
     pdf = certificate_pdf(
-        certificate, base_url=_base_url(), url_prefix=_url_prefix(), language=_language()
+        certificate, base_url=_base_url(), url_prefix=_url_prefix(), language=_language(),
+        timezone=_timezone(),
     )
     return Response(
         pdf,
@@ -222,8 +271,14 @@ def _school_unit(unit: OrgUnit) -> OrgUnit:
 
 
 def _filters(session: Session, unit: OrgUnit) -> dict[str, Any]:
-    """Read the class, course and status filters from the query string (ids checked)."""
+    """Read the class, course and status filters from the query string.
+
+    Only values the page offers are kept (a class of the school, a course it issued, a known
+    status); anything else in the query string is ignored. ``args`` holds the kept values
+    under their query names, to build the page's links from.
+    """
     classes = {c.id: c for c in subtree(session, unit, kinds=[OrgKind.CLASS])}
+    courses = session.scalars(_issued_courses_query(unit)).all()
     class_id = request.args.get("class", type=int)
     course_id = request.args.get("course", type=int)
     status_value = request.args.get("status", "")
@@ -231,11 +286,33 @@ def _filters(session: Session, unit: OrgUnit) -> dict[str, Any]:
         CertificateStatus(status_value)
         if status_value in {s.value for s in CertificateStatus} else None
     )
+    holder_unit_id = class_id if class_id in classes else None
+    if course_id not in {course.id for course in courses}:
+        course_id = None
+    args: dict[str, Any] = {}
+    if holder_unit_id is not None:
+        args["class"] = holder_unit_id
+    if course_id is not None:
+        args["course"] = course_id
+    if status is not None:
+        args["status"] = status.value
     return {
         "classes": classes,
-        "holder_unit_id": class_id if class_id in classes else None,
+        "courses": courses,
+        "holder_unit_id": holder_unit_id,
         "course_id": course_id,
         "status": status,
+        "args": args,
+    }
+
+
+def _filter_detail(filters: dict[str, Any]) -> dict[str, Any]:
+    """Return the filters as recorded in an audit event."""
+    status = filters["status"]
+    return {
+        "class_id": filters["holder_unit_id"],
+        "course_id": filters["course_id"],
+        "status": status.value if status is not None else None,
     }
 
 
@@ -252,14 +329,20 @@ def school_certificates(unit: OrgUnit) -> str:
         status=filters["status"], today=today,
     )
     certificates = list(session.scalars(query.limit(1000)))
-    courses = session.scalars(_issued_courses_query(unit)).all()
+    # The list names children: record who looked, from where, at which part of it.
+    record_event(
+        session, "certificates_listed", actor_id=_current_user().id, org_unit_id=unit.id,
+        ip=client_ip(), **_filter_detail(filters), shown=len(certificates),
+    )
+    session.commit()
     return render_template(
         "certification/school.html",
         unit=unit,
         rows=[(c, certificate_status(c, today)) for c in certificates],
         classes=sorted(filters["classes"].values(), key=lambda c: (c.grade or 0, c.name)),
-        courses=courses,
+        courses=filters["courses"],
         selected=filters,
+        back=url_for(".school_certificates", unit_id=unit.id, **filters["args"]),
         language=_language(),
         Status=CertificateStatus,
         limit_reached=len(certificates) >= 1000,
@@ -291,7 +374,10 @@ def revoke(unit: OrgUnit, certificate_id: int) -> BaseResponse:
     )
     session.commit()
     flash(_("Đã thu hồi giấy chứng nhận %(serial)s.", serial=certificate.serial), "success")
-    return redirect(request.referrer or url_for(".school_certificates", unit_id=unit.id))
+    return redirect(
+        _local_next(request.form.get("next"))
+        or url_for(".school_certificates", unit_id=unit.id)
+    )
 
 
 @bp.post("/units/<int:unit_id>/certificates/<int:certificate_id>/reissue")
@@ -309,27 +395,36 @@ def reissue(unit: OrgUnit, certificate_id: int) -> BaseResponse:
           old=certificate.serial),
         "success",
     )
-    return redirect(url_for(".school_certificates", unit_id=unit.id))
+    return redirect(
+        _local_next(request.form.get("next"))
+        or url_for(".school_certificates", unit_id=unit.id)
+    )
 
 
 @bp.get("/units/<int:unit_id>/certificates.zip")
 @requires(Role.SCHOOL_MANAGER, unit_arg="unit_id")
 def school_zip(unit: OrgUnit) -> Response:
-    """Download the school's (or one class's) certificates as one ZIP, streamed."""
+    """Download the school's (or one class's) certificates as one ZIP, streamed.
+
+    Revoked certificates are left out unless the "revoked" filter asks for them; then they
+    come as record copies stamped "ĐÃ THU HỒI", named ``da-thu-hoi_...``.
+    """
     session = db_session()
     unit = _school_unit(unit)
     filters = _filters(session, unit)
     query = unit_certificates_query(
         unit, holder_unit_id=filters["holder_unit_id"], course_id=filters["course_id"],
         status=filters["status"], today=local_today(),
+        include_revoked=filters["status"] is CertificateStatus.REVOKED,
     )
     record_event(
         session, "certificates_downloaded", actor_id=_current_user().id, org_unit_id=unit.id,
-        ip=client_ip(), class_id=filters["holder_unit_id"], course_id=filters["course_id"],
+        ip=client_ip(), **_filter_detail(filters),
     )
     session.commit()
     chunks = stream_certificates_zip(
-        session, query, base_url=_base_url(), url_prefix=_url_prefix(), language=_language()
+        session, query, base_url=_base_url(), url_prefix=_url_prefix(), language=_language(),
+        timezone=_timezone(),
     )
     name = f"chung-nhan-{unit.code}"
     if filters["holder_unit_id"]:
@@ -394,6 +489,11 @@ def in_service(unit: OrgUnit) -> str:
     unit = _school_unit(unit)
     year = _school_year()
     records = in_service_periods(session, unit, year, language=_language())
+    record_event(
+        session, "in_service_viewed", actor_id=_current_user().id, org_unit_id=unit.id,
+        ip=client_ip(), school_year=year,
+    )
+    session.commit()
     return render_template(
         "certification/in_service.html", unit=unit, records=records, school_year=year,
         required=int(current_app.config["LMS_INSERVICE_PERIODS_PER_YEAR"]),
