@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import Any, cast
-from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
@@ -55,6 +54,8 @@ from lms_module.certification.statuses import (
     in_service_periods,
     training_statuses,
 )
+from lms_module.core.limiter import limiter
+from lms_module.core.urls import local_target, public_base_url
 from lms_module.db import db_session
 from lms_module.i18n import local_today
 from lms_module.learning.models import Course
@@ -63,7 +64,6 @@ from lms_module.orgs.models import OrgKind, OrgUnit
 from lms_module.orgs.services import subtree
 from lms_module.people.models import Role, User
 from lms_module.people.services import display_name_for_public
-from lms_module.web import limiter
 
 bp = Blueprint("certification", __name__, template_folder="templates")
 
@@ -76,17 +76,6 @@ def _setup(state: BlueprintSetupState) -> None:
     course_completed.connect(issue_on_completion)
 
 
-@bp.after_request
-def _no_store(response: BaseResponse) -> BaseResponse:
-    """Keep every certificate page and file out of shared and browser caches.
-
-    They carry names (children's too); the public verification page must show a revocation
-    at once, so it is never served from a cache either.
-    """
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
-
-
 def _verify_rate_limit() -> str:
     return str(current_app.config["LMS_VERIFY_RATE_LIMIT"])
 
@@ -96,7 +85,7 @@ def _language() -> str:
 
 
 def _base_url() -> str:
-    return str(current_app.config["LMS_PUBLIC_BASE_URL"] or request.host_url)
+    return public_base_url()
 
 
 def _url_prefix() -> str:
@@ -105,23 +94,6 @@ def _url_prefix() -> str:
 
 def _timezone() -> str:
     return str(current_app.config["LMS_TIMEZONE"])
-
-
-def _local_next(value: str | None) -> str | None:
-    """Return ``value`` if it is a path on this site (``/units/3/certificates?class=7``).
-
-    Refuses anything a browser could follow elsewhere: a scheme or host (``https://x``,
-    ``//x``), backslashes (``/\\x``), control characters, a relative path.
-    """
-    # TODO(lead): replace by the shared helper of lms_module.auth once it exists.
-    if not value or len(value) > 2000 or not value.startswith("/") or value.startswith("//"):
-        return None
-    if "\\" in value or any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
-        return None
-    parts = urlsplit(value)
-    if parts.scheme or parts.netloc:
-        return None
-    return value
 
 
 def _current_user() -> User:
@@ -317,7 +289,7 @@ def _filter_detail(filters: dict[str, Any]) -> dict[str, Any]:
 
 
 @bp.get("/units/<int:unit_id>/certificates")
-@requires(Role.SCHOOL_MANAGER, unit_arg="unit_id")
+@requires(Role.SCHOOL_MANAGER, unit_arg="unit_id", personal_data=True)
 def school_certificates(unit: OrgUnit) -> str:
     """List the certificates the school issued, filtered by class, course and status."""
     session = db_session()
@@ -363,7 +335,7 @@ def _managed_certificate(unit: OrgUnit, certificate_id: int) -> Certificate:
 
 
 @bp.post("/units/<int:unit_id>/certificates/<int:certificate_id>/revoke")
-@requires(Role.SCHOOL_MANAGER, unit_arg="unit_id")
+@requires(Role.SCHOOL_MANAGER, unit_arg="unit_id", personal_data=True)
 def revoke(unit: OrgUnit, certificate_id: int) -> BaseResponse:
     """Revoke one of the school's certificates (a reason is required)."""
     session = db_session()
@@ -375,13 +347,13 @@ def revoke(unit: OrgUnit, certificate_id: int) -> BaseResponse:
     session.commit()
     flash(_("Đã thu hồi giấy chứng nhận %(serial)s.", serial=certificate.serial), "success")
     return redirect(
-        _local_next(request.form.get("next"))
+        local_target(request.form.get("next"))
         or url_for(".school_certificates", unit_id=unit.id)
     )
 
 
 @bp.post("/units/<int:unit_id>/certificates/<int:certificate_id>/reissue")
-@requires(Role.SCHOOL_MANAGER, unit_arg="unit_id")
+@requires(Role.SCHOOL_MANAGER, unit_arg="unit_id", personal_data=True)
 def reissue(unit: OrgUnit, certificate_id: int) -> BaseResponse:
     """Re-issue a certificate with the holder's corrected name; the old one is revoked."""
     session = db_session()
@@ -396,13 +368,13 @@ def reissue(unit: OrgUnit, certificate_id: int) -> BaseResponse:
         "success",
     )
     return redirect(
-        _local_next(request.form.get("next"))
+        local_target(request.form.get("next"))
         or url_for(".school_certificates", unit_id=unit.id)
     )
 
 
 @bp.get("/units/<int:unit_id>/certificates.zip")
-@requires(Role.SCHOOL_MANAGER, unit_arg="unit_id")
+@requires(Role.SCHOOL_MANAGER, unit_arg="unit_id", personal_data=True)
 def school_zip(unit: OrgUnit) -> Response:
     """Download the school's (or one class's) certificates as one ZIP, streamed.
 
@@ -443,7 +415,7 @@ def school_zip(unit: OrgUnit) -> Response:
 
 
 @bp.get("/units/<int:unit_id>/training-status")
-@requires(Role.SCHOOL_MANAGER, unit_arg="unit_id")
+@requires(Role.SCHOOL_MANAGER, unit_arg="unit_id", personal_data=True)
 def training_status(unit: OrgUnit) -> str:
     """List who at the school is overdue, due, expired or expiring on an assigned course."""
     session = db_session()
@@ -473,16 +445,19 @@ def training_status(unit: OrgUnit) -> str:
 
 
 def _school_year() -> str:
+    """Return ``?year=`` (current school year when absent); 400 for a malformed year."""
+    from lms_module.coverage.targets import parse_school_year
     from lms_module.home.views import current_school_year
 
-    year = request.args.get("year", "")
-    if len(year) == 9 and year[4] == "-" and year[:4].isdigit() and year[5:].isdigit():
-        return year
-    return current_school_year()
+    year = request.args.get("year", "").strip()
+    if not year:
+        return current_school_year()
+    parse_school_year(year)  # raises SchoolYearError (400, says how to write the year)
+    return year
 
 
 @bp.get("/units/<int:unit_id>/in-service")
-@requires(Role.SCHOOL_MANAGER, unit_arg="unit_id")
+@requires(Role.SCHOOL_MANAGER, unit_arg="unit_id", personal_data=True)
 def in_service(unit: OrgUnit) -> str:
     """Show each teacher's in-service periods (tiết) earned from certificates this year."""
     session = db_session()
@@ -501,7 +476,7 @@ def in_service(unit: OrgUnit) -> str:
 
 
 @bp.get("/units/<int:unit_id>/in-service.xlsx")
-@requires(Role.SCHOOL_MANAGER, unit_arg="unit_id")
+@requires(Role.SCHOOL_MANAGER, unit_arg="unit_id", personal_data=True)
 def in_service_xlsx(unit: OrgUnit) -> Response:
     """Export the in-service periods to Excel for the school's BDTX report."""
     session = db_session()
