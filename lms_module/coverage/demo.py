@@ -7,8 +7,8 @@ import datetime as dt
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-# Imported for its side effect: the after_flush hook that keeps the rollup up to date.
-import lms_module.coverage.rollup  # noqa: F401
+# Imported for its side effect: the hook that marks the rollup rows every write changes.
+import lms_module.coverage.invalidation  # noqa: F401
 from lms_module.coverage.models import Requirement
 from lms_module.coverage.targets import school_year_end, set_target
 from lms_module.i18n import local_today

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from sqlalchemy import and_, delete, exists, func, insert, literal, or_, select, update
 from sqlalchemy.orm import Session
 
-# Imported for its side effect: the after_flush hook that keeps the rollup up to date.
-import lms_module.coverage.rollup  # noqa: F401
+# Imported for its side effect: the hook that marks the rollup rows every write changes.
+import lms_module.coverage.invalidation  # noqa: F401
 from lms_module.certification.models import Assignment
 from lms_module.coverage.models import (
     CoverageRollup,

@@ -4,32 +4,29 @@ The figures are summed from :class:`~lms_module.coverage.models.CoverageRollup`,
 (requirement, school year, class or school, audience), and from its per-school sums
 (:class:`~lms_module.coverage.models.CoverageSchoolRollup`, rewritten with the rows they sum),
 which every report at or above a school reads. Rows are recomputed on read
-(:func:`ensure_rollups`) for units marked dirty (certificates issued or revoked, memberships
-changed: see :func:`track_changes`, registered as an ``after_flush`` hook on every
-:class:`~sqlalchemy.orm.Session` when this module is imported) and for rows whose earliest
-counted certificate has expired; ``lms coverage-refresh`` (:func:`refresh_all`) rebuilds
-everything (nightly, so that the 4-week rate behind the statuses follows the calendar).
+(:func:`ensure_rollups`) for units marked dirty (every write that changes who is covered,
+whatever API it uses: see :mod:`lms_module.coverage.invalidation`, whose hook is active once
+this module is imported) and for rows whose earliest counted certificate has expired;
+``lms coverage-refresh`` (:func:`refresh_all`) rebuilds everything (nightly, so that the
+4-week rate behind the statuses follows the calendar).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import (
     Date,
     Select,
     SmallInteger,
-    bindparam,
     case,
     cast,
     delete,
-    event,
     exists,
     func,
     insert,
-    inspect,
     literal,
     null,
     select,
@@ -39,6 +36,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
 from lms_module.certification.models import Certificate
+from lms_module.coverage.invalidation import write_marks
 from lms_module.coverage.models import (
     CoverageDirtyUnit,
     CoverageRollup,
@@ -55,7 +53,6 @@ from lms_module.coverage.targets import (
 )
 from lms_module.db import subtree_condition
 from lms_module.learning.models import Audience
-from lms_module.learning.services import dialect_insert
 from lms_module.orgs.models import OrgKind, OrgUnit
 from lms_module.people.models import Membership, User
 
@@ -268,6 +265,7 @@ def refresh_all(session: Session, today: dt.date) -> int:
                    CoverageTarget.audience)
         ).all()
     )
+    write_marks(session)
     session.execute(delete(CoverageDirtyUnit))
     for requirement_id, year, audience in sorted(keys):
         build_rollup(session, requirement_id, year, audience, today)
@@ -294,6 +292,7 @@ def ensure_rollups(
     wanted = set(keys)
     if not wanted:
         return
+    write_marks(session)  # what this transaction changed so far counts in this report
     built = set(
         tuple(row)
         for row in session.execute(
@@ -335,10 +334,18 @@ def _guarded(session: Session, work: Any) -> None:
         pass  # another request refreshed the same rows at the same time
 
 
+#: Beyond this many dirty units (a school-year rollover, a province's import), rebuilding every
+#: built rollup is cheaper than the per-unit queries, whose IN lists also stay within the
+#: databases' parameter limits (SQLite: 32766; the per-school sums use two lists).
+FULL_REBUILD_UNITS = 10_000
+
+
 def _process_dirty_units(session: Session, today: dt.date) -> None:
-    dirty = list(session.scalars(select(CoverageDirtyUnit.unit_id)))
+    dirty = list(session.scalars(
+        select(CoverageDirtyUnit.unit_id).limit(FULL_REBUILD_UNITS + 1)))
     if not dirty:
         return
+    everything = len(dirty) > FULL_REBUILD_UNITS
 
     def work() -> None:
         builds = session.execute(
@@ -351,92 +358,9 @@ def _process_dirty_units(session: Session, today: dt.date) -> None:
                 year=year,
                 audience=audience,
                 day=reporting_date(session, year, today),
-                unit_ids=dirty,
+                unit_ids=None if everything else dirty,
             )
-        session.execute(delete(CoverageDirtyUnit).where(CoverageDirtyUnit.unit_id.in_(dirty)))
+        done = delete(CoverageDirtyUnit)
+        session.execute(done if everything else done.where(CoverageDirtyUnit.unit_id.in_(dirty)))
 
     _guarded(session, work)
-
-
-# ---------------------------------------------------------------------------- change tracking
-
-
-def mark_units_dirty(session: Session, unit_ids: Iterable[int]) -> None:
-    """Queue units whose rollup rows must be recomputed before the next report."""
-    ids = sorted(set(unit_ids))
-    if not ids:
-        return
-    insert = dialect_insert(session, CoverageDirtyUnit).on_conflict_do_nothing()
-    session.connection().execute(insert, [{"unit_id": unit_id} for unit_id in ids])
-
-
-def mark_users_changed(session: Session, user_ids: Iterable[int]) -> None:
-    """Queue every unit where these users are members (after their certificates changed)."""
-    ids = sorted(set(user_ids))
-    if not ids:
-        return
-    units = session.connection().execute(
-        select(Membership.org_unit_id).where(Membership.user_id.in_(ids)).distinct()
-    )
-    mark_units_dirty(session, [unit_id for (unit_id,) in units])
-
-
-def _changed(obj: object, *names: str) -> bool:
-    state = inspect(obj)
-    return any(state.attrs[name].history.has_changes() for name in names)
-
-
-def track_changes(session: Session, _context: Any) -> None:
-    """``after_flush`` hook: queue the units touched by changed memberships and certificates.
-
-    Registered on every :class:`~sqlalchemy.orm.Session` when this module is imported. Bulk SQL
-    that bypasses the ORM (``lms synth``, ``lms rollover``) refreshes the rollup itself. A unit
-    moved in the tree (a roster import of units) takes its rollup rows along: their copy of the
-    path is rewritten, so the new parent's report counts them at once; a school whose level
-    changes has its rows and its classes' rows recomputed.
-    """
-    unit_ids: set[int] = set()
-    user_ids: set[int] = set()
-    moved: list[dict[str, Any]] = []
-    relevelled: list[int] = []
-    for obj in (*session.new, *session.deleted):
-        if isinstance(obj, Membership):
-            unit_ids.add(obj.org_unit_id)
-        elif isinstance(obj, Certificate):
-            user_ids.add(obj.user_id)
-    for obj in session.dirty:
-        if isinstance(obj, Membership) and _changed(
-            obj, "active", "org_unit_id", "role", "school_year"
-        ):
-            unit_ids.add(obj.org_unit_id)
-            unit_ids.update(inspect(obj).attrs["org_unit_id"].history.deleted or ())
-        elif isinstance(obj, Certificate) and _changed(
-            obj, "revoked_at", "expires_on", "issued_on", "course_id", "user_id"
-        ):
-            user_ids.add(obj.user_id)
-        elif isinstance(obj, User) and _changed(obj, "active"):
-            user_ids.add(obj.id)
-        elif isinstance(obj, OrgUnit):
-            if _changed(obj, "path"):
-                moved.append({"unit": obj.id, "new_path": obj.path})
-            if _changed(obj, "school_level"):
-                relevelled.append(obj.id)
-    for table in (CoverageRollup, CoverageSchoolRollup) if moved else ():
-        session.connection().execute(
-            update(table).where(table.unit_id == bindparam("unit"))
-            .values(path=bindparam("new_path")),
-            moved,
-        )
-    if relevelled:
-        unit_ids.update(relevelled)
-        unit_ids.update(session.connection().scalars(
-            select(OrgUnit.id).where(OrgUnit.parent_id.in_(relevelled))))
-    if unit_ids:
-        mark_units_dirty(session, unit_ids)
-    if user_ids:
-        mark_users_changed(session, user_ids)
-
-
-# Registered at import: every module of the package that changes or reads coverage data
-# imports this one (directly or through figures), so the hook is active wherever they are used.
-event.listen(Session, "after_flush", track_changes)

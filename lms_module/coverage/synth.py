@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from lms_module.certification.models import Certificate
 from lms_module.coverage.demo import ADULT_AUDIENCES
+from lms_module.coverage.invalidation import MARKED, mark_units_dirty
 from lms_module.coverage.models import Requirement
 from lms_module.coverage.rollup import refresh_all
 from lms_module.coverage.targets import school_year_end, set_target
@@ -210,12 +211,16 @@ def synthesize(
             ).select_from(numbers),
         ))
         progress(f"{prefix}: {students} học sinh, {adults} cán bộ")
+        # The province's classes and schools get members and certificates below, in SQL text
+        # and bulk statements: their rollup rows are queued here, once.
+        mark_units_dirty(session, [unit["id"] for unit in (*classes, *schools)])
         session.execute(text(
             "INSERT INTO lms_membership (user_id, org_unit_id, role, school_year, active, "  # noqa: S608
             "created_at) SELECT :base - 1 + g.n, i.unit_id, 'student', :year, :yes, :now "
             f"FROM ({_series_sql(session, students)}) AS g "
             "JOIN lms_synth_class_index i ON i.number = (g.n - 1) / :size"
-        ), {"base": user_base, "year": year, "yes": True, "now": now, "size": CLASS_SIZE})
+        ), {"base": user_base, "year": year, "yes": True, "now": now, "size": CLASS_SIZE},
+            execution_options={MARKED: True})
         school_ids = [s["id"] for s in schools]
         _school_index(session, school_ids)
         session.execute(text(
@@ -226,7 +231,7 @@ def synthesize(
             f"FROM ({_series_sql(session, adults)}) AS g "
             "JOIN lms_synth_class_index i ON i.number = (g.n - 1) % :schools"
         ), {"base": user_base, "students": students, "year": year, "yes": True, "now": now,
-            "schools": len(school_ids)})
+            "schools": len(school_ids)}, execution_options={MARKED: True})
         total_certificates += _certificates(
             session, prefix=prefix, province_id=province["id"], user_base=user_base,
             students=students, adults=adults, student_course=student_course,
@@ -328,6 +333,6 @@ def _certificates(
             case((n % 97 == 0, literal("Thu hồi thử")), else_=literal(None)),
             literal(now),
         ).select_from(numbers).where(holds),
-    ))
+    ), execution_options={MARKED: True})  # the caller marked the province's classes and schools
     return int(session.scalar(select(func.count()).where(
         Certificate.id >= certificate_base)) or 0)
