@@ -413,12 +413,13 @@ def progress_for_page(
 ) -> CourseProgress:
     """Return ``user``'s progress for a page that shows it, recording a missed completion.
 
-    "GET never writes", with this one deliberate exception: when the learner has passed the
-    course's current version but no completion is recorded (lost before completions were
-    serialised by :func:`lock_learner_progress`, or rows removed by hand), the page records it
-    through :func:`complete_course_if_done`, the same idempotent insert that sends
-    :data:`course_completed` and so issues the certificate. In any other state it writes
-    nothing. When it wrote, ``completion_recorded`` is set and the caller commits.
+    The pages that show progress (my courses, the outline, the results) are GETs that write
+    nothing, with this one deliberate exception, and only in this state: the learner has
+    passed the course's current version but no completion is recorded (lost before
+    completions were serialised by :func:`lock_learner_progress`, or rows removed by hand).
+    Then the page records it through :func:`complete_course_if_done`, the same idempotent
+    insert (ON CONFLICT DO NOTHING) that sends :data:`course_completed` and so issues the
+    certificate. When it wrote, ``completion_recorded`` is set and the caller commits.
     """
     progress = course_progress(session, user, course, blocks)
     if not progress.passed or progress.completed_at is not None:
