@@ -67,8 +67,10 @@ def learner_runtime(
     *,
     language: str = "vi",
     settings: dict[str, Any] | None = None,
+    read_only: bool = False,
 ) -> LmsRuntime:
-    """Return a runtime for ``user`` in ``course`` (content read-only)."""
+    """Return a runtime for ``user`` in ``course`` (content read-only; with ``read_only``,
+    learner state too: nothing is written)."""
     return LmsRuntime(
         session,
         course_slug=course.slug,
@@ -77,6 +79,7 @@ def learner_runtime(
         urls=urls,
         language=language,
         settings=settings,
+        read_only=read_only,
     )
 
 
@@ -140,15 +143,16 @@ def render_inline_resource(
 ) -> InlineResource | None:
     """Render ``usage_id`` for ``user`` again and return its inline css/js named ``digest``.
 
-    For a page whose inline resources this worker no longer remembers. Rendering may record
-    state (a view counter, complete-on-view): the caller rolls the session back.
+    For a page whose inline resources this worker no longer remembers. The render is read-only:
+    what a block would record (a view counter, complete-on-view, a grade) is dropped, so this
+    GET writes nothing (two workers rendering at once cannot lock each other out on SQLite).
 
     :raises NoSuchBlockError: unknown usage id (or not in a current version).
     :raises CourseNotOpenError: the course is not for ``user``.
     """
     course, _usage = find_block(session, usage_id)
     check_may_take_course(session, user, course)
-    runtime = learner_runtime(session, user, course, urls, language=language)
+    runtime = learner_runtime(session, user, course, urls, language=language, read_only=True)
     try:
         block = runtime.get_block(usage_id)
     except NoSuchUsage as error:

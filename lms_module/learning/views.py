@@ -308,20 +308,16 @@ def inline_resource(usage_id: str, digest: str, ext: str) -> Response:
     user = _user()
     resource = INLINE_RESOURCES.get(user.id, usage_id, digest)
     if resource is None:
-        session = db_session()
+        # Rendered again read-only: a GET writes nothing (view counters, complete-on-view).
         key = parse_block_id(usage_id)
-        try:
-            resource = render_inline_resource(
-                session,
-                user,
-                usage_id,
-                digest,
-                FlaskRuntimeUrls(key.course_slug if key is not None else ""),
-                language=_language(),
-            )
-        finally:
-            # Rendering again must leave no trace (view counters, complete-on-view).
-            session.rollback()
+        resource = render_inline_resource(
+            db_session(),
+            user,
+            usage_id,
+            digest,
+            FlaskRuntimeUrls(key.course_slug if key is not None else ""),
+            language=_language(),
+        )
     if resource is None or resource.kind != kind:
         abort(404)
     response = Response(resource.text, content_type=CONTENT_TYPES[kind])

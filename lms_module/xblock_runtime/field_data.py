@@ -53,14 +53,23 @@ class SqlKeyValueStore(KeyValueStore):  # type: ignore[misc]
     :param user_id: the signed-in learner whose ``UserScope.ONE`` fields are used; ``None``
         for anonymous use and the loader (no learner state at all).
     :param allow_content_writes: let ``UserScope.NONE`` fields be written (the loader only).
+    :param read_only: keep writes in this store's memory and never send them to the database
+        (a block rendered again to serve a GET: the request must write nothing). The scope
+        rules still apply, so a refused write is refused here too.
     """
 
     def __init__(
-        self, session: Session, *, user_id: int | None, allow_content_writes: bool = False
+        self,
+        session: Session,
+        *,
+        user_id: int | None,
+        allow_content_writes: bool = False,
+        read_only: bool = False,
     ) -> None:
         self.session = session
         self.user_id = user_id
         self.allow_content_writes = allow_content_writes
+        self.read_only = read_only
         self._cache: dict[_Slot, _Values] = {}
 
     # -------------------------------------------------------------------------- reading
@@ -154,7 +163,9 @@ class SqlKeyValueStore(KeyValueStore):  # type: ignore[misc]
         for key, value in update_dict.items():
             slot = self._writable_slot(key)
             scope, name, bid = _scope_name(key), key.field_name, slot[1]
-            if slot[0] == "shared":
+            if self.read_only:
+                pass  # kept below, in memory only
+            elif slot[0] == "shared":
                 self._upsert_shared(scope, bid, name, value)
             else:
                 self._upsert_learner(scope, bid, name, value)
@@ -163,7 +174,9 @@ class SqlKeyValueStore(KeyValueStore):  # type: ignore[misc]
     def delete(self, key: Any) -> None:
         slot = self._writable_slot(key)
         scope, name, bid = _scope_name(key), key.field_name, slot[1]
-        if slot[0] == "shared":
+        if self.read_only:
+            pass  # forgotten below, in memory only
+        elif slot[0] == "shared":
             self.session.execute(
                 delete(SharedFieldValue).where(
                     SharedFieldValue.scope == scope,

@@ -65,6 +65,8 @@ class LmsRuntime(Runtime):  # type: ignore[misc]
     :param urls: builds handler and resource URLs.
     :param language: "vi" or "en", for the ``i18n`` service.
     :param allow_content_writes: let blocks write content and settings (the loader only).
+    :param read_only: write nothing to the database: field writes stay in memory, grade and
+        completion events are dropped (a unit rendered again to serve a GET).
     """
 
     def __init__(
@@ -78,8 +80,10 @@ class LmsRuntime(Runtime):  # type: ignore[misc]
         language: str = "vi",
         settings: Mapping[str, Any] | None = None,
         allow_content_writes: bool = False,
+        read_only: bool = False,
     ) -> None:
         self.session = session
+        self.read_only = read_only
         self.course_slug = course_slug
         self.course = course
         self.user = user
@@ -88,6 +92,7 @@ class LmsRuntime(Runtime):  # type: ignore[misc]
             session,
             user_id=user.id if user is not None else None,
             allow_content_writes=allow_content_writes,
+            read_only=read_only,
         )
         self._blocks: dict[str, Any] = {}
         self._completions: dict[str, float] | None = None
@@ -165,7 +170,7 @@ class LmsRuntime(Runtime):  # type: ignore[misc]
 
     def publish(self, block: Any, event_type: str, event_data: Mapping[str, Any]) -> None:
         """Record ``grade`` and ``completion`` events (Open edX semantics); log the others."""
-        if self.user is None or self.course is None:
+        if self.user is None or self.course is None or self.read_only:
             return
         usage_id = str(block.scope_ids.usage_id)
         if event_type == "grade":
@@ -210,6 +215,7 @@ class LmsRuntime(Runtime):  # type: ignore[misc]
         fragment = super().render(block, view_name, context)
         if (
             view_name == "student_view"
+            and not self.read_only
             and self.user is not None
             and self.course is not None
             and XBlockCompletionMode.get_mode(block) == XBlockCompletionMode.COMPLETABLE

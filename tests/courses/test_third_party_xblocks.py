@@ -21,6 +21,7 @@ from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
+from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from helpers import sign_in
@@ -53,6 +54,7 @@ ACID = BlockKey(SLUG, "acid", "acid1").usage_id
 CONCEPT = BlockKey(SLUG, "concept", "concept1").usage_id
 CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 STORAGE_TEST = re.compile(r'data-handler-url="([^"]+)"\s+data-scope="([^"]+)"\s+data-value="(\d+)"')
+WRITE_STATEMENTS = {"INSERT", "UPDATE", "DELETE", "REPLACE"}
 INLINE_URL = re.compile(r'(?:href|src)="(/xblock/[^"]+/inline/[0-9a-f]{64}\.(?:js|css))"')
 
 
@@ -136,6 +138,32 @@ def test_an_inline_resource_is_rendered_again_when_this_worker_forgot_it(course,
     assert response.mimetype == "text/javascript"
     assert learner.get(url[:-3] + ".css").status_code == 404
     assert learner.get(url.replace("/inline/", "/inline/0")).status_code == 404
+
+
+def test_an_inline_resource_rendered_again_writes_nothing(course, learner, app, db):
+    # acid's student_view stores a value in every scope: served by a GET, that render must
+    # not reach the database (on SQLite two workers writing at once fail: "database is locked").
+    from lms_module.learning import views
+
+    url = next(u for u in INLINE_URL.findall(unit_page(learner)) if u.endswith(".js"))
+    remembered = learner.get(url).get_data()
+    views.INLINE_RESOURCES._items.clear()
+    statements: list[str] = []
+
+    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement)
+
+    engine = app.extensions["lms"].engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        response = learner.get(url)
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert response.status_code == 200
+    assert response.get_data() == remembered
+    assert statements, "the render read nothing: the listener is not on the request's engine"
+    writes = [s for s in statements if s.split(None, 1)[0].upper() in WRITE_STATEMENTS]
+    assert writes == []
 
 
 def test_inline_resources_are_for_signed_in_learners_only(course, learner, app):

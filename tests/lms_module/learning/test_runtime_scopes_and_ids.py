@@ -11,7 +11,7 @@ from xblock.core import XBlock
 from xblock.fields import ScopeIds
 
 from courses.content import SAMPLE_COURSE
-from lms_module.learning.models import LearnerFieldValue
+from lms_module.learning.models import Attempt, BlockCompletion, LearnerFieldValue
 from lms_module.learning.player import learner_runtime
 from lms_module.learning.services import get_course
 from lms_module.people.models import Role
@@ -71,6 +71,25 @@ def test_a_learner_cannot_write_content_or_settings(db, sample_course, student, 
     setattr(quiz, field, [] if field == "questions" else ("x" if field == "display_name" else 0.0))
     with pytest.raises(ScopeWriteRefusedError):
         quiz.save()
+
+
+def test_a_read_only_runtime_keeps_writes_in_memory_and_records_nothing(
+    db, sample_course, student, urls
+):
+    runtime = learner_runtime(db, student, sample_course, urls, read_only=True)
+    quiz = runtime.get_block(QUIZ)
+    quiz.attempts = 2
+    quiz.save()
+    runtime.publish(quiz, "grade", {"value": 1, "max_value": 1})
+    runtime.render(runtime.get_block(usage("html", "h1_so_111")), "student_view", {})
+    assert runtime.get_block(QUIZ).attempts == 2  # the render goes on with what it set
+    for table in (LearnerFieldValue, Attempt, BlockCompletion):
+        assert db.scalars(select(table)).all() == [], table.__name__
+    assert not runtime.progress_changed
+    assert learner_runtime(db, student, sample_course, urls).get_block(QUIZ).attempts == 0
+    quiz.display_name = "x"
+    with pytest.raises(ScopeWriteRefusedError):
+        quiz.save()  # the scope rules hold read-only too
 
 
 def test_content_reads_the_same_for_every_learner(db, sample_course, student, urls):
