@@ -14,12 +14,14 @@ from typing import Any
 from flask import request
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
-from werkzeug.routing import IntegerConverter
+from werkzeug.routing import BaseConverter, IntegerConverter, PathConverter, UnicodeConverter
 
 from lms_module.errors import LMSError
 
-#: Largest id a URL or a field may carry: the databases store ids as signed 64-bit integers.
-MAX_ID = 2**63 - 1
+#: Largest id a URL or a field may carry: ids are ``INTEGER`` columns, signed 32-bit on
+#: PostgreSQL (a larger number there is "integer out of range"; on SQLite, beyond 64 bits, an
+#: ``OverflowError``).
+MAX_ID = 2**31 - 1
 #: Longest integer text worth parsing (the digits of MAX_ID, a sign and some leading zeros).
 MAX_INT_DIGITS = 30
 #: Largest JSON body a block handler accepts (a quiz answer or a reflection is a few KiB).
@@ -28,12 +30,42 @@ MAX_JSON_BYTES = 256 * 1024
 MAX_JSON_DEPTH = 32
 
 
+#: Characters no URL segment of this app holds: C0 controls and DEL (PostgreSQL text cannot
+#: even store a NUL).
+_CONTROLS = r"\x00-\x1f\x7f"
+
+
 class BoundedIntConverter(IntegerConverter):
     """The ``int`` URL converter, limited to what a database id can hold (else: 404)."""
 
     def __init__(self, url_map: Any, fixed_digits: int = 0, min: int | None = None,
                  max: int | None = MAX_ID, signed: bool = False) -> None:
         super().__init__(url_map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
+class PlainStringConverter(UnicodeConverter):
+    """The default (``string``) URL converter, refusing control characters (else: 404)."""
+
+    def __init__(self, url_map: Any, minlength: int = 1, maxlength: int | None = None,
+                 length: int | None = None) -> None:
+        super().__init__(url_map, minlength=minlength, maxlength=maxlength, length=length)
+        self.regex = self.regex.replace("[^/]", f"[^/{_CONTROLS}]", 1)
+
+
+class PlainPathConverter(PathConverter):
+    """The ``path`` URL converter, refusing control characters (else: 404)."""
+
+    regex = f"[^/{_CONTROLS}][^{_CONTROLS}]*?"
+
+
+#: The URL converters of the module's routes (``app.url_map.converters.update(...)`` before
+#: the blueprints are registered).
+URL_CONVERTERS: dict[str, type[BaseConverter]] = {
+    "default": PlainStringConverter,
+    "string": PlainStringConverter,
+    "path": PlainPathConverter,
+    "int": BoundedIntConverter,
+}
 
 
 class InvalidInputError(LMSError):
@@ -90,6 +122,25 @@ def form_int(name: str, *, minimum: int = 1, maximum: int = MAX_ID) -> int | Non
     :raises InvalidInputError: (HTTP 400) for anything else than a number within bounds.
     """
     return _field_int(request.form, name, minimum=minimum, maximum=maximum)
+
+
+def refuse_nul_characters() -> None:
+    """Refuse a request whose query string or form holds a NUL character (a before_request).
+
+    No field of the app takes one, and PostgreSQL text cannot store it: a NUL that reaches a
+    query is an error there, whatever the view meant to do with the value.
+
+    :raises InvalidInputError: (HTTP 400).
+    """
+    for values in (request.args, request.form):
+        for key, value in values.items(multi=True):
+            if "\x00" in key or "\x00" in value:
+                raise InvalidInputError(
+                    _(
+                        "Yêu cầu chứa ký tự không hợp lệ (ký tự rỗng NUL). Hãy nhập lại thông "
+                        "tin hoặc mở lại trang từ đường dẫn của hệ thống."
+                    )
+                )
 
 
 def json_depth_exceeds(text: str, limit: int) -> bool:

@@ -62,14 +62,25 @@ class SchoolYearError(LMSError):
 # ---------------------------------------------------------------------------- school years
 
 
+#: First calendar years of the school years the system handles (dates stay far from year 9999).
+SCHOOL_YEAR_STARTS = range(2000, 2100)
+
+
 def parse_school_year(value: str) -> tuple[int, int]:
     """Return the two calendar years of "2026-2027" or raise :class:`SchoolYearError`."""
+    shown = value if len(value) <= 20 else value[:20] + "…"
     parts = value.split("-")
-    if len(parts) != 2 or not all(p.isdigit() and len(p) == 4 for p in parts):
-        raise SchoolYearError(f"Năm học “{value}” không hợp lệ: hãy viết dạng 2026-2027.")
+    if len(parts) != 2 or not all(p.isascii() and p.isdigit() and len(p) == 4 for p in parts):
+        raise SchoolYearError(f"Năm học “{shown}” không hợp lệ: hãy viết dạng 2026-2027.")
     start, end = int(parts[0]), int(parts[1])
     if end != start + 1:
-        raise SchoolYearError(f"Năm học “{value}” phải gồm hai năm liền nhau, ví dụ 2026-2027.")
+        raise SchoolYearError(f"Năm học “{shown}” phải gồm hai năm liền nhau, ví dụ 2026-2027.")
+    if start not in SCHOOL_YEAR_STARTS:
+        first, last = SCHOOL_YEAR_STARTS[0], SCHOOL_YEAR_STARTS[-1]
+        raise SchoolYearError(
+            f"Năm học “{shown}” nằm ngoài khoảng hệ thống quản lý (từ {first}-{first + 1} "
+            f"đến {last}-{last + 1})."
+        )
     return start, end
 
 

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from lms_module.audit.services import record_event
 from lms_module.auth.access import client_ip, requires
+from lms_module.core.inputs import bounded_int, query_int
 from lms_module.coverage.chart import Bar, Chart, render_svg
 from lms_module.coverage.figures import scope_of, uncovered_people
 from lms_module.coverage.models import CoverageTarget, Requirement
@@ -85,7 +86,7 @@ def _filters() -> dict[str, Any]:
         "school_year": year,
         "audience": Audience(audience) if audience in AUDIENCE_ROLES else None,
         "school_level": SchoolLevel(level) if level in set(SchoolLevel) else None,
-        "target_id": args.get("target", type=int),
+        "target_id": bounded_int(args.get("target")),
         "sort": sort,
         "descending": args.get("order") == "desc",
     }
@@ -210,7 +211,7 @@ def uncovered(unit: OrgUnit) -> str:
     user = _user()
     if not may_see_people(session, user, unit):
         abort(403)
-    target = session.get(CoverageTarget, request.args.get("target", type=int) or 0)
+    target = session.get(CoverageTarget, query_int("target") or 0)
     if target is None or target.org_unit_id not in unit.ancestor_ids:
         abort(404)
     people = uncovered_people(session, unit, scope_of(target), local_today())
@@ -255,7 +256,7 @@ def targets(unit: OrgUnit) -> Any:
         audience = Audience(audience_value) if audience_value in AUDIENCE_ROLES else None
         if audience is None:
             errors["audience"] = _("Hãy chọn đối tượng.")
-        requirement = session.get(Requirement, int(form.get("requirement") or 0))
+        requirement = session.get(Requirement, bounded_int(form.get("requirement")) or 0)
         if requirement is None:
             errors["requirement"] = _("Hãy chọn yêu cầu (các khóa học được tính).")
         try:

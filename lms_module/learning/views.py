@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import mimetypes
 import re
 from collections.abc import Callable
@@ -31,6 +30,7 @@ from xblock.exceptions import DisallowedFileError
 from xblock.plugin import PluginMissingError
 
 from lms_module.auth.access import ACCESS_ATTRIBUTE, signed_in
+from lms_module.core.inputs import InvalidInputError, json_object_body
 from lms_module.db import db_session
 from lms_module.errors import LMSError
 from lms_module.learning.fragment_resources import (
@@ -351,11 +351,9 @@ def handler(usage_id: str, handler_name: str, suffix: str) -> Any:
     )
     if wants_json:
         try:
-            json.loads(body.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError):
-            return _json_error(
-                "Dữ liệu gửi lên không phải JSON hợp lệ. Hãy tải lại trang và thử lại.", 400
-            )
+            json_object_body(body)  # the block parses it again: only its shape is checked
+        except InvalidInputError as error:
+            return _json_error(error.message, error.status_code)
     block_request = webob.Request(dict(request.environ))
     block_request.body = body
     try:

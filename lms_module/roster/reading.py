@@ -21,6 +21,8 @@ from lms_module.errors import LMSError
 HEADER_SEARCH_ROWS = 15
 #: Refuse archives that inflate beyond this (a zip bomb renamed .xlsx).
 MAX_UNZIPPED_BYTES = 200 * 1024 * 1024
+#: Most columns a CSV row may have: as many as Excel allows (column XFD).
+MAX_CSV_COLUMNS = 16_384
 
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
@@ -163,7 +165,7 @@ def _grids(data: bytes, filename: str, max_rows: int) -> tuple[list[Grid], bool]
     controls = sum(1 for c in sample if unicodedata.category(c) == "Cc" and c not in "\t\r\n")
     if "\x00" in sample or controls > max(3, len(sample) // 100):  # binary, not text
         raise RosterFileError(_not_a_spreadsheet(filename.rsplit(".", 1)[-1].upper()))
-    return [_csv_rows(text)], legacy
+    return [_csv_rows(text, max_rows)], legacy
 
 
 def _not_a_spreadsheet(kind: str) -> str:
@@ -225,8 +227,12 @@ def _decode_text(data: bytes) -> tuple[str, bool]:
     )
 
 
-def _csv_rows(text: str) -> Grid:
-    """Split CSV/TSV text into cells, sniffing the delimiter among tab, ";" and ","."""
+def _csv_rows(text: str, max_rows: int) -> Grid:
+    """Split CSV/TSV text into cells, sniffing the delimiter among tab, ";" and ",".
+
+    :raises RosterFileError: too many rows or columns, a cell longer than ``csv`` reads (128
+        KiB: usually a quote that is never closed), or text ``csv`` cannot split.
+    """
     first_line, _newline, rest = text.partition("\n")
     if re.fullmatch(r"\s*sep=.\s*", first_line):
         text = rest  # Excel's "sep=;" hint line, which Excel itself hides
@@ -236,14 +242,43 @@ def _csv_rows(text: str) -> Grid:
         key=lambda d: (max((line.count(d) for line in sample), default=0), d == "\t"),
     )
     rows: Grid = []
+    limit = max_rows + HEADER_SEARCH_ROWS + 200  # titles, blanks and footers around the table
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    for number, record in enumerate(reader, start=1):
-        cells = []
-        for index, value in enumerate(record, start=1):
-            ref = f"{get_column_letter(index)}{number}"
-            cells.append(Cell(value, ref, formula=value.strip().startswith("=")))
-        rows.append(cells)
+    record_line = 1  # where the record being read starts (a quoted cell may span lines)
+    try:
+        for number, record in enumerate(reader, start=1):
+            if number > limit:
+                raise RosterFileError(_too_many_rows(max_rows))
+            if len(record) > MAX_CSV_COLUMNS:
+                raise RosterFileError(_too_many_columns(record_line, len(record)))
+            cells = []
+            for index, value in enumerate(record, start=1):
+                ref = f"{get_column_letter(index)}{number}"
+                cells.append(Cell(value, ref, formula=value.strip().startswith("=")))
+            rows.append(cells)
+            record_line = reader.line_num + 1
+    except csv.Error as error:
+        raise RosterFileError(
+            _(
+                "Không đọc được tệp CSV từ dòng %(line)s: có một ô quá dài (hơn 128 KB) hoặc "
+                "một dấu ngoặc kép (\") mở mà không đóng. Hãy mở tệp bằng Excel, kiểm tra dòng "
+                "này rồi lưu lại dưới dạng .xlsx và tải lên lại.",
+                line=record_line,
+            )
+        ) from error
     return rows
+
+
+def _too_many_columns(line: int, count: int) -> str:
+    return str(
+        _(
+            "Dòng %(line)s của tệp CSV có %(count)s cột, nhiều hơn Excel cho phép (%(limit)s "
+            "cột). Hãy mở tệp bằng Excel, xóa các cột thừa rồi lưu lại dưới dạng .xlsx.",
+            line=line,
+            count=f"{count:,}".replace(",", "."),
+            limit=f"{MAX_CSV_COLUMNS:,}".replace(",", "."),
+        )
+    )
 
 
 def _xlsx_sheets(data: bytes, max_rows: int) -> list[Grid]:

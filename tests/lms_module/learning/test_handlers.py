@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from learning_support import QUIZ, RIGHT_ANSWERS, SCENARIO, SLUG, UNITS, WRONG_ANSWERS, usage
 from sqlalchemy import func, select
 
@@ -65,6 +66,45 @@ def test_malformed_json_is_a_400_in_vietnamese(login, student, sample_course, ca
     response = call_handler(QUIZ, "submit", None, raw=b"{not json")
     assert response.status_code == 400
     assert "không phải JSON hợp lệ" in response.get_json()["error"]
+
+
+@pytest.mark.parametrize(
+    "body", [b"[]", b'"x"', b"null", b"12"], ids=["list", "text", "null", "number"]
+)
+def test_a_json_body_that_is_not_an_object_is_a_400_in_vietnamese(
+    login, student, sample_course, call_handler, db, body
+):
+    login(student)
+    response = call_handler(QUIZ, "submit", None, raw=body)
+    assert response.status_code == 400
+    assert response.get_json()["error"] == (
+        "Dữ liệu gửi lên phải là một đối tượng JSON ({...}). Hãy tải lại trang và thử lại."
+    )
+    assert db.scalar(select(func.count()).select_from(Attempt)) == 0
+
+
+@pytest.mark.parametrize("opening", [b"[", b'{"a":'], ids=["arrays", "objects"])
+def test_json_nested_too_deep_is_a_400_not_a_recursion_error(
+    login, student, sample_course, call_handler, db, opening
+):
+    login(student)
+    closing = b"]" if opening == b"[" else b"}"
+    body = b'{"answers": ' + opening * 20_000 + b"1" + closing * 20_000 + b"}"
+    response = call_handler(QUIZ, "submit", None, raw=body)
+    assert response.status_code == 400
+    assert "lồng nhau quá sâu (tối đa 32 tầng)" in response.get_json()["error"]
+    assert db.scalar(select(func.count()).select_from(Attempt)) == 0
+
+
+def test_json_nested_within_the_limit_reaches_the_block(
+    login, student, sample_course, call_handler
+):
+    login(student)
+    nested = b"[" * 30 + b"]" * 30  # depth 31 with the object around it; brackets in a string
+    body = b'{"answers": {"q1": ' + nested + b'}, "note": "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["}'
+    response = call_handler(QUIZ, "submit", None, raw=body)
+    assert response.status_code == 400
+    assert response.get_json()["error"] == "Hãy chọn một câu trả lời."  # the block's own check
 
 
 def test_invalid_answers_are_a_400_from_the_block(login, student, sample_course, call_handler):

@@ -110,6 +110,25 @@ CASES = {
         "Tệp Excel đang được đặt mật khẩu nên không đọc được. Hãy mở tệp, gỡ mật khẩu (Tệp > "
         "Thông tin > Bảo vệ sổ làm việc) rồi lưu và tải lên lại.",
     ),
+    "more columns than Excel allows": (
+        csv_text([STUDENT_HEADER, HOA, ["x"] * 18_279]).encode(), "ds.csv",
+        "Dòng 3 của tệp CSV có 18.279 cột, nhiều hơn Excel cho phép (16.384 cột). Hãy mở tệp "
+        "bằng Excel, xóa các cột thừa rồi lưu lại dưới dạng .xlsx.",
+    ),
+    "a cell over 128 KiB": (
+        csv_text([STUDENT_HEADER, HOA, ["2", "012345678902", "Lò " * 50_000, "2A"]]).encode(),
+        "ds.csv",
+        "Không đọc được tệp CSV từ dòng 3: có một ô quá dài (hơn 128 KB) hoặc một dấu ngoặc "
+        "kép (\") mở mà không đóng. Hãy mở tệp bằng Excel, kiểm tra dòng này rồi lưu lại dưới "
+        "dạng .xlsx và tải lên lại.",
+    ),
+    "a quote never closed": (
+        (csv_text([STUDENT_HEADER, HOA]) + '2,012345678902,"Lò Thị Lan,2A\r\n'
+         + csv_text(students(5000, start=3))).encode(),
+        "ds.csv",
+        "Không đọc được tệp CSV từ dòng 3: có một ô quá dài (hơn 128 KB) hoặc một dấu ngoặc "
+        "kép (\") mở mà không đóng.",
+    ),
     "truncated xlsx": (
         xlsx([STUDENT_HEADER, HOA])[:300], "ds.xlsx",
         "Tệp Excel bị hỏng hoặc không đúng định dạng .xlsx. Hãy mở tệp bằng Excel, kiểm tra dữ "
