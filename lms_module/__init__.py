@@ -81,7 +81,13 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _sqlite_begin(connection: Any) -> None:
-    connection.exec_driver_sql("BEGIN")
+    # A request that changes something takes the write lock at BEGIN: a deferred transaction
+    # that read first cannot upgrade once another writer committed (SQLITE_BUSY at once, no
+    # busy wait), so two saves of one learner arriving together would lose the second.
+    from flask import has_request_context, request
+
+    writing = has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS")
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
 
 
 def create_app(
