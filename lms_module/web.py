@@ -27,7 +27,7 @@ from wtforms import ValidationError
 
 from lms_module.auth.access import is_signed_in
 from lms_module.auth.sessions import session_is_current
-from lms_module.core.inputs import BoundedIntConverter
+from lms_module.core.inputs import URL_CONVERTERS, refuse_nul_characters
 from lms_module.core.limiter import limiter
 from lms_module.db import close_db_session, db_session
 from lms_module.errors import LMSError
@@ -69,7 +69,7 @@ def init_web(app: Flask) -> None:
     init_i18n(app)
     limiter.init_app(app)
     app.teardown_appcontext(close_db_session)
-    app.url_map.converters["int"] = BoundedIntConverter
+    app.url_map.converters.update(URL_CONVERTERS)
 
     prefix = app.config["LMS_URL_PREFIX"].rstrip("/")
     app.register_blueprint(build_blueprint(), url_prefix=prefix or None)
@@ -139,6 +139,7 @@ def build_blueprint() -> Blueprint:
     # URL value preprocessors run before every before_request function and before the
     # children's preprocessors (which may read the body): the limit must be set first.
     parent.url_value_preprocessor(_limit_request_body)
+    parent.before_request(refuse_nul_characters)
     parent.before_request(_check_csrf)
     parent.register_error_handler(LMSError, _render_lms_error)
     parent.register_error_handler(HTTPException, render_http_error)

@@ -29,7 +29,7 @@ from xblock.core import XBlock
 from xblock.exceptions import DisallowedFileError
 from xblock.plugin import PluginMissingError
 
-from lms_module.auth.access import ACCESS_ATTRIBUTE, signed_in
+from lms_module.auth.access import ACCESS_ATTRIBUTE, is_signed_in, signed_in
 from lms_module.core.inputs import InvalidInputError, json_object_body
 from lms_module.db import db_session
 from lms_module.errors import LMSError
@@ -384,7 +384,7 @@ def handler(usage_id: str, handler_name: str, suffix: str) -> Any:
 def csrf_refused(error: CSRFError) -> Any:
     """Answer a handler call without a valid CSRF token in JSON (pages: the usual page)."""
     if request.endpoint == "lms.learning.handler":
-        if not current_user.is_authenticated:
+        if not is_signed_in():
             return _json_error(SIGNED_OUT_MESSAGE, 401)
         return _json_error("Phiên làm việc đã hết hạn. Hãy tải lại trang và thử lại.", 400)
     from lms_module.web import render_http_error

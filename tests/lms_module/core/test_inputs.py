@@ -15,11 +15,6 @@ from lms_module.coverage.models import CoverageTarget
 from lms_module.people.models import Role
 
 #: Until lms_module/web.py installs the converters and the NUL check of lms_module.core.inputs.
-NEEDS_WIRING = pytest.mark.xfail(
-    strict=True,
-    reason="lead: web.py must call app.url_map.converters.update(URL_CONVERTERS) and "
-    "parent.before_request(refuse_nul_characters); then delete this marker",
-)
 
 #: Ids no database row can have: past a 32-bit INTEGER column, past 64 bits, negative.
 OUT_OF_RANGE = (str(MAX_ID + 1), str(2**64), str(10**30), "-1")
@@ -66,7 +61,6 @@ def test_the_largest_id_reaches_the_view(client, login, make_user, tree):
     assert f"Không tìm thấy đơn vị số {MAX_ID}." in page_text(response)
 
 
-@NEEDS_WIRING
 def test_control_characters_in_a_url_are_not_found(app, client):
     text = {"default", "string", "path"}
     rules = [
@@ -81,7 +75,6 @@ def test_control_characters_in_a_url_are_not_found(app, client):
             assert client.open(url, method=method).status_code == 404, (method, url)
 
 
-@NEEDS_WIRING
 def test_a_nul_in_the_query_string_or_a_form_is_a_400_in_vietnamese(client):
     for response in (
         client.get("/verify", query_string={"code": "AB\x00CD"}),
