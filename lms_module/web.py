@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -11,30 +10,25 @@ from flask import (
     Flask,
     Response,
     current_app,
-    g,
-    jsonify,
-    render_template,
     request,
     session,
 )
 from flask_babel import get_locale
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFError, generate_csrf, validate_csrf
-from markupsafe import escape
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 from wtforms import ValidationError
 
 from lms_module.auth.access import is_signed_in
 from lms_module.auth.sessions import session_is_current
+from lms_module.core.errors import render_database_error, render_http_error, render_lms_error
 from lms_module.core.inputs import URL_CONVERTERS, refuse_nul_characters
 from lms_module.core.limiter import limiter
 from lms_module.db import close_db_session, db_session
 from lms_module.errors import LMSError
 from lms_module.i18n import init_i18n
 from lms_module.people.models import User
-
-log = logging.getLogger(__name__)
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -58,8 +52,6 @@ CACHEABLE_ENDPOINTS = frozenset({"lms.core.static", "lms.core.font"})
 #: Attribute set by :func:`accepts_upload` on a view: the config key of its body limit.
 BODY_LIMIT_ATTRIBUTE = "_lms_body_limit"
 
-#: Seconds a client should wait before trying again while the database is unreachable.
-RETRY_AFTER_SECONDS = 5
 
 
 def init_web(app: Flask) -> None:
@@ -141,9 +133,9 @@ def build_blueprint() -> Blueprint:
     parent.url_value_preprocessor(_limit_request_body)
     parent.before_request(refuse_nul_characters)
     parent.before_request(_check_csrf)
-    parent.register_error_handler(LMSError, _render_lms_error)
+    parent.register_error_handler(LMSError, render_lms_error)
     parent.register_error_handler(HTTPException, render_http_error)
-    parent.register_error_handler(SQLAlchemyError, _database_unavailable)
+    parent.register_error_handler(SQLAlchemyError, render_database_error)
     return parent
 
 
@@ -224,82 +216,3 @@ def _add_security_headers(response: Response) -> Response:
         # Pages and downloads may carry names: never kept by a browser or a proxy.
         response.headers.setdefault("Cache-Control", "no-store")
     return response
-
-
-def _render_lms_error(error: LMSError) -> tuple[str, int]:
-    return render_template("lms/error.html", message=error.message), error.status_code
-
-
-def render_http_error(error: HTTPException) -> Any:
-    """Render a Vietnamese error page for HTTP errors (JSON for block handler calls)."""
-    from lms_module.core.errors import http_error_message
-
-    code = error.code or 500
-    message = http_error_message(error)
-    if _wants_json():
-        response = jsonify({"error": message})
-        response.status_code = code
-        return response
-    return _error_page(message, code)
-
-
-def _database_unavailable(error: SQLAlchemyError) -> Any:
-    """Answer 503 "try again in a few seconds" while the database is unreachable or busy.
-
-    Any other database error is a bug: it becomes an ordinary 500 page, also rendered
-    without touching the database.
-    """
-    from flask_babel import gettext as _
-    from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
-
-    g.lms_database_down = True
-    try:
-        db_session().rollback()
-    except SQLAlchemyError:
-        log.debug("Rollback failed on an unreachable database", exc_info=True)
-    unavailable = isinstance(error, OperationalError | InterfaceError) or (
-        isinstance(error, DBAPIError) and error.connection_invalidated
-    )
-    if not unavailable:
-        log.exception("Database error", exc_info=error)
-        message = _("Đã có lỗi xảy ra. Hãy thử lại sau.")
-        code = 500
-    else:
-        log.warning("Database unavailable: %s", error.__class__.__name__)
-        message = _("Hệ thống đang bận hoặc đang khởi động lại. Hãy thử lại sau ít giây.")
-        code = 503
-    if _wants_json():
-        response = jsonify({"error": message})
-        response.status_code = code
-    else:
-        response = _error_page(message, code)
-    if code == 503:
-        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
-    return response
-
-
-def _wants_json() -> bool:
-    """Block handler calls (``fetch`` from the course player) get JSON errors, not pages."""
-    return request.endpoint == "lms.learning.handler" or "/handler/" in request.path
-
-
-def _error_page(message: str, code: int) -> Response:
-    """Render the error page; if even that fails, answer a fixed page that needs nothing."""
-    try:
-        return Response(render_template("lms/error.html", message=message), status=code)
-    except Exception:
-        log.exception("The error page itself failed; answering the fixed page")
-        return Response(_fixed_error_page(message), status=code, mimetype="text/html")
-
-
-def _fixed_error_page(message: str) -> str:
-    hotline = escape(current_app.config["LMS_HOTLINE"])
-    exit_url = escape(current_app.config["LMS_QUICK_EXIT_URL"])
-    return (
-        '<!doctype html><html lang="vi"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        "<title>Trường học an toàn</title></head><body>"
-        f'<p><a href="tel:{hotline}">Cần giúp đỡ? Gọi {hotline} miễn phí, 24/7</a> · '
-        f'<a href="{exit_url}" rel="noreferrer">Thoát nhanh</a></p>'
-        f"<h1>Không thực hiện được</h1><p>{escape(message)}</p></body></html>"
-    )

@@ -1,10 +1,29 @@
-"""Vietnamese messages for HTTP errors."""
+"""Errors as the visitor sees them: Vietnamese messages and pages, JSON for handler calls.
+
+Every error page renders without the database (the layout asks :func:`is_signed_in`, which
+answers False when the database is away), and a page that cannot render at all falls back to
+a fixed one that still shows the hotline and the quick exit.
+"""
 
 from __future__ import annotations
 
+import logging
+from typing import Any
+
+from flask import Response, current_app, g, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from markupsafe import escape
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException
+
+from lms_module.db import db_session
+from lms_module.errors import LMSError
+
+log = logging.getLogger(__name__)
+
+#: Seconds a client should wait before trying again while the database is unreachable.
+RETRY_AFTER_SECONDS = 5
 
 
 def http_error_message(error: HTTPException) -> str:
@@ -25,3 +44,78 @@ def http_error_message(error: HTTPException) -> str:
         429: _("Bạn đã thử quá nhiều lần. Hãy đợi vài phút rồi thử lại."),
     }
     return str(messages.get(error.code or 500, _("Đã có lỗi xảy ra. Hãy thử lại sau.")))
+
+
+def render_lms_error(error: LMSError) -> tuple[str, int]:
+    """Render a domain error's Vietnamese message with its status."""
+    return render_template("lms/error.html", message=error.message), error.status_code
+
+
+def render_http_error(error: HTTPException) -> Any:
+    """Render a Vietnamese error page for HTTP errors (JSON for block handler calls)."""
+    code = error.code or 500
+    message = http_error_message(error)
+    if _wants_json():
+        response = jsonify({"error": message})
+        response.status_code = code
+        return response
+    return _error_page(message, code)
+
+
+def render_database_error(error: SQLAlchemyError) -> Any:
+    """Answer 503 "try again in a few seconds" while the database is unreachable or busy.
+
+    Any other database error is a bug: it becomes an ordinary 500 page, also rendered
+    without touching the database.
+    """
+    g.lms_database_down = True
+    try:
+        db_session().rollback()
+    except SQLAlchemyError:
+        log.debug("Rollback failed on an unreachable database", exc_info=True)
+    unavailable = isinstance(error, OperationalError | InterfaceError) or (
+        isinstance(error, DBAPIError) and error.connection_invalidated
+    )
+    if not unavailable:
+        log.exception("Database error", exc_info=error)
+        message = _("Đã có lỗi xảy ra. Hãy thử lại sau.")
+        code = 500
+    else:
+        log.warning("Database unavailable: %s", error.__class__.__name__)
+        message = _("Hệ thống đang bận hoặc đang khởi động lại. Hãy thử lại sau ít giây.")
+        code = 503
+    if _wants_json():
+        response = jsonify({"error": message})
+        response.status_code = code
+    else:
+        response = _error_page(message, code)
+    if code == 503:
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
+def _wants_json() -> bool:
+    """Block handler calls (``fetch`` from the course player) get JSON errors, not pages."""
+    return request.endpoint == "lms.learning.handler" or "/handler/" in request.path
+
+
+def _error_page(message: str, code: int) -> Response:
+    """Render the error page; if even that fails, answer a fixed page that needs nothing."""
+    try:
+        return Response(render_template("lms/error.html", message=message), status=code)
+    except Exception:
+        log.exception("The error page itself failed; answering the fixed page")
+        return Response(_fixed_error_page(message), status=code, mimetype="text/html")
+
+
+def _fixed_error_page(message: str) -> str:
+    hotline = escape(current_app.config["LMS_HOTLINE"])
+    exit_url = escape(current_app.config["LMS_QUICK_EXIT_URL"])
+    return (
+        '<!doctype html><html lang="vi"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        "<title>Trường học an toàn</title></head><body>"
+        f'<p><a href="tel:{hotline}">Cần giúp đỡ? Gọi {hotline} miễn phí, 24/7</a> · '
+        f'<a href="{exit_url}" rel="noreferrer">Thoát nhanh</a></p>'
+        f"<h1>Không thực hiện được</h1><p>{escape(message)}</p></body></html>"
+    )

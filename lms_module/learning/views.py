@@ -43,12 +43,12 @@ from lms_module.learning.models import BlockUsage, Course, CourseAsset
 from lms_module.learning.player import (
     handle_block_request,
     handler_expects_json,
+    record_view,
     render_inline_resource,
     render_unit,
 )
 from lms_module.learning.services import (
     check_may_take_course,
-    course_progress,
     course_units,
     courses_for_user,
     get_course,
@@ -65,6 +65,9 @@ bp = Blueprint("learning", __name__, template_folder="templates")
 #: Handler URL placeholders the client-side runtime fills in.
 USAGE_PLACEHOLDER = "__usage__"
 HANDLER_PLACEHOLDER = "__handler__"
+
+#: Endpoints the course player's script calls with fetch(): their errors are JSON.
+JSON_ENDPOINTS = frozenset({"lms.learning.handler", "lms.learning.unit_viewed"})
 
 #: Inline css/js of the blocks rendered by this worker, served at their own URLs (CSP).
 INLINE_RESOURCES = InlineResourceCache()
@@ -195,14 +198,15 @@ def resume(slug: str) -> BaseResponse:
 @bp.get("/courses/<slug>/units/<usage_id>")
 @signed_in
 def unit(slug: str, usage_id: str) -> str:
-    """Show one unit with previous/next links."""
+    """Show one unit with previous/next links; writes nothing.
+
+    The page's script then posts to :func:`unit_viewed` to record the view.
+    """
     session = db_session()
     course = _open_course(slug)
     rendered = render_unit(
         session, _user(), course, usage_id, FlaskRuntimeUrls(slug), language=_language()
     )
-    session.commit()
-    progress = course_progress(session, _user(), course, rendered.blocks)
     resources, inline = page_resources(
         rendered.fragment.resources,
         rendered.inline_origins,
@@ -215,13 +219,45 @@ def unit(slug: str, usage_id: str) -> str:
         "learning/unit.html",
         course=course,
         rendered=rendered,
-        progress=progress,
+        progress=rendered.progress,
         css_urls=resources.css_urls,
         js_urls=resources.js_urls,
         handler_template=url_for(
             ".handler", usage_id=USAGE_PLACEHOLDER, handler_name=HANDLER_PLACEHOLDER
         ),
         language=_language(),
+    )
+
+
+@bp.post("/courses/<slug>/units/<usage_id>/viewed")
+@signed_in_json
+def unit_viewed(slug: str, usage_id: str) -> Any:
+    """Record that the learner viewed a unit (sent once by the unit page's script).
+
+    Remembers the unit as their place and completes its plain content (complete on view);
+    answers JSON, errors in Vietnamese. Sending it again records nothing more.
+    """
+    session = db_session()
+    try:
+        recorded = record_view(
+            session,
+            _user(),
+            get_course(session, slug),
+            usage_id,
+            FlaskRuntimeUrls(slug),
+            language=_language(),
+        )
+    except LMSError as error:
+        session.rollback()
+        return _json_error(error.message, error.status_code)
+    session.commit()
+    progress = recorded.progress
+    return jsonify(
+        {
+            "completed": recorded.completed,
+            "percent": progress.percent,
+            "course_completed": progress.completed_at is not None,
+        }
     )
 
 
@@ -383,10 +419,10 @@ def handler(usage_id: str, handler_name: str, suffix: str) -> Any:
 @bp.errorhandler(CSRFError)
 def csrf_refused(error: CSRFError) -> Any:
     """Answer a handler call without a valid CSRF token in JSON (pages: the usual page)."""
-    if request.endpoint == "lms.learning.handler":
+    if request.endpoint in JSON_ENDPOINTS:
         if not is_signed_in():
             return _json_error(SIGNED_OUT_MESSAGE, 401)
         return _json_error("Phiên làm việc đã hết hạn. Hãy tải lại trang và thử lại.", 400)
-    from lms_module.web import render_http_error
+    from lms_module.core.errors import render_http_error
 
     return render_http_error(error)
