@@ -14,8 +14,10 @@ is a test dependency: ``pip install -e '.[test]'`` first.
 
     .venv/bin/python bench/bench_xblock_runtime.py [--requests 30]
 
-Every request commits (the learner's place, their answers), so on SQLite the figures follow
-the disk's fsync rate as much as the code; set ``LMS_DATABASE_URL`` for PostgreSQL (ours only).
+The unit render is the GET a browser makes: it writes nothing (the POST the page's script
+then sends to record the view is a request of its own, not counted here). Every submission
+commits (the answers), so on SQLite that figure follows the disk's fsync rate as much as the
+code; set ``LMS_DATABASE_URL`` for PostgreSQL (ours only).
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
-"""Helpers shared by tests: sign-in through the real form, CSRF tokens."""
+"""Helpers shared by tests: sign-in through the real form, CSRF tokens, opening a unit."""
 
 from __future__ import annotations
 
+import html
 import re
 from typing import Any
 
@@ -17,6 +18,8 @@ PASSWORD = "mat-khau-thu-nghiem"
 SCHOOL_YEAR = "2026-2027"
 
 CSRF_PATTERN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
+VIEWED_URL = re.compile(r'data-viewed-url="([^"]+)"')
 
 
 def csrf_token_from(client: FlaskClient, path: str = "/login") -> str:
@@ -33,6 +36,22 @@ def sign_in(client: FlaskClient, username: str, password: str = PASSWORD) -> Any
     return client.post(
         "/login", data={"username": username, "password": password, "csrf_token": token}
     )
+
+
+def open_unit(client: FlaskClient, slug: str, usage_id: str) -> Any:
+    """Open a course unit as the browser does and return the page's response.
+
+    The page is a GET that writes nothing; its script then posts to the URL the page names
+    (``data-viewed-url``, CSRF token in ``X-CSRFToken``) to record the view.
+    """
+    page = client.get(f"/courses/{slug}/units/{usage_id}")
+    assert page.status_code == 200, page.get_data(as_text=True)
+    body = page.get_data(as_text=True)
+    viewed, token = VIEWED_URL.search(body), CSRF_META.search(body)
+    assert viewed and token, "the unit page names no view URL or CSRF token"
+    answer = client.post(html.unescape(viewed.group(1)), headers={"X-CSRFToken": token.group(1)})
+    assert answer.status_code == 200, answer.get_data(as_text=True)
+    return page
 
 
 def reset_schema(app: Flask) -> None:

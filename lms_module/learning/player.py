@@ -15,12 +15,16 @@ from lms_module.errors import LMSError
 from lms_module.learning.fragment_resources import InlineResource, find_inline_resource
 from lms_module.learning.models import BlockUsage, Course
 from lms_module.learning.services import (
+    CourseProgress,
     NoSuchBlockError,
     check_may_take_course,
     complete_course_if_done,
+    course_progress,
     course_units,
     find_block,
+    last_position,
     lock_learner_progress,
+    record_block_completion,
     set_position,
     version_blocks,
 )
@@ -57,6 +61,10 @@ class RenderedUnit:
     inline_origins: dict[str, str]
     #: The course version's blocks, loaded once and reused for the page's progress bar.
     blocks: list[BlockUsage]
+    #: The plain content of the unit that viewing completes (recorded by :func:`record_view`).
+    viewed: list[str]
+    #: The learner's progress with ``viewed`` counted complete: what the page shows.
+    progress: CourseProgress
 
 
 def learner_runtime(
@@ -91,17 +99,10 @@ def _subtree(blocks: list[BlockUsage], root_id: str) -> list[str]:
     return [b.usage_id for b in blocks if b.usage_id in wanted]
 
 
-def render_unit(
-    session: Session,
-    user: User,
-    course: Course,
-    usage_id: str,
-    urls: RuntimeUrls,
-    *,
-    language: str = "vi",
-) -> RenderedUnit:
-    """Render one unit of the course for ``user``, remember it as their place, and record
-    completion of the plain content it shows.
+def _open_unit(
+    session: Session, user: User, course: Course, usage_id: str
+) -> tuple[list[BlockUsage], list[BlockUsage], int]:
+    """Return the course's blocks, its units and the index of unit ``usage_id`` among them.
 
     :raises CourseNotOpenError: when the course is not for ``user``.
     :raises NoSuchBlockError: when the unit is not in the course's current version.
@@ -113,13 +114,36 @@ def render_unit(
     index = next((i for i, u in enumerate(units) if u.usage_id == usage_id), None)
     if index is None:
         raise NoSuchBlockError(usage_id)
-    runtime = learner_runtime(session, user, course, urls, language=language)
-    runtime.prefetch(_subtree(blocks, usage_id))
-    block = runtime.get_block(usage_id)
-    fragment = runtime.render(block, "student_view", {})
-    set_position(session, user, course, usage_id)
-    if runtime.progress_changed:
-        complete_course_if_done(session, user, course)
+    return blocks, units, index
+
+
+def render_unit(
+    session: Session,
+    user: User,
+    course: Course,
+    usage_id: str,
+    urls: RuntimeUrls,
+    *,
+    language: str = "vi",
+) -> RenderedUnit:
+    """Render one unit of the course for ``user``, writing nothing (the page is a GET).
+
+    The render is read-only: what a block stores while it is shown stays in memory, grade and
+    completion events are dropped. The page's script then records the view
+    (:func:`record_view`: the learner's place, the plain content completed on view); the
+    progress the page shows already counts that content as complete.
+
+    :raises CourseNotOpenError: when the course is not for ``user``.
+    :raises NoSuchBlockError: when the unit is not in the course's current version.
+    """
+    blocks, units, index = _open_unit(session, user, course, usage_id)
+    runtime = learner_runtime(session, user, course, urls, language=language, read_only=True)
+    subtree = _subtree(blocks, usage_id)
+    runtime.prefetch(subtree)
+    viewed = runtime.blocks_completed_on_view(subtree)
+    progress = course_progress(session, user, course, blocks, viewed=frozenset(viewed))
+    runtime.show_completions(progress.completion)
+    fragment = runtime.render(runtime.get_block(usage_id), "student_view", {})
     return RenderedUnit(
         unit=units[index],
         fragment=fragment,
@@ -129,7 +153,55 @@ def render_unit(
         count=len(units),
         inline_origins=dict(runtime.inline_origins),
         blocks=blocks,
+        viewed=viewed,
+        progress=progress,
     )
+
+
+@dataclass
+class RecordedView:
+    """What :func:`record_view` recorded."""
+
+    #: The plain content newly completed on view (empty when it was already).
+    completed: list[str]
+    #: The learner's progress afterwards.
+    progress: CourseProgress
+
+
+def record_view(
+    session: Session,
+    user: User,
+    course: Course,
+    usage_id: str,
+    urls: RuntimeUrls,
+    *,
+    language: str = "vi",
+) -> RecordedView:
+    """Record that ``user`` viewed unit ``usage_id``: their place in the course, and completion
+    of the plain content under it (complete on view, as Open edX's player sends it from the
+    browser once the unit is shown); then complete the course if that finished it.
+
+    The unit is not rendered again: its blocks are loaded and asked whether viewing completes
+    them, as :func:`render_unit` does. Idempotent: a second call writes nothing.
+
+    :raises CourseNotOpenError: when the course is not for ``user``.
+    :raises NoSuchBlockError: when the unit is not in the course's current version.
+    """
+    blocks, _units, _index = _open_unit(session, user, course, usage_id)
+    lock_learner_progress(session, user, course)
+    if last_position(session, user, course) != usage_id:
+        set_position(session, user, course, usage_id)
+    # Read-only: the blocks are only asked what viewing does to them.
+    runtime = learner_runtime(session, user, course, urls, language=language, read_only=True)
+    viewed = runtime.blocks_completed_on_view(_subtree(blocks, usage_id))
+    done = course_progress(session, user, course, blocks).completion
+    completed = [u for u in viewed if done.get(u, 0.0) < 1.0]
+    for viewed_id in completed:
+        record_block_completion(session, user, course, viewed_id, 1.0)
+    if completed:
+        complete_course_if_done(session, user, course)
+    progress = course_progress(session, user, course, blocks)
+    return RecordedView(completed=completed, progress=progress)
 
 
 def render_inline_resource(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -311,12 +311,21 @@ class CourseProgress:
 
 
 def course_progress(
-    session: Session, user: User, course: Course, blocks: list[BlockUsage] | None = None
+    session: Session,
+    user: User,
+    course: Course,
+    blocks: list[BlockUsage] | None = None,
+    *,
+    viewed: Collection[str] = (),
 ) -> CourseProgress:
     """Compute ``user``'s progress in the course's current version (Open edX semantics).
 
     Completable blocks count with their own completion, aggregators (containers) with the
     mean completion of the completable blocks under them, excluded blocks not at all.
+
+    :param viewed: blocks to count as complete although that is not recorded yet: the plain
+        content of the unit being shown, which the page's script records once it has loaded
+        (so the page shows the progress its own view makes).
     """
     version = course.current_version
     assert version is not None
@@ -345,7 +354,7 @@ def course_progress(
 
     def leaves(block: BlockUsage) -> list[float]:
         if block.completion_mode == "completable":
-            value = float(done.get(block.usage_id, 0.0))
+            value = 1.0 if block.usage_id in viewed else float(done.get(block.usage_id, 0.0))
             progress.completion[block.usage_id] = value
             return [value]
         if block.completion_mode == "excluded":

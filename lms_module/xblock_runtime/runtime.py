@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 
 from markupsafe import escape
@@ -38,6 +38,20 @@ log = logging.getLogger(__name__)
 JS_RUNTIME_VERSION = 1
 
 
+def completes_on_view(block: Any) -> bool:
+    """Tell whether viewing ``block`` completes it (Open edX's complete-on-view).
+
+    Plain content does (a lesson, an HTML block): completable, without a score and without a
+    completion of its own. A quiz completes when graded, a scenario at an ending, a container
+    from its children, an excluded block never.
+    """
+    return (
+        XBlockCompletionMode.get_mode(block) == XBlockCompletionMode.COMPLETABLE
+        and not getattr(block, "has_custom_completion", False)
+        and not getattr(block, "has_score", False)
+    )
+
+
 class RuntimeUrls(Protocol):
     """Builds the URLs the runtime hands to blocks (the web layer implements it)."""
 
@@ -66,7 +80,8 @@ class LmsRuntime(Runtime):  # type: ignore[misc]
     :param language: "vi" or "en", for the ``i18n`` service.
     :param allow_content_writes: let blocks write content and settings (the loader only).
     :param read_only: write nothing to the database: field writes stay in memory, grade and
-        completion events are dropped (a unit rendered again to serve a GET).
+        completion events are dropped (every render that serves a GET: the unit page, a
+        block's inline css/js).
     """
 
     def __init__(
@@ -208,24 +223,19 @@ class LmsRuntime(Runtime):  # type: ignore[misc]
                 self._completions = dict(progress.completion)
         return self._completions
 
-    # ------------------------------------------------------------------------------ rendering
+    def show_completions(self, completions: Mapping[str, float]) -> None:
+        """Let the blocks see ``completions`` (0..1 by usage id) as the learner's progress.
 
-    def render(self, block: Any, view_name: str, context: Any = None) -> Fragment:
-        """Render ``block``; plain content viewed by a learner counts as complete (on view)."""
-        fragment = super().render(block, view_name, context)
-        if (
-            view_name == "student_view"
-            and not self.read_only
-            and self.user is not None
-            and self.course is not None
-            and XBlockCompletionMode.get_mode(block) == XBlockCompletionMode.COMPLETABLE
-            and not getattr(block, "has_custom_completion", False)
-            and not getattr(block, "has_score", False)
-        ):
-            usage_id = str(block.scope_ids.usage_id)
-            if self._learner_completions().get(usage_id, 0.0) < 1.0:
-                self._record_completion(usage_id, 1.0)
-        return fragment
+        For a read-only render of a unit: the completion its view will record (complete on
+        view) already counts in the progress the blocks show. Nothing is written.
+        """
+        self._completions = dict(completions)
+
+    def blocks_completed_on_view(self, usage_ids: Iterable[str]) -> list[str]:
+        """Return the usage ids, among ``usage_ids``, of the blocks that viewing completes."""
+        return [u for u in usage_ids if completes_on_view(self.get_block(u))]
+
+    # ------------------------------------------------------------------------------ rendering
 
     def wrap_xblock(self, block: Any, view: str, frag: Fragment, context: Any) -> Fragment:
         """Wrap a block's HTML in the element the client-side runtime initialises.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from playwright.sync_api import ConsoleMessage, Page, expect
+from playwright.sync_api import ConsoleMessage, Page, Response, expect
 
 from lms_module.demo.services import DEMO_PASSWORD
 
@@ -15,6 +15,10 @@ def record_console_error(errors: list[str], message: ConsoleMessage) -> None:
     # The browser asks for /favicon.ico on its own; the site has none.
     if message.type == "error" and not message.location.get("url", "").endswith("/favicon.ico"):
         errors.append(f"{message.text} ({message.location.get('url')})")
+
+
+def is_view_record(response: Response) -> bool:
+    return response.request.method == "POST" and response.url.endswith("/viewed")
 
 
 def next_unit(page: Page) -> None:
@@ -35,12 +39,25 @@ def test_a_student_reads_answers_retries_and_completes_the_sample_course(page: P
     # Open the course from the home page and start it.
     page.get_by_role("link", name="Em an toàn", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Em an toàn")
-    page.get_by_role("link", name="Bắt đầu học").click()
-
-    # Unit 1: read.
-    expect(page.get_by_role("heading", name="Cơ thể của em là của em")).to_be_visible()
+    # Unit 1: read. The page, once loaded, records the view with a POST of its own.
+    with page.expect_response(is_view_record) as viewed:
+        page.get_by_role("link", name="Bắt đầu học").click()
+    assert viewed.value.ok, viewed.value.text()
+    lesson = page.get_by_role("heading", name="Cơ thể của em là của em")
+    expect(lesson).to_be_visible()
     expect(page.get_by_role("img", name="Tấm khiên màu xanh có dấu tích trắng")).to_be_visible()
     expect(page.locator("#course-unit")).to_contain_text("Em có thể gọi 111")
+    # The unit's bar counts what this view completes (a lesson and an HTML block).
+    expect(page.locator("#course-unit .cb-progress progress")).to_have_attribute("value", "100")
+
+    # The view is recorded: the outline counts the unit read and resumes there.
+    page.get_by_role("navigation", name="Vị trí").get_by_role("link", name="Em an toàn").click()
+    expect(page.get_by_label("Tiến độ")).to_have_attribute("value", "40")
+    expect(page.get_by_role("link", name="Quy tắc đồ lót")).to_have_attribute(
+        "aria-current", "step"
+    )
+    page.get_by_role("link", name="Học tiếp").click()
+    expect(lesson).to_be_visible()
     next_unit(page)
 
     # Unit 2: a scenario, first a wrong choice, then the way to the ending.

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 import courses.content
 from courses.blocks.problem import parse_problem
 from courses.blocks.scenario import END
+from helpers import open_unit
 from lms_module.learning.models import Audience, BlockUsage, Completion, Course
 from lms_module.learning.player import learner_runtime
 from lms_module.learning.services import course_units, get_course, version_blocks
@@ -472,8 +473,7 @@ def test_course_content_can_be_completed_through_the_runtime(
     login(learner)
     csrf = ""
     for unit in course_units(u for u, _b in blocks):
-        page = client.get(f"/courses/{course.slug}/units/{unit.usage_id}")
-        assert page.status_code == 200, unit.url_name
+        page = open_unit(client, course.slug, unit.usage_id)
         match = re.search(r'<meta name="csrf-token" content="([^"]+)"', page.get_data(as_text=True))
         assert match
         csrf = match.group(1)

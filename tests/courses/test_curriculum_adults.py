@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import select
 from test_course_content import CONTENT_DIR, _good_path, _handler, _loaded
 
+from helpers import open_unit
 from lms_module.learning.models import Audience, Completion
 from lms_module.learning.services import course_units, courses_for_user, may_take_course
 from lms_module.people.models import Role
@@ -80,8 +81,7 @@ def test_adult_course_completes_when_every_block_is_answered_right(
     login(learner)
     csrf = ""
     for unit in course_units(u for u, _b in blocks):
-        page = client.get(f"/courses/{course.slug}/units/{unit.usage_id}")
-        assert page.status_code == 200, unit.url_name
+        page = open_unit(client, course.slug, unit.usage_id)
         match = re.search(r'<meta name="csrf-token" content="([^"]+)"', page.get_data(as_text=True))
         assert match
         csrf = match.group(1)

@@ -2,7 +2,9 @@
 
 * ``acid-xblock`` (Open edX's runtime conformance block): every storage scope it can use, its
   server-side ``handler_url`` with suffix and query, form-encoded handler posts, and inline
-  javascript and css served under our CSP.
+  javascript and css served under our CSP. What acid stores while the unit page shows it is
+  not kept (the page is a GET, it writes nothing), so its storage checks start from a render
+  in a runtime that stores, as a handler's does.
 * ``concept-xblock``: a JSON handler writing shared (``user_state_summary``) state that every
   learner of the block then sees.
 
@@ -20,12 +22,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import event
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from helpers import sign_in
+from lms_module.learning.player import learner_runtime
 from lms_module.learning.services import get_course
+from lms_module.learning.views import FlaskRuntimeUrls
 from lms_module.orgs.models import OrgUnit
 from lms_module.people.models import Role, User
 from lms_module.xblock_runtime.ids import BlockKey
@@ -50,6 +55,7 @@ pytestmark = pytest.mark.filterwarnings(
     "ignore:xblock.fragment is deprecated:DeprecationWarning"
 )
 UNIT = BlockKey(SLUG, "vertical", "u1").usage_id
+LEARNER = "hs.cong.dong"
 ACID = BlockKey(SLUG, "acid", "acid1").usage_id
 CONCEPT = BlockKey(SLUG, "concept", "concept1").usage_id
 CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
@@ -71,7 +77,7 @@ def course(db: Session, tmp_path: Path) -> Any:
 def learner(
     make_user: Callable[..., User], tree: dict[str, OrgUnit], client: FlaskClient
 ) -> FlaskClient:
-    student = make_user(Role.STUDENT, tree["class"], username="hs.cong.dong")
+    student = make_user(Role.STUDENT, tree["class"], username=LEARNER)
     assert sign_in(client, student.username).status_code == 302
     return client
 
@@ -173,28 +179,71 @@ def test_inline_resources_are_for_signed_in_learners_only(course, learner, app):
     assert "/login" in response.headers["Location"]
 
 
-def test_acid_checks_every_storage_scope_through_our_handler_url(course, learner):
-    page = unit_page(learner)
-    tests = STORAGE_TEST.findall(page)
-    scopes = {scope for _url, scope, _value in tests}
-    assert scopes == {"user_state", "user_state_summary", "preferences", "user_info"}
+def test_the_unit_page_keeps_nothing_a_block_stores_while_shown(course, learner, app):
+    # acid's student_view stores a new value in every scope and puts it in the page for its
+    # script to check. The page is a GET: it writes nothing, so that check finds no value.
+    statements: list[str] = []
+
+    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement)
+
+    engine = app.extensions["lms"].engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        page = unit_page(learner)
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert statements, "the page read nothing: the listener is not on the request's engine"
+    assert [s for s in statements if s.split(None, 1)[0].upper() in WRITE_STATEMENTS] == []
+    url, _scope, value = STORAGE_TEST.findall(page)[0]
+    result = learner.post(html.unescape(url), data={"VALUE": value}, headers=csrf(page)).get_json()
+    assert result == {
+        "status": "error",
+        "message": f"Stored value None doesn't match supplied QUERY {value}",
+    }
+
+
+def acid_storage_tests(app: Flask, db: Session) -> list[tuple[str, str, str]]:
+    """Render acid for the learner in a runtime that stores (as a handler's does) and return
+    its storage tests: (handler URL, scope, value stored)."""
+    student = db.scalars(select(User).where(User.username == LEARNER)).one()
+    with app.test_request_context():
+        runtime = learner_runtime(db, student, get_course(db, SLUG), FlaskRuntimeUrls(SLUG))
+        fragment = runtime.render(runtime.get_block(ACID), "student_view", {})
+    db.flush()
+    return [
+        (html.unescape(u), scope, v) for u, scope, v in STORAGE_TEST.findall(fragment.body_html())
+    ]
+
+
+def test_acid_checks_every_storage_scope_through_our_handler_url(course, learner, app, db):
+    headers = csrf(unit_page(learner))
+    tests = acid_storage_tests(app, db)
+    assert {scope for _url, scope, _value in tests} == {
+        "user_state",
+        "user_state_summary",
+        "preferences",
+        "user_info",
+    }
     for url, scope, value in tests:
-        url = html.unescape(url)
         assert url.startswith(f"/xblock/{ACID}/handler/check_storage/SUFFIX{value}?")
-        response = learner.post(url, data={"VALUE": value}, headers=csrf(page))
+        response = learner.post(url, data={"VALUE": value}, headers=headers)
         assert response.status_code == 200, scope
         result = response.get_json()
         assert result["status"] == "ok", (scope, result)
-        # The block stored a new value and handed back the next URL to check it with.
+        # The handler stored a new value and handed back the next URL to check it with.
         assert result["handler_url"].startswith(f"/xblock/{ACID}/handler/check_storage/")
+        again = learner.post(
+            result["handler_url"], data={"VALUE": str(result["value"])}, headers=headers
+        ).get_json()
+        assert again["status"] == "ok", (scope, again)
 
 
-def test_acid_state_is_kept_between_requests(course, learner):
-    page = unit_page(learner)
-    url, _scope, value = STORAGE_TEST.findall(page)[0]
+def test_acid_state_is_kept_between_requests(course, learner, app, db):
+    headers = csrf(unit_page(learner))
+    url, _scope, value = acid_storage_tests(app, db)[0]
     wrong = str(int(value) + 1)
-    response = learner.post(html.unescape(url), data={"VALUE": wrong}, headers=csrf(page))
-    result = response.get_json()
+    result = learner.post(url, data={"VALUE": wrong}, headers=headers).get_json()
     assert result["status"] == "error"
     assert "doesn't match posted VALUE" in result["message"]
 

@@ -98,13 +98,6 @@ ALLOWED_GET_WRITES = {
     # (DESIGN.md 3, AuditEvent): recording who looked is part of answering the request.
     "lms_audit_event",
 }
-#: Tables one page's GET may write, and why.
-ALLOWED_GET_WRITES_BY_ENDPOINT = {
-    # Opening a unit is the learner's progress: the player remembers the unit to resume at
-    # and counts plain content as seen (complete-on-view, Open edX semantics). Both are
-    # upserts of the learner's own rows.
-    "lms.learning.unit": {"lms_learner_position", "lms_block_completion"},
-}
 
 
 def field_names() -> list[str]:
@@ -134,7 +127,7 @@ class WriteCounter:
 
     def start(self, method: str, endpoint: str) -> None:
         self.active = method in SAFE_METHODS
-        self.allowed = ALLOWED_GET_WRITES | ALLOWED_GET_WRITES_BY_ENDPOINT.get(endpoint, set())
+        self.allowed = set(ALLOWED_GET_WRITES)
         self.writes.clear()
 
     def __call__(self, conn: Any, cursor: Any, statement: str, *args: Any) -> None:

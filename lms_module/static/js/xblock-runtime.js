@@ -1,5 +1,6 @@
 /* Client-side XBlock runtime: initialise blocks (children first) from data-init, give them
-   handlerUrl/children/childMap/notify, and send the CSRF token on every handler call.
+   handlerUrl/children/childMap/notify, send the CSRF token on every handler call, and record
+   the unit's view (data-viewed-url) once the page has loaded.
    No dependencies; works on the course player page (#course-unit[data-handler-template]). */
 (function () {
   "use strict";
@@ -133,10 +134,29 @@
     return originalSend.apply(this, arguments);
   };
 
+  // The unit page (a GET) writes nothing: once it is shown, record the view (the learner's
+  // place, the plain content completed on view). keepalive: the learner may leave at once.
+  function recordView() {
+    var root = document.querySelector("[data-viewed-url]");
+    if (!root || root.lmsViewRecorded || !window.fetch) { return; }
+    root.lmsViewRecorded = true;
+    window.fetch(root.getAttribute("data-viewed-url"), {
+      method: "POST",
+      credentials: "same-origin",
+      keepalive: true,
+      headers: { "X-CSRFToken": csrfToken(), "Accept": "application/json" }
+    }).catch(function () { /* offline: nothing recorded; opening the unit again records it */ });
+  }
+
+  function start() {
+    initAll();
+    recordView();
+  }
+
   window.LmsXBlockRuntime = { Runtime: Runtime, initBlock: initBlock, initAll: initAll };
   if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", initAll);
+    document.addEventListener("DOMContentLoaded", start);
   } else {
-    initAll();
+    start();
   }
 })();

@@ -18,7 +18,7 @@ from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session
 
 from courses.content import SAMPLE_COURSE
-from helpers import SCHOOL_YEAR, sign_in
+from helpers import SCHOOL_YEAR, open_unit, sign_in
 from lms_module.certification.models import Certificate
 from lms_module.certification.services import reissue_certificate, revoke_certificate
 from lms_module.coverage.figures import Figures, ReportScope, subtree_figures
@@ -96,8 +96,7 @@ def test_a_course_completed_through_the_handlers_counts_on_the_dashboard_at_once
         "u1_quy_tac_dong_quan_ao", "u2_bi_mat", "u3_cau_hoi", "u4_suy_nghi")]
     token = ""
     for unit in units:
-        page = browser.get(f"/courses/{SAMPLE}/units/{unit}")
-        assert page.status_code == 200
+        page = open_unit(browser, SAMPLE, unit)
         token = CSRF_META.search(page.get_data(as_text=True)).group(1)  # type: ignore[union-attr]
 
     def call(block: str, name: str, handler: str, payload: object) -> dict[str, object]:

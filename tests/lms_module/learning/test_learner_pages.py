@@ -6,6 +6,7 @@ import re
 
 from learning_support import QUIZ, SLUG, UNITS
 
+from helpers import open_unit
 from lms_module.people.models import Role
 
 
@@ -69,7 +70,7 @@ def test_resume_opens_the_unit_left_last(login, student, sample_course, client):
     login(student)
     first = client.get(f"/courses/{SLUG}/resume")
     assert first.headers["Location"].endswith(UNITS[0])
-    client.get(f"/courses/{SLUG}/units/{UNITS[2]}")
+    open_unit(client, SLUG, UNITS[2])
     assert client.get(f"/courses/{SLUG}/resume").headers["Location"].endswith(UNITS[2])
 
 
