@@ -351,23 +351,25 @@ def build_data(app: Any, learners: int, card_burst: int, secret: str) -> Setup:
     from werkzeug.security import generate_password_hash
 
     from lms_module.auth.services import login_card_token
-    from lms_module.coverage.targets import create_requirement, school_year_end, set_target
+    from lms_module.coverage.targets import create_requirement, set_target
     from lms_module.db import db_session
     from lms_module.demo.services import CONTENT_DIR, FAMILY_NAMES, GIVEN_NAMES, MIDDLE_NAMES
     from lms_module.i18n import local_today
     from lms_module.learning.models import Audience, Course, SharedFieldValue
     from lms_module.learning.services import version_blocks
     from lms_module.orgs.models import OrgKind, SchoolLevel
-    from lms_module.orgs.services import create_unit, school_year_for
+    from lms_module.orgs.services import create_unit
     from lms_module.people.models import Role
     from lms_module.people.services import PASSWORD_METHOD, add_membership, create_user
+    from lms_module.school_years.year import SchoolYear
     from lms_module.xblock_runtime.olx import load_course
 
     started = time.monotonic()
     rng = random.Random(2026)
     with app.app_context():
         session = db_session()
-        year = school_year_for(local_today())
+        school_year = SchoolYear.containing(local_today())
+        year = str(school_year)
         province = create_unit(session, kind=OrgKind.PROVINCE, code="LOAD-P",
                                name="Sở GD-ĐT Thử tải")
         commune = create_unit(session, kind=OrgKind.COMMUNE, code="LOAD-X", name="Xã Thử tải",
@@ -408,7 +410,7 @@ def build_data(app: Any, learners: int, card_burst: int, secret: str) -> Setup:
                                          title_vi="Kỹ năng sống và tự bảo vệ", courses=courses)
         target = set_target(session, unit=province, audience=Audience.STUDENT,
                             requirement=requirement, percent=95, school_year=year,
-                            deadline=school_year_end(year))
+                            deadline=school_year.reporting_end)
         session.commit()
 
         def slug_for(grade: int) -> str:

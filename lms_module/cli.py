@@ -140,10 +140,10 @@ def _import_roster(unit_code: str, kind: str, commit_changes: bool, file: str) -
     import hashlib
     from pathlib import Path
 
-    from lms_module.home.views import current_school_year
     from lms_module.orgs.services import unit_by_code
     from lms_module.roster.importing import apply_roster, plan_roster
     from lms_module.roster.models import RosterKind
+    from lms_module.school_years.current import current_school_year
 
     session = db_session()
     unit = unit_by_code(session, unit_code)
@@ -158,7 +158,7 @@ def _import_roster(unit_code: str, kind: str, commit_changes: bool, file: str) -
         kind=RosterKind(kind),
         scope=unit,
         importer=None,
-        school_year=current_school_year(),
+        school_year=str(current_school_year()),
         max_bytes=current_app.config["LMS_MAX_UPLOAD_BYTES"],
         max_rows=current_app.config["LMS_MAX_ROSTER_ROWS"],
     )
@@ -211,8 +211,8 @@ def _add_coverage_demo(session: object) -> None:
 @with_appcontext
 def rollover_command(from_year: str, to_year: str) -> None:
     """Close a school year: promote students, carry staff, targets and assignments forward."""
-    from lms_module.coverage.rollover import rollover
     from lms_module.errors import LMSError
+    from lms_module.school_years.rollover import rollover
 
     session = db_session()
     try:

@@ -18,8 +18,11 @@ DEFAULTS: dict[str, Any] = {
     "LMS_URL_PREFIX": "",
     #: Languages offered, first is the default.
     "LMS_LANGUAGES": ["vi", "en"],
-    #: Time zone in which dates are shown.
+    #: Time zone in which dates are shown (and in which "today" is taken).
     "LMS_TIMEZONE": "Asia/Ho_Chi_Minh",
+    #: The current school year, written ``2026-2027``. ``None``: the school year today falls
+    #: in (a school year starts on 1 August).
+    "LMS_SCHOOL_YEAR": None,
     #: Sign-in requests (password form and QR card) allowed per client address (Flask-Limiter
     #: syntax). Generous: a school's computer room or a class of phones shares one address.
     "LMS_LOGIN_RATE_LIMIT": "300 per minute; 3000 per hour",

@@ -9,5 +9,6 @@ from lms_module.learning import models as learning_models  # noqa: F401 (courses
 from lms_module.orgs.models import OrgUnit
 from lms_module.people.models import Membership, User
 from lms_module.roster.models import RosterUpload
+from lms_module.school_years import models as school_year_models  # noqa: F401 (closings)
 
 __all__ = ["AuditEvent", "Membership", "OrgUnit", "RosterUpload", "User"]

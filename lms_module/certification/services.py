@@ -29,9 +29,10 @@ from lms_module.i18n import local_today
 from lms_module.learning.models import Audience, Completion, Course, CourseVersion
 from lms_module.learning.services import dialect_insert
 from lms_module.orgs.models import OrgKind, OrgUnit
-from lms_module.orgs.services import enclosing_school, school_year_end
+from lms_module.orgs.services import enclosing_school
 from lms_module.people.models import Membership, Role, User
 from lms_module.people.services import active_memberships, normalize_text
+from lms_module.school_years.year import SchoolYear
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +97,7 @@ def course_expiry(course: Course, issued_on: dt.date) -> dt.date | None:
     ending on the month's last day when it is shorter (31 January + 1 month: 28/29 February).
     """
     if course.valid_for_school_year:
-        return school_year_end(issued_on)
+        return SchoolYear.containing(issued_on).last_day
     if course.validity_months:
         expiry: dt.date = issued_on + relativedelta(months=course.validity_months)
         return expiry

@@ -20,6 +20,7 @@ from lms_module.db import subtree_condition
 from lms_module.learning.models import Course
 from lms_module.orgs.models import OrgKind, OrgUnit
 from lms_module.people.models import Membership, Role, User
+from lms_module.school_years.year import SchoolYear
 
 
 class TrainingStatus(enum.StrEnum):
@@ -203,12 +204,6 @@ class InServiceRecord:
     """(serial, course title, issued on, periods) of each counted certificate."""
 
 
-def school_year_bounds(school_year: str) -> tuple[dt.date, dt.date]:
-    """Return the first and last day of a school year "2026-2027" (1 August to 31 July)."""
-    start = int(school_year[:4])
-    return dt.date(start, 8, 1), dt.date(start + 1, 7, 31)
-
-
 def in_service_periods(
     session: Session, school: OrgUnit, school_year: str, *, language: str = "vi"
 ) -> list[InServiceRecord]:
@@ -218,7 +213,7 @@ def in_service_periods(
     replaces it, so a course counts once); it still counts after it expires, since the
     training was done that year.
     """
-    first, last = school_year_bounds(school_year)
+    year = SchoolYear.parse(school_year)
     people = session.execute(
         select(User.id, User.full_name, User.staff_code, Membership.role)
         .join(Membership, Membership.user_id == User.id)
@@ -243,8 +238,8 @@ def in_service_periods(
             Certificate.user_id.in_(records),
             Certificate.revoked_at.is_(None),
             Certificate.credit_periods > 0,
-            Certificate.issued_on >= first,
-            Certificate.issued_on <= last,
+            Certificate.issued_on >= year.first_day,
+            Certificate.issued_on <= year.last_day,
         )
         .order_by(Certificate.issued_on, Certificate.id)
     )

@@ -64,6 +64,8 @@ from lms_module.orgs.models import OrgKind, OrgUnit
 from lms_module.orgs.services import subtree
 from lms_module.people.models import Role, User
 from lms_module.people.services import display_name_for_public
+from lms_module.school_years.current import current_school_year
+from lms_module.school_years.year import SchoolYear
 
 bp = Blueprint("certification", __name__, template_folder="templates")
 
@@ -446,14 +448,10 @@ def training_status(unit: OrgUnit) -> str:
 
 def _school_year() -> str:
     """Return ``?year=`` (current school year when absent); 400 for a malformed year."""
-    from lms_module.coverage.targets import parse_school_year
-    from lms_module.home.views import current_school_year
-
     year = request.args.get("year", "").strip()
     if not year:
-        return current_school_year()
-    parse_school_year(year)  # raises SchoolYearError (400, says how to write the year)
-    return year
+        return str(current_school_year())
+    return str(SchoolYear.parse(year))  # SchoolYearError: 400 saying how to write the year
 
 
 @bp.get("/units/<int:unit_id>/in-service")

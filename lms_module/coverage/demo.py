@@ -10,10 +10,11 @@ from sqlalchemy.orm import Session
 # Imported for its side effect: the hook that marks the rollup rows every write changes.
 import lms_module.coverage.invalidation  # noqa: F401
 from lms_module.coverage.models import Requirement
-from lms_module.coverage.targets import school_year_end, set_target
+from lms_module.coverage.targets import set_target
 from lms_module.i18n import local_today
 from lms_module.learning.models import Audience, Course
-from lms_module.orgs.services import school_year_for, unit_by_code
+from lms_module.orgs.services import unit_by_code
+from lms_module.school_years.year import SchoolYear
 
 PROVINCE_CODE = "DEMO-LC"
 PLAN = "Kế hoạch 675/KH-UBND ngày 03/4/2020 của UBND tỉnh Lai Châu"
@@ -43,7 +44,7 @@ def add_demo_targets(session: Session, today: dt.date | None = None) -> int:
     province = unit_by_code(session, PROVINCE_CODE)
     if province is None:
         return 0
-    year = school_year_for(today or local_today())
+    year = SchoolYear.containing(today or local_today())
     students = _requirement(
         session, STUDENT_REQUIREMENT, "Kỹ năng sống và tự bảo vệ (theo lứa tuổi)",
         "Life skills and self-protection (age-appropriate)", (Audience.STUDENT,),
@@ -54,10 +55,10 @@ def add_demo_targets(session: Session, today: dt.date | None = None) -> int:
         "Safe schools, preventing school violence and child abuse", ADULT_AUDIENCES,
     )
     session.flush()
-    deadline = school_year_end(year)
+    deadline = year.reporting_end
     set_target(session, unit=province, audience=Audience.STUDENT, requirement=students,
-               percent=95, school_year=year, deadline=deadline, source=PLAN)
+               percent=95, school_year=str(year), deadline=deadline, source=PLAN)
     for audience in ADULT_AUDIENCES:
         set_target(session, unit=province, audience=audience, requirement=adults,
-                   percent=100, school_year=year, deadline=deadline, source=PLAN)
+                   percent=100, school_year=str(year), deadline=deadline, source=PLAN)
     return 1 + len(ADULT_AUDIENCES)

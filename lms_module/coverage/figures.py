@@ -25,13 +25,13 @@ from lms_module.coverage.status import Status, target_status
 from lms_module.coverage.targets import (
     _population_conditions,
     _valid_certificate,
-    reporting_date,
     requirement_course_ids,
 )
 from lms_module.db import child_segment, subtree_condition
 from lms_module.learning.models import Audience
 from lms_module.orgs.models import OrgKind, OrgUnit, SchoolLevel
 from lms_module.people.models import Membership, User
+from lms_module.school_years.closing import reporting_date
 
 # ---------------------------------------------------------------------------- figures
 

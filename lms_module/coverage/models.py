@@ -1,4 +1,4 @@
-"""Requirements, coverage targets, the per-unit rollup and the school-year bookkeeping."""
+"""Requirements, coverage targets and the per-unit rollup."""
 
 from __future__ import annotations
 
@@ -169,31 +169,6 @@ class RollupBuild(Base):
     audience: Mapped[Audience] = mapped_column(_enum(Audience, "audience"))
     as_of: Mapped[dt.date] = mapped_column(Date)
     built_at: Mapped[Timestamp]
-
-
-class SchoolYearClosing(Base):
-    """A school year closed by ``lms rollover``: its reports are frozen at ``report_date``."""
-
-    __tablename__ = "lms_school_year_closing"
-
-    id: Mapped[IntPK]
-    school_year: Mapped[str] = mapped_column(String(9), unique=True)
-    next_year: Mapped[str] = mapped_column(String(9))
-    report_date: Mapped[dt.date] = mapped_column(Date)
-    promoted: Mapped[int] = mapped_column(Integer, default=0)
-    left_school: Mapped[int] = mapped_column(Integer, default=0)
-    closed_at: Mapped[Timestamp]
-
-
-class YearEndMembership(Base):
-    """A membership that was active when its school year closed (last year's population)."""
-
-    __tablename__ = "lms_year_end_membership"
-
-    membership_id: Mapped[int] = mapped_column(
-        ForeignKey("lms_membership.id"), primary_key=True
-    )
-    school_year: Mapped[str] = mapped_column(String(9), index=True)
 
 
 # A requirement (any of several courses) may stand in for the single course of an assignment.

@@ -48,13 +48,13 @@ from lms_module.coverage.status import RATE_WINDOW_DAYS
 from lms_module.coverage.targets import (
     _population_conditions,
     _valid_certificate,
-    reporting_date,
     requirement_course_ids,
 )
 from lms_module.db import subtree_condition
 from lms_module.learning.models import Audience
 from lms_module.orgs.models import OrgKind, OrgUnit
 from lms_module.people.models import Membership, User
+from lms_module.school_years.closing import reporting_date
 
 # ---------------------------------------------------------------------------- building rows
 

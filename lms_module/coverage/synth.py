@@ -22,13 +22,13 @@ from lms_module.coverage.demo import ADULT_AUDIENCES
 from lms_module.coverage.invalidation import MARKED, mark_units_dirty
 from lms_module.coverage.models import Requirement
 from lms_module.coverage.rollup import refresh_all
-from lms_module.coverage.targets import school_year_end, set_target
+from lms_module.coverage.targets import set_target
 from lms_module.db import utcnow
 from lms_module.i18n import local_today
 from lms_module.learning.models import Audience, Completion, Course, CourseVersion
 from lms_module.orgs.models import OrgKind, OrgUnit, SchoolLevel
-from lms_module.orgs.services import school_year_for
 from lms_module.people.models import User
+from lms_module.school_years.year import SchoolYear
 
 CLASS_SIZE = 30
 #: Per commune: 2 primary schools (grades 1-5, 4 classes a grade between them), 1 THCS
@@ -120,7 +120,8 @@ def synthesize(
     each province (the CLI commits there: a province is all or nothing).
     """
     today = today or local_today()
-    year = school_year_for(today)
+    school_year = SchoolYear.containing(today)
+    year = str(school_year)
     now = utcnow()
     student_course = _course(session, "synth-hoc-sinh", Audience.STUDENT,
                              "Kỹ năng sống và tự bảo vệ (tổng hợp)")
@@ -242,10 +243,10 @@ def synthesize(
         progress(f"{prefix}: chứng nhận xong")
     # The national plan: targets set at the (synthetic) ministry apply to every province.
     set_target(session, unit=ministry, audience=Audience.STUDENT, requirement=student_requirement,
-               percent=95, school_year=year, deadline=school_year_end(year), source="Tổng hợp")
+               percent=95, school_year=year, deadline=school_year.reporting_end, source="Tổng hợp")
     for audience in ADULT_AUDIENCES:
         set_target(session, unit=ministry, audience=audience, requirement=adult_requirement,
-                   percent=100, school_year=year, deadline=school_year_end(year),
+                   percent=100, school_year=year, deadline=school_year.reporting_end,
                    source="Tổng hợp")
     session.execute(text("DROP TABLE IF EXISTS lms_synth_class_index"))
     progress("Tính bảng tổng hợp (rollup)...")

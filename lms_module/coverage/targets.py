@@ -2,8 +2,8 @@
 
 A requirement is met by a certificate of any of its courses; a target asks a unit's subtree to
 have a share of an audience covered by a deadline of a school year; assignments tell each person
-which courses to take now. The module also holds the school-year helpers and the two
-definitions every coverage figure rests on (DESIGN.md section 5):
+which courses to take now. The module also holds the two definitions every coverage figure
+rests on (DESIGN.md section 5):
 
 * **population**: active members of the audience in the scope on the reporting date. Students
   are counted in the classes of the school year (by the class's grade), adults (teachers,
@@ -25,18 +25,15 @@ from sqlalchemy import ColumnElement, and_, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from lms_module.certification.models import Assignment, Certificate
-from lms_module.coverage.models import (
-    CoverageTarget,
-    Requirement,
-    SchoolYearClosing,
-    YearEndMembership,
-    requirement_course,
-)
+from lms_module.coverage.models import CoverageTarget, Requirement, requirement_course
 from lms_module.db import subtree_condition
 from lms_module.errors import LMSError
 from lms_module.learning.models import Audience, Course
 from lms_module.orgs.models import OrgKind, OrgUnit
 from lms_module.people.models import Membership, Role, User
+from lms_module.school_years.closing import is_closed
+from lms_module.school_years.models import YearEndMembership
+from lms_module.school_years.year import SchoolYear
 
 #: The role whose members make up each audience.
 AUDIENCE_ROLES: dict[Audience, Role] = {
@@ -53,62 +50,6 @@ COVERAGE_AUDIENCES = tuple(AUDIENCE_ROLES)
 
 class InvalidTargetError(LMSError):
     """A coverage target that cannot be saved as given."""
-
-
-class SchoolYearError(LMSError):
-    """A school year that is malformed or cannot be rolled over."""
-
-
-# ---------------------------------------------------------------------------- school years
-
-
-#: First calendar years of the school years the system handles (dates stay far from year 9999).
-SCHOOL_YEAR_STARTS = range(2000, 2100)
-
-
-def parse_school_year(value: str) -> tuple[int, int]:
-    """Return the two calendar years of "2026-2027" or raise :class:`SchoolYearError`."""
-    shown = value if len(value) <= 20 else value[:20] + "…"
-    parts = value.split("-")
-    if len(parts) != 2 or not all(p.isascii() and p.isdigit() and len(p) == 4 for p in parts):
-        raise SchoolYearError(f"Năm học “{shown}” không hợp lệ: hãy viết dạng 2026-2027.")
-    start, end = int(parts[0]), int(parts[1])
-    if end != start + 1:
-        raise SchoolYearError(f"Năm học “{shown}” phải gồm hai năm liền nhau, ví dụ 2026-2027.")
-    if start not in SCHOOL_YEAR_STARTS:
-        first, last = SCHOOL_YEAR_STARTS[0], SCHOOL_YEAR_STARTS[-1]
-        raise SchoolYearError(
-            f"Năm học “{shown}” nằm ngoài khoảng hệ thống quản lý (từ {first}-{first + 1} "
-            f"đến {last}-{last + 1})."
-        )
-    return start, end
-
-
-def next_school_year(year: str) -> str:
-    """Return the school year after ``year``."""
-    start, end = parse_school_year(year)
-    return f"{start + 1}-{end + 1}"
-
-
-def school_year_end(year: str) -> dt.date:
-    """Return 31 May of the year's second calendar year (the school year ends before it)."""
-    return dt.date(parse_school_year(year)[1], 5, 31)
-
-
-def reporting_date(session: Session, year: str, today: dt.date) -> dt.date:
-    """Return the day a report of ``year`` is made for: today, or the day the year closed."""
-    closing = session.scalar(
-        select(SchoolYearClosing.report_date).where(SchoolYearClosing.school_year == year)
-    )
-    return closing if closing is not None else today
-
-
-def is_closed(session: Session, year: str) -> bool:
-    """Tell whether ``lms rollover`` has closed ``year``."""
-    return (
-        session.scalar(select(SchoolYearClosing.id).where(SchoolYearClosing.school_year == year))
-        is not None
-    )
 
 
 # ---------------------------------------------------------------------------- requirements
@@ -152,15 +93,15 @@ def set_target(
     actor: User | None = None,
 ) -> CoverageTarget:
     """Create or update the target of ``unit`` for this audience, requirement and year."""
-    start, end = parse_school_year(school_year)
+    year = SchoolYear.parse(school_year)
     if audience not in AUDIENCE_ROLES:
         raise InvalidTargetError("Chỉ tiêu chỉ đặt cho học sinh, giáo viên, nhân viên hoặc CBQL.")
     if not 0 < percent <= 100:
         raise InvalidTargetError("Tỉ lệ chỉ tiêu phải lớn hơn 0 và không quá 100%.")
-    if not dt.date(start, 8, 1) <= deadline <= dt.date(end, 12, 31):
+    if not year.first_day <= deadline <= dt.date(year.end, 12, 31):
         raise InvalidTargetError(
-            f"Hạn hoàn thành phải nằm trong năm học {school_year} "
-            f"(từ 01/08/{start} đến 31/12/{end})."
+            f"Hạn hoàn thành phải nằm trong năm học {year} "
+            f"(từ 01/08/{year.start} đến 31/12/{year.end})."
         )
     if unit.kind in (OrgKind.CLASS,):
         raise InvalidTargetError("Không đặt chỉ tiêu cho lớp: hãy đặt cho trường hoặc cấp trên.")

@@ -28,20 +28,15 @@ from lms_module.coverage.report import (
     format_date,
     format_percent,
 )
-from lms_module.coverage.targets import (
-    AUDIENCE_ROLES,
-    InvalidTargetError,
-    SchoolYearError,
-    parse_school_year,
-    set_target,
-)
+from lms_module.coverage.targets import AUDIENCE_ROLES, InvalidTargetError, set_target
 from lms_module.db import db_session
-from lms_module.home.views import current_school_year
 from lms_module.i18n import local_today
 from lms_module.learning.models import Audience
 from lms_module.orgs.models import OrgKind, OrgUnit, SchoolLevel
 from lms_module.people.models import Role, User
 from lms_module.people.services import active_memberships
+from lms_module.school_years.current import current_school_year
+from lms_module.school_years.year import SchoolYear, SchoolYearError
 
 bp = Blueprint(
     "coverage", __name__, template_folder="templates", static_folder="static",
@@ -74,16 +69,16 @@ def may_see_people(session: Session, user: User, unit: OrgUnit) -> bool:
 def _filters() -> dict[str, Any]:
     """Parse the report's query string (unknown values fall back to defaults)."""
     args = request.args
-    year = args.get("year") or current_school_year()
+    asked = args.get("year")
     try:
-        parse_school_year(year)
+        year = SchoolYear.parse(asked) if asked else current_school_year()
     except SchoolYearError:
         year = current_school_year()
     audience = args.get("audience")
     level = args.get("level")
     sort = args.get("sort") if args.get("sort") in SORT_KEYS else "coverage"
     return {
-        "school_year": year,
+        "school_year": str(year),
         "audience": Audience(audience) if audience in AUDIENCE_ROLES else None,
         "school_level": SchoolLevel(level) if level in set(SchoolLevel) else None,
         "target_id": bounded_int(args.get("target")),
@@ -183,7 +178,7 @@ def _link_maker(filters: dict[str, Any], report: CoverageReport) -> Any:
 
 def _year_choices(session: Session, selected: str) -> list[str]:
     years = set(session.scalars(select(CoverageTarget.school_year).distinct()))
-    years.update({selected, current_school_year()})
+    years.update({selected, str(current_school_year())})
     return sorted(years, reverse=True)
 
 
@@ -267,7 +262,7 @@ def targets(unit: OrgUnit) -> Any:
             errors["percent"] = _("Tỉ lệ phải là một số lớn hơn 0 và không quá 100, ví dụ 95.")
         year = form.get("school_year", "").strip()
         try:
-            parse_school_year(year)
+            SchoolYear.parse(year)
         except SchoolYearError as error:
             errors["school_year"] = error.message
         deadline = _parse_date(form.get("deadline", ""))
@@ -297,7 +292,7 @@ def targets(unit: OrgUnit) -> Any:
             .order_by(CoverageTarget.school_year.desc(), CoverageTarget.audience)
         )
     )
-    start = parse_school_year(current_school_year())[1]
+    current = current_school_year()
     return render_template(
         "coverage/targets.html",
         unit=unit,
@@ -305,8 +300,8 @@ def targets(unit: OrgUnit) -> Any:
         existing=existing,
         errors=errors,
         form=form,
-        default_year=current_school_year(),
-        default_deadline=f"31/05/{start}",
+        default_year=str(current),
+        default_deadline=format_date(current.reporting_end),
         AUDIENCE_LABELS=AUDIENCE_LABELS,
         audiences=list(AUDIENCE_ROLES),
         language=str(get_locale() or "vi"),

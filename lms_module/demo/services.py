@@ -13,9 +13,10 @@ import courses.content
 from courses.content import SAMPLE_COURSE
 from lms_module.i18n import local_today
 from lms_module.orgs.models import OrgKind, OrgUnit, SchoolLevel
-from lms_module.orgs.services import create_unit, school_year_for, unit_by_code
+from lms_module.orgs.services import create_unit, unit_by_code
 from lms_module.people.models import Role, User
 from lms_module.people.services import add_membership, create_user, user_by_username
+from lms_module.school_years.year import SchoolYear
 from lms_module.xblock_runtime.olx import ImportReport, load_course
 
 DEMO_PASSWORD = "hoc-an-toan-2026"  # noqa: S105 (printed for demo sign-ins)
@@ -108,7 +109,8 @@ def build_demo(session: Session) -> list[DemoLogin]:
 
 
 def _build(session: Session, rng: random.Random) -> None:
-    year = school_year_for(local_today())
+    school_year = SchoolYear.containing(local_today())
+    year = str(school_year)
     ministry = unit_by_code(session, "DEMO-BGDDT") or create_unit(
         session, kind=OrgKind.MINISTRY, code="DEMO-BGDDT", name="Bộ Giáo dục và Đào tạo"
     )
@@ -151,7 +153,7 @@ def _build(session: Session, rng: random.Random) -> None:
         add_membership(session, staff, school, Role.STAFF, school_year=year)
         for grade in plan.grades:
             class_unit = create_unit(
-                session, kind=OrgKind.CLASS, code=f"{plan.code}-{year[:4]}-{grade}A",
+                session, kind=OrgKind.CLASS, code=f"{plan.code}-{school_year.start}-{grade}A",
                 name=f"{grade}A", parent=school, grade=grade, school_year=year,
             )
             for seat in range(STUDENTS_PER_CLASS):

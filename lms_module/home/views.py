@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import cast
 
-from flask import Blueprint, abort, current_app, render_template
+from flask import Blueprint, abort, render_template
 from flask_babel import get_locale
 from flask_login import current_user
 
@@ -12,20 +12,14 @@ from lms_module.audit.services import record_event
 from lms_module.auth.access import client_ip, record_denial, requires, signed_in, user_can
 from lms_module.db import db_session
 from lms_module.home.services import school_classes, subtree_counts
-from lms_module.i18n import local_today
 from lms_module.learning.services import course_progress, courses_for_user
 from lms_module.orgs.models import OrgKind, OrgUnit
-from lms_module.orgs.services import children, enclosing_school, school_year_for
+from lms_module.orgs.services import children, enclosing_school
 from lms_module.people.models import Role, User
 from lms_module.people.services import active_memberships, class_students
+from lms_module.school_years.current import current_school_year
 
 bp = Blueprint("home", __name__, template_folder="templates")
-
-
-def current_school_year() -> str:
-    """Return the configured school year, or the one today falls in."""
-    configured = current_app.config.get("LMS_SCHOOL_YEAR")
-    return str(configured) if configured else school_year_for(local_today())
 
 
 @bp.get("/")
@@ -34,7 +28,7 @@ def index() -> str:
     """Show one section per role the user holds, most specific first."""
     session = db_session()
     user = cast(User, current_user._get_current_object())
-    year = current_school_year()
+    year = str(current_school_year())
     memberships = active_memberships(session, user)
     sections = []
     for membership in memberships:
@@ -74,7 +68,7 @@ def unit_detail(unit: OrgUnit) -> str:
         return render_template(
             "home/school.html",
             unit=unit,
-            classes=school_classes(session, unit, current_school_year()),
+            classes=school_classes(session, unit, str(current_school_year())),
             totals=subtree_counts(session, [unit])[0],
         )
     return render_template(

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from lms_module.db import subtree_condition
 from lms_module.errors import LMSError
 from lms_module.orgs.models import OrgKind, OrgUnit, SchoolLevel
+from lms_module.school_years.year import SchoolYear
 
 #: Which kinds may hang under which; THPT schools hang directly under the province.
 ALLOWED_PARENTS: dict[OrgKind, tuple[OrgKind | None, ...]] = {
@@ -33,15 +34,13 @@ class InvalidOrgUnitError(LMSError):
     """An org unit that cannot be placed where it was asked to go."""
 
 
-def school_year_for(day: dt.date) -> str:
-    """Return the school year ("2026-2027") a day belongs to; a new year starts in August."""
-    start = day.year if day.month >= 8 else day.year - 1
-    return f"{start}-{start + 1}"
-
-
 def school_year_end(day: dt.date) -> dt.date:
-    """Return the last day (31 July) of the school year ``day`` belongs to."""
-    return dt.date(int(school_year_for(day)[5:]), 7, 31)
+    """Return ``SchoolYear.containing(day).last_day``.
+
+    Kept only for ``lms_module/auth/services.py`` (``card_expiry``) until it uses
+    :class:`~lms_module.school_years.year.SchoolYear` itself; then delete this function.
+    """
+    return SchoolYear.containing(day).last_day
 
 
 def create_unit(

@@ -22,7 +22,6 @@ from werkzeug.wrappers import Response as BaseResponse
 from lms_module.auth.access import client_ip, requires, user_can
 from lms_module.db import db_session
 from lms_module.errors import AccessDeniedError, LMSError
-from lms_module.home.views import current_school_year
 from lms_module.orgs.models import OrgUnit
 from lms_module.people.models import Role, User
 from lms_module.roster.forms import RosterUploadForm
@@ -31,6 +30,7 @@ from lms_module.roster.models import RosterKind, RosterUpload, UploadStatus
 from lms_module.roster.plan import RosterPlan
 from lms_module.roster.template import template_workbook
 from lms_module.roster.uploads import close_upload, pending_upload, safe_filename, store_upload
+from lms_module.school_years.current import current_school_year
 
 bp = Blueprint("roster", __name__, template_folder="templates")
 
@@ -58,7 +58,7 @@ def _plan(unit: OrgUnit, *, data: bytes, filename: str, kind: RosterKind) -> Ros
         kind=kind,
         scope=unit,
         importer=_user(),
-        school_year=current_school_year(),
+        school_year=str(current_school_year()),
         max_bytes=config["LMS_MAX_UPLOAD_BYTES"],
         max_rows=config["LMS_MAX_ROSTER_ROWS"],
     )

@@ -1,8 +1,10 @@
 """Close a school year and open the next: promote students, carry staff, targets, assignments.
 
 Nothing is deleted: last year's memberships are deactivated and listed in
-:class:`~lms_module.coverage.models.YearEndMembership`, so last year's coverage report still
-counts exactly the people who were there when the year closed.
+:class:`~lms_module.school_years.models.YearEndMembership`, so last year's coverage report
+still counts exactly the people who were there when the year closed.
+
+:func:`rollover` runs the steps below in order, in the caller's transaction.
 """
 
 from __future__ import annotations
@@ -21,20 +23,14 @@ from lms_module.coverage.models import (
     CoverageSchoolRollup,
     CoverageTarget,
     RollupBuild,
-    SchoolYearClosing,
-    YearEndMembership,
-)
-from lms_module.coverage.targets import (
-    SchoolYearError,
-    next_school_year,
-    parse_school_year,
-    school_year_end,
 )
 from lms_module.db import utcnow
 from lms_module.i18n import local_today
 from lms_module.orgs.models import OrgKind, OrgUnit, SchoolLevel
-from lms_module.orgs.services import create_unit, school_year_for
+from lms_module.orgs.services import create_unit
 from lms_module.people.models import Membership, Role, User
+from lms_module.school_years.models import SchoolYearClosing, YearEndMembership
+from lms_module.school_years.year import SchoolYear, SchoolYearError
 
 #: The last grade a school of each level teaches: its students in that grade leave.
 LAST_GRADE = {
@@ -59,51 +55,78 @@ class RolloverResult:
     assignments_copied: int
 
 
-def _next_class_name(name: str, grade: int) -> str:
-    """"2A" in grade 2 becomes "3A"; a name without the grade gets the new grade in front."""
-    suffix = name[len(str(grade)):] if name.startswith(str(grade)) else name
-    return f"{grade + 1}{suffix}"
+@dataclass(frozen=True)
+class Promotion:
+    """What promoting the classes did."""
+
+    promoted: int
+    left_school: int
+    classes_created: int
 
 
 def rollover(
     session: Session, from_year: str, to_year: str, today: dt.date | None = None
 ) -> RolloverResult:
-    """Close ``from_year`` and start ``to_year`` (see the module docstring)."""
-    parse_school_year(from_year)
-    if next_school_year(from_year) != to_year:
-        raise SchoolYearError(f"Năm học sau {from_year} là {next_school_year(from_year)}.")
-    if session.scalar(
-        select(SchoolYearClosing.id).where(SchoolYearClosing.school_year == from_year)
-    ):
-        raise SchoolYearError(f"Năm học {from_year} đã được kết chuyển rồi.")
-    today = today or local_today()
-    now = utcnow()
-    klass = OrgUnit.__table__.alias("klass")
+    """Close ``from_year`` and start ``to_year`` (see the module docstring).
 
-    # 1. Remember who was there at the close (students in the year's classes, adults; active
-    #    accounts only: a deactivated account is neither counted nor carried forward).
+    :raises SchoolYearError: a malformed year, ``to_year`` not the year after ``from_year``,
+        or ``from_year`` already closed.
+    """
+    closing = SchoolYear.parse(from_year)
+    if str(closing.next) != to_year:
+        raise SchoolYearError(f"Năm học sau {closing} là {closing.next}.")
+    if session.scalar(
+        select(SchoolYearClosing.id).where(SchoolYearClosing.school_year == str(closing))
+    ):
+        raise SchoolYearError(f"Năm học {closing} đã được kết chuyển rồi.")
+    today = today or local_today()
+    remember_who_was_there(session, closing)
+    promotion = promote_classes(session, closing)
+    adults = carry_staff_over(session, closing)
+    end_last_years_memberships(session, closing)
+    targets_copied = copy_targets(session, closing)
+    assignments_copied = copy_dated_assignments(session, closing)
+    close_year(session, closing, promotion, today)
+    return RolloverResult(promotion.promoted, promotion.left_school, promotion.classes_created,
+                          adults, targets_copied, assignments_copied)
+
+
+def remember_who_was_there(session: Session, year: SchoolYear) -> None:
+    """List the memberships active at the close in :class:`YearEndMembership`.
+
+    Students in the year's classes and adults of the year; active accounts only: a
+    deactivated account is neither counted nor carried forward.
+    """
+    klass = OrgUnit.__table__.alias("klass")
     in_year = or_(
         and_(
             Membership.role == Role.STUDENT,
             exists().where(klass.c.id == Membership.org_unit_id,
-                           klass.c.school_year == from_year, klass.c.kind == OrgKind.CLASS.value),
+                           klass.c.school_year == str(year), klass.c.kind == OrgKind.CLASS.value),
         ),
-        and_(Membership.role.in_(ADULT_ROLES), Membership.school_year == from_year),
+        and_(Membership.role.in_(ADULT_ROLES), Membership.school_year == str(year)),
     )
     session.execute(
         insert(YearEndMembership).from_select(
             ["membership_id", "school_year"],
-            select(Membership.id, literal(from_year))
+            select(Membership.id, literal(str(year)))
             .join(User, User.id == Membership.user_id)
             .where(Membership.active.is_(True), User.active.is_(True), in_year),
         )
     )
 
-    # 2. Promote students class by class into next year's class of the same letter.
+
+def promote_classes(session: Session, year: SchoolYear) -> Promotion:
+    """Move each class's remembered students into next year's class of the same letter.
+
+    Students of a school's last grade (:data:`LAST_GRADE`) leave the school instead.
+    """
+    now = utcnow()
+    next_year = str(year.next)
     promoted = left = created = 0
     classes = list(session.scalars(
         select(OrgUnit)
-        .where(OrgUnit.kind == OrgKind.CLASS, OrgUnit.school_year == from_year)
+        .where(OrgUnit.kind == OrgKind.CLASS, OrgUnit.school_year == str(year))
         .order_by(OrgUnit.path)
     ))
     schools = {
@@ -129,79 +152,105 @@ def rollover(
         new_class = session.scalar(
             select(OrgUnit).where(
                 OrgUnit.parent_id == school.id, OrgUnit.kind == OrgKind.CLASS,
-                OrgUnit.school_year == to_year, OrgUnit.name == name,
+                OrgUnit.school_year == next_year, OrgUnit.name == name,
             )
         )
         if new_class is None:
             new_class = create_unit(
-                session, kind=OrgKind.CLASS, code=f"{school.code}-{to_year[:4]}-{name}"[:40],
-                name=name, parent=school, grade=grade + 1, school_year=to_year,
+                session, kind=OrgKind.CLASS,
+                code=f"{school.code}-{year.next.start}-{name}"[:40],
+                name=name, parent=school, grade=grade + 1, school_year=next_year,
             )
             created += 1
         session.execute(
             insert(Membership).from_select(
                 ["user_id", "org_unit_id", "role", "school_year", "active", "created_at"],
                 select(Membership.user_id, literal(new_class.id), literal(Role.STUDENT.value),
-                       literal(to_year), literal(True), literal(now))
+                       literal(next_year), literal(True), literal(now))
                 .select_from(Membership)
                 .join(YearEndMembership, YearEndMembership.membership_id == Membership.id)
                 .where(Membership.org_unit_id == old_class.id, Membership.role == Role.STUDENT),
             )
         )
         promoted += count
+    return Promotion(promoted, left, created)
 
-    # 3. Adults keep their school for the new year.
+
+def _next_class_name(name: str, grade: int) -> str:
+    """"2A" in grade 2 becomes "3A"; a name without the grade gets the new grade in front."""
+    suffix = name[len(str(grade)):] if name.startswith(str(grade)) else name
+    return f"{grade + 1}{suffix}"
+
+
+def carry_staff_over(session: Session, year: SchoolYear) -> int:
+    """Give every remembered adult the same unit and role next year; return how many."""
     adults = session.scalar(
         select(func.count()).select_from(YearEndMembership).join(
             Membership, Membership.id == YearEndMembership.membership_id
-        ).where(YearEndMembership.school_year == from_year, Membership.role.in_(ADULT_ROLES))
+        ).where(YearEndMembership.school_year == str(year), Membership.role.in_(ADULT_ROLES))
     ) or 0
     session.execute(
         insert(Membership).from_select(
             ["user_id", "org_unit_id", "role", "school_year", "active", "created_at"],
-            select(Membership.user_id, Membership.org_unit_id, Membership.role, literal(to_year),
-                   literal(True), literal(now))
+            select(Membership.user_id, Membership.org_unit_id, Membership.role,
+                   literal(str(year.next)), literal(True), literal(utcnow()))
             .join(YearEndMembership, YearEndMembership.membership_id == Membership.id)
-            .where(Membership.role.in_(ADULT_ROLES), YearEndMembership.school_year == from_year),
+            .where(Membership.role.in_(ADULT_ROLES), YearEndMembership.school_year == str(year)),
         )
     )
+    return int(adults)
 
-    # 4. Last year's memberships end (kept, inactive).
+
+def end_last_years_memberships(session: Session, year: SchoolYear) -> None:
+    """Deactivate the remembered memberships (kept, not deleted)."""
     session.execute(
         update(Membership)
         .where(Membership.id.in_(select(YearEndMembership.membership_id)
-                                 .where(YearEndMembership.school_year == from_year)))
+                                 .where(YearEndMembership.school_year == str(year))))
         .values(active=False)
         .execution_options(synchronize_session=False)
     )
 
-    # 5. The new year's requirements: targets and dated assignments, one year later.
-    targets_copied = 0
+
+def copy_targets(session: Session, year: SchoolYear) -> int:
+    """Copy the year's targets to the next year, deadlines one year later; return how many.
+
+    A target the next year already has (same unit, audience and requirement) is kept as is.
+    """
+    copied = 0
     for target in list(session.scalars(
-        select(CoverageTarget).where(CoverageTarget.school_year == from_year)
+        select(CoverageTarget).where(CoverageTarget.school_year == str(year))
     )):
         exists_already = session.scalar(select(CoverageTarget.id).where(
             CoverageTarget.org_unit_id == target.org_unit_id,
             CoverageTarget.audience == target.audience,
             CoverageTarget.requirement_id == target.requirement_id,
-            CoverageTarget.school_year == to_year,
+            CoverageTarget.school_year == str(year.next),
         ))
         if exists_already is None:
             session.add(CoverageTarget(
                 org_unit_id=target.org_unit_id, audience=target.audience,
                 requirement_id=target.requirement_id, percent=target.percent,
-                school_year=to_year, deadline=_one_year_later(target.deadline),
+                school_year=str(year.next), deadline=_one_year_later(target.deadline),
                 source=target.source, created_by_id=target.created_by_id,
             ))
-            targets_copied += 1
-    assignments_copied = 0
+            copied += 1
+    return copied
+
+
+def copy_dated_assignments(session: Session, year: SchoolYear) -> int:
+    """Replace each active assignment due in the year by one due a year later; return how many.
+
+    Assignments without a deadline stay as they are (they hold every year).
+    """
+    copied = 0
     requirement_column = Assignment.__table__.c.requirement_id
     for assignment, requirement_id in session.execute(
         select(Assignment, requirement_column).where(
             Assignment.active.is_(True), Assignment.due_on.is_not(None)
         )
     ).all():
-        if assignment.due_on is None or school_year_for(assignment.due_on) != from_year:
+        if assignment.due_on is None or assignment.due_on not in year:
             continue
         copy = Assignment(
             course_id=assignment.course_id, org_unit_id=assignment.org_unit_id,
@@ -211,21 +260,24 @@ def rollover(
         setattr(copy, "requirement_id", requirement_id)  # noqa: B010 (column added by us)
         session.add(copy)
         assignment.active = False
-        assignments_copied += 1
+        copied += 1
+    return copied
 
-    # 6. Freeze last year's report at its close; its rollup is rebuilt on the next read.
+
+def close_year(session: Session, year: SchoolYear, promotion: Promotion, today: dt.date) -> None:
+    """Record the closing and freeze the year's report at it (today, or the year's reporting
+    end if that came first); its rollup is rebuilt on the next read."""
     session.add(SchoolYearClosing(
-        school_year=from_year, next_year=to_year,
-        report_date=min(today, school_year_end(from_year)), promoted=promoted, left_school=left,
+        school_year=str(year), next_year=str(year.next),
+        report_date=min(today, year.reporting_end), promoted=promotion.promoted,
+        left_school=promotion.left_school,
     ))
-    session.execute(delete(CoverageRollup).where(CoverageRollup.school_year == from_year))
+    session.execute(delete(CoverageRollup).where(CoverageRollup.school_year == str(year)))
     session.execute(
-        delete(CoverageSchoolRollup).where(CoverageSchoolRollup.school_year == from_year)
+        delete(CoverageSchoolRollup).where(CoverageSchoolRollup.school_year == str(year))
     )
-    session.execute(delete(RollupBuild).where(RollupBuild.school_year == from_year))
+    session.execute(delete(RollupBuild).where(RollupBuild.school_year == str(year)))
     session.flush()
-    return RolloverResult(promoted, left, created, int(adults), targets_copied,
-                          assignments_copied)
 
 
 def _one_year_later(day: dt.date) -> dt.date:

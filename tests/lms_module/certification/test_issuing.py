@@ -21,8 +21,8 @@ from lms_module.certification.services import (
 )
 from lms_module.errors import AccessDeniedError
 from lms_module.learning.models import Completion, Course
-from lms_module.orgs.services import school_year_end
 from lms_module.people.models import Role
+from lms_module.school_years.year import SchoolYear
 
 
 def test_completing_a_course_issues_a_certificate_from_the_students_school(
@@ -37,7 +37,7 @@ def test_completing_a_course_issues_a_certificate_from_the_students_school(
     assert certificate.holder_unit_name == f"Lớp 2A, {tree['school'].name}"
     assert certificate.credit_periods == 0
     assert certificate.serial == f"00001/{certificate.issued_on.year}/CN-{tree['school'].code}"
-    assert certificate.expires_on == school_year_end(certificate.issued_on)
+    assert certificate.expires_on == SchoolYear.containing(certificate.issued_on).last_day
     assert certificate.place == "Lai Châu"
     assert len(certificate.code) == 17
     assert db.scalar(

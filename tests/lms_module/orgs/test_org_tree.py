@@ -2,17 +2,10 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 
 from lms_module.orgs.models import OrgKind, SchoolLevel
-from lms_module.orgs.services import (
-    InvalidOrgUnitError,
-    create_unit,
-    school_year_for,
-    subtree,
-)
+from lms_module.orgs.services import InvalidOrgUnitError, create_unit, subtree
 
 
 def test_paths_are_built_from_ancestor_ids(tree):
@@ -84,12 +77,3 @@ def test_a_legacy_district_keeps_its_communes_and_schools(db, make_unit, tree):
     commune = make_unit(OrgKind.COMMUNE, district)
     school = make_unit(OrgKind.SCHOOL, commune, school_level=SchoolLevel.PRESCHOOL)
     assert {u.id for u in subtree(db, district)} == {district.id, commune.id, school.id}
-
-
-@pytest.mark.parametrize(
-    ("day", "year"),
-    [(dt.date(2026, 9, 5), "2026-2027"), (dt.date(2027, 5, 31), "2026-2027"),
-     (dt.date(2027, 8, 1), "2027-2028")],
-)
-def test_school_year_of_a_day(day, year):
-    assert school_year_for(day) == year
