@@ -94,9 +94,14 @@ def render_database_error(error: SQLAlchemyError) -> Any:
     return response
 
 
+#: Endpoints the course player's script calls with ``fetch``: their errors are JSON.
+JSON_ENDPOINTS = frozenset({"lms.learning.handler", "lms.learning.unit_viewed"})
+
+
 def _wants_json() -> bool:
-    """Block handler calls (``fetch`` from the course player) get JSON errors, not pages."""
-    return request.endpoint == "lms.learning.handler" or "/handler/" in request.path
+    """Calls from the course player's script (block handlers, recording a unit's view) get
+    JSON errors, not pages."""
+    return request.endpoint in JSON_ENDPOINTS or "/handler/" in request.path
 
 
 def _error_page(message: str, code: int) -> Response:

@@ -30,6 +30,7 @@ from xblock.exceptions import DisallowedFileError
 from xblock.plugin import PluginMissingError
 
 from lms_module.auth.access import ACCESS_ATTRIBUTE, is_signed_in, signed_in
+from lms_module.core.errors import JSON_ENDPOINTS, render_http_error
 from lms_module.core.inputs import InvalidInputError, json_object_body
 from lms_module.db import db_session
 from lms_module.errors import LMSError
@@ -65,9 +66,6 @@ bp = Blueprint("learning", __name__, template_folder="templates")
 #: Handler URL placeholders the client-side runtime fills in.
 USAGE_PLACEHOLDER = "__usage__"
 HANDLER_PLACEHOLDER = "__handler__"
-
-#: Endpoints the course player's script calls with fetch(): their errors are JSON.
-JSON_ENDPOINTS = frozenset({"lms.learning.handler", "lms.learning.unit_viewed"})
 
 #: Inline css/js of the blocks rendered by this worker, served at their own URLs (CSP).
 INLINE_RESOURCES = InlineResourceCache()
@@ -418,11 +416,10 @@ def handler(usage_id: str, handler_name: str, suffix: str) -> Any:
 
 @bp.errorhandler(CSRFError)
 def csrf_refused(error: CSRFError) -> Any:
-    """Answer a handler call without a valid CSRF token in JSON (pages: the usual page)."""
+    """Answer a call from the player's script without a valid CSRF token in JSON (pages: the
+    usual page)."""
     if request.endpoint in JSON_ENDPOINTS:
         if not is_signed_in():
             return _json_error(SIGNED_OUT_MESSAGE, 401)
         return _json_error("Phiên làm việc đã hết hạn. Hãy tải lại trang và thử lại.", 400)
-    from lms_module.core.errors import render_http_error
-
     return render_http_error(error)

@@ -194,3 +194,21 @@ def test_a_course_of_plain_content_completes_with_its_certificate_through_the_pa
     assert "Bạn đã hoàn thành khóa học" in client.get(f"/courses/{PLAIN_SLUG}/results").get_data(
         as_text=True
     )
+
+
+def test_while_the_database_is_away_the_view_post_gets_json(
+    make_app, login, student, sample_course, client
+):
+    login(student)
+    _url, headers = view_url_and_token(client.get(f"/courses/{SLUG}/units/{UNITS[0]}"))
+    away = make_app(
+        own_database=True,
+        LMS_DATABASE_URL="postgresql+psycopg://lms@/lms?host=/nonexistent-socket-dir&port=1",
+    ).test_client()
+    cookie = client.get_cookie("session")
+    assert cookie is not None
+    away.set_cookie("session", cookie.value)
+    response = away.post(f"/courses/{SLUG}/units/{UNITS[0]}/viewed", headers=headers)
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "5"
+    assert "thử lại" in response.get_json()["error"]
