@@ -11,10 +11,11 @@ loopback port. Then:
    address (127.0.0.2) within a minute;
 2. N simulated learners (threads, from 127.0.0.1) sign in with their password and take their
    course the way the browser does: home, my courses, outline, resume, every unit page in turn
-   (``rel="next"``), and the handler POSTs the course blocks' JavaScript makes (JSON body,
-   ``X-CSRFToken``): the scenario choices, the quiz answers (a learner who knows them) and the
-   reflection; then the results page. For a share of the learners the last two progress events
-   (e.g. the last quiz and the reflection) are sent at the same moment from two connections;
+   (``rel="next"``) with the POST its script sends to record the view, and the handler POSTs
+   the course blocks' JavaScript makes (JSON body, ``X-CSRFToken``): the scenario choices, the
+   quiz answers (a learner who knows them) and the reflection; then the results page. For a
+   share of the learners the last two progress events (e.g. the last quiz and the reflection)
+   are sent at the same moment from two connections;
 3. mid-run one gunicorn worker is killed with SIGKILL, later PostgreSQL is stopped
    (``pg_ctl stop -m fast``), left down a few seconds and started again. A learner whose
    request failed waits (``Retry-After`` when given) and tries again, like a person would;
@@ -98,12 +99,13 @@ READ_TIMEOUT = 60.0  # a queue behind busy workers is not a fault
 KILL_WINDOW = 5.0
 #: Interactive blocks and the handler each one's JavaScript calls.
 INTERACTIVE = {"quiz": "submit", "reflection": "save_answer", "scenario": "choose"}
-#: Blocks completed by being shown (complete on view).
+#: Blocks completed by being shown (complete on view, recorded by the page's POST).
 VIEWED = frozenset({"lesson", "html"})
 
 CSRF_FIELD = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 HANDLER_TEMPLATE = re.compile(r'data-handler-template="([^"]+)"')
+VIEWED_URL = re.compile(r'data-viewed-url="([^"]+)"')
 BLOCK = re.compile(r'data-usage-id="([^"]+)" data-block-type="([^"]+)"')
 NEXT_LINK = re.compile(r'rel="next" href="([^"]+)"')
 COURSE_LINK = re.compile(r'href="/courses/([^"/?#]+)"')
@@ -600,7 +602,7 @@ def retry_delay(response: requests.Response | None, attempt: int) -> float:
 
 @dataclass
 class Ack:
-    """A step the server acknowledged (2xx): a handler's JSON reply or a unit page shown."""
+    """A step the server acknowledged (2xx): a handler's JSON reply or a unit's view."""
 
     kind: str  # quiz, reflection, scenario, view
     usage_id: str
@@ -781,11 +783,14 @@ class Learner:
             self.run.recorder.step()
             token = CSRF_META.search(page)
             template = HANDLER_TEMPLATE.search(page)
-            if token is None or template is None:
-                raise LearnerProblem(f"unit page without CSRF token or handler URL: {path}")
+            viewed_url = VIEWED_URL.search(page)
+            if token is None or template is None or viewed_url is None:
+                raise LearnerProblem(f"unit page without CSRF token or handler URLs: {path}")
             self.token = html.unescape(token.group(1))
             blocks = [(html.unescape(u), t) for u, t in BLOCK.findall(page)]
-            self.acks.extend(Ack("view", u) for u, t in blocks if t in VIEWED)
+            self.pause()
+            self.record_view(html.unescape(viewed_url.group(1)),
+                             [u for u, t in blocks if t in VIEWED])
             for usage_id, block_type in blocks:
                 calls = self.plan.calls.get(usage_id)
                 if block_type not in INTERACTIVE or calls is None:
@@ -820,9 +825,23 @@ class Learner:
 
     def post(self, browser: Browser, call: Call) -> None:
         """Make a block's handler call as its JavaScript does; record the acknowledgement."""
+        reply = self.send_json(browser, call.url, call.body)
+        self.acks.append(Ack(call.block_type, call.usage_id, call.body, call.final))
+        self.run.recorder.step()
+        if call.block_type == "quiz" and reply.get("score") != 1.0:
+            raise LearnerProblem(f"quiz {call.usage_id} scored {reply.get('score')} with the key")
+
+    def record_view(self, url: str, viewed: list[str]) -> None:
+        """Send the POST the unit page's script sends once shown (the learner's place, the
+        plain content ``viewed`` completes); record the acknowledgement."""
+        self.send_json(self.browser, url, {})
+        self.acks.extend(Ack("view", usage_id) for usage_id in viewed)
+
+    def send_json(self, browser: Browser, url: str, body: dict[str, Any]) -> Any:
+        """POST ``body`` as the page's JavaScript does until acknowledged; return the reply."""
         headers = {"Content-Type": "application/json", "Accept": "application/json",
                    "X-CSRFToken": self.token, "X-Requested-With": "XMLHttpRequest"}
-        payload = json.dumps(call.body)
+        payload = json.dumps(body)
 
         def acknowledged(response: requests.Response) -> bool:
             if not 200 <= response.status_code < 300:
@@ -848,14 +867,10 @@ class Learner:
                     browser.http.cookies.update(self.browser.http.cookies)
 
         response = self.until(
-            lambda: browser.request("POST", call.url, "handler", data=payload, headers=headers),
+            lambda: browser.request("POST", url, "handler", data=payload, headers=headers),
             acknowledged, refresh,
         )
-        reply = response.json()
-        self.acks.append(Ack(call.block_type, call.usage_id, call.body, call.final))
-        self.run.recorder.step()
-        if call.block_type == "quiz" and reply.get("score") != 1.0:
-            raise LearnerProblem(f"quiz {call.usage_id} scored {reply.get('score')} with the key")
+        return response.json()
 
     def post_together(self, calls: list[Call]) -> int:
         """Send the last progress events at the same moment, each from its own connection."""
