@@ -31,7 +31,6 @@ from lms_module.coverage.figures import (
     direct_subtree_figures,
     scope_of,
 )
-from lms_module.coverage.models import CoverageTarget
 from lms_module.coverage.report import build_report
 from lms_module.coverage.synth import (
     NATIONAL_PROVINCES,
@@ -42,6 +41,7 @@ from lms_module.coverage.synth import (
 from lms_module.db import db_session
 from lms_module.i18n import local_today
 from lms_module.migrate import upgrade_database
+from lms_module.obligations.models import CoverageTarget
 from lms_module.orgs.models import OrgKind, OrgUnit
 from lms_module.people.models import Role
 from lms_module.people.services import add_membership, create_user

@@ -353,12 +353,12 @@ def build_data(app: Any, learners: int, card_burst: int, secret: str) -> Setup:
     from werkzeug.security import generate_password_hash
 
     from lms_module.auth.services import login_card_token
-    from lms_module.coverage.targets import create_requirement, set_target
     from lms_module.db import db_session
     from lms_module.demo.services import CONTENT_DIR, FAMILY_NAMES, GIVEN_NAMES, MIDDLE_NAMES
     from lms_module.i18n import local_today
     from lms_module.learning.models import Audience, Course, SharedFieldValue
     from lms_module.learning.services import version_blocks
+    from lms_module.obligations.targets import create_requirement, set_target
     from lms_module.orgs.models import OrgKind, SchoolLevel
     from lms_module.orgs.services import create_unit
     from lms_module.people.models import Role
@@ -1096,10 +1096,10 @@ def compare_dashboard(app: Any, setup: Setup, csv_rows: dict[int, list[list[str]
     from sqlalchemy import select
 
     from lms_module.coverage.figures import direct_subtree_figures, scope_of
-    from lms_module.coverage.models import CoverageTarget
     from lms_module.coverage.report import build_report
     from lms_module.db import db_session
     from lms_module.i18n import local_today
+    from lms_module.obligations.models import CoverageTarget
     from lms_module.orgs.models import OrgUnit
 
     mismatches: list[str] = []

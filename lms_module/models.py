@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from lms_module.audit.models import AuditEvent
 from lms_module.certification import models as certification_models  # noqa: F401 (certificates)
-from lms_module.coverage import models as coverage_models  # noqa: F401 (targets, rollups)
+from lms_module.coverage import models as coverage_models  # noqa: F401 (rollups)
 from lms_module.learning import models as learning_models  # noqa: F401 (courses, learner state)
+from lms_module.obligations import models as obligation_models  # noqa: F401 (targets, assignments)
 from lms_module.orgs.models import OrgUnit
 from lms_module.people.models import Membership, User
 from lms_module.roster.models import RosterUpload

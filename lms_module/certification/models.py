@@ -1,4 +1,4 @@
-"""Certificates, their per-unit serial sequences, and course assignments (who must take what)."""
+"""Certificates and their per-unit serial sequences."""
 
 from __future__ import annotations
 
@@ -18,8 +18,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms_module.db import Base, IntPK, Name, Timestamp
 from lms_module.learning.models import Completion, Course, CourseVersion
-from lms_module.orgs.models import OrgUnit, _enum
-from lms_module.people.models import Role, User
+from lms_module.orgs.models import OrgUnit
+from lms_module.people.models import User
 
 #: Longest verification code (compact form: 16 symbols and a check character).
 CODE_LENGTH = 17
@@ -123,44 +123,3 @@ class Certificate(Base):
             self.course_title_vi
         )
 
-
-class Assignment(Base):
-    """A course assigned to the people of a scope: an org unit's subtree, one role, a grade band.
-
-    Minimal on purpose: the expiry and re-training statuses need "who must take what, by when".
-    Step 5 (coverage) builds on it.
-    """
-
-    __tablename__ = "lms_assignment"
-    __table_args__ = (
-        CheckConstraint(
-            "grade_min IS NULL OR grade_max IS NULL OR grade_min <= grade_max",
-            name="grade_band",
-        ),
-        Index("ix_lms_assignment_unit_role", "org_unit_id", "role", "active"),
-    )
-
-    id: Mapped[IntPK]
-    course_id: Mapped[int] = mapped_column(ForeignKey("lms_course.id"), index=True)
-    #: Everyone with ``role`` in this unit's subtree (a school, a commune, a province...).
-    org_unit_id: Mapped[int] = mapped_column(ForeignKey("lms_org_unit.id"))
-    role: Mapped[Role] = mapped_column(_enum(Role, "role"))
-    #: For students: only classes whose grade is in the band (both ``None``: every grade).
-    grade_min: Mapped[int | None] = mapped_column(SmallInteger)
-    grade_max: Mapped[int | None] = mapped_column(SmallInteger)
-    due_on: Mapped[dt.date | None] = mapped_column(Date)
-    active: Mapped[bool] = mapped_column(default=True)
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("lms_user.id"))
-    created_at: Mapped[Timestamp]
-
-    course: Mapped[Course] = relationship()
-    org_unit: Mapped[OrgUnit] = relationship()
-
-    def __repr__(self) -> str:
-        return f"<Assignment {self.id} course={self.course_id} unit={self.org_unit_id}>"
-
-    def covers_grade(self, grade: int | None) -> bool:
-        """Tell whether a class of ``grade`` falls in the band (``None``: adults, always)."""
-        if grade is None:
-            return True
-        return (self.grade_min or 1) <= grade <= (self.grade_max or 12)

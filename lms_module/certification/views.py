@@ -48,18 +48,15 @@ from lms_module.certification.services import (
     stream_certificates_zip,
     unit_certificates_query,
 )
-from lms_module.certification.statuses import (
-    NEEDS_ACTION,
-    TrainingStatus,
-    in_service_periods,
-    training_statuses,
-)
+from lms_module.certification.statuses import in_service_periods
 from lms_module.core.limiter import limiter
 from lms_module.core.urls import local_target, public_base_url
 from lms_module.db import db_session
 from lms_module.i18n import local_today
 from lms_module.learning.models import Course
 from lms_module.learning.services import course_completed
+from lms_module.obligations.query import training_statuses
+from lms_module.obligations.statuses import NEEDS_ACTION, TrainingStatus
 from lms_module.orgs.models import OrgKind, OrgUnit
 from lms_module.orgs.services import subtree
 from lms_module.people.models import Role, User
@@ -419,7 +416,8 @@ def school_zip(unit: OrgUnit) -> Response:
 @bp.get("/units/<int:unit_id>/training-status")
 @requires(Role.SCHOOL_MANAGER, unit_arg="unit_id", personal_data=True)
 def training_status(unit: OrgUnit) -> str:
-    """List who at the school is overdue, due, expired or expiring on an assigned course."""
+    """List who at the school is overdue, due, expired or expiring on what they must complete
+    (the school's and its parents' targets, and the courses assigned)."""
     session = db_session()
     unit = _school_unit(unit)
     record_event(
@@ -427,8 +425,9 @@ def training_status(unit: OrgUnit) -> str:
         ip=client_ip(),
     )
     session.commit()
+    year = str(current_school_year())
     rows = training_statuses(
-        session, unit, today=local_today(),
+        session, within=unit, school_year=year, today=local_today(),
         expiring_window_days=int(current_app.config["LMS_EXPIRING_WINDOW_DAYS"]),
     )
     counts = {status: 0 for status in TrainingStatus}
@@ -437,11 +436,11 @@ def training_status(unit: OrgUnit) -> str:
     order = {status: index for index, status in enumerate(NEEDS_ACTION)}
     listed = sorted(
         (row for row in rows if row.status in order),
-        key=lambda row: (order[row.status], row.unit_name, row.full_name),
+        key=lambda row: (order[row.status], row.obligation.unit_name, row.obligation.full_name),
     )
     return render_template(
         "certification/training_status.html", unit=unit, rows=listed, counts=counts,
-        Status=TrainingStatus, language=_language(),
+        Status=TrainingStatus, language=_language(), school_year=year,
         window=current_app.config["LMS_EXPIRING_WINDOW_DAYS"],
     )
 

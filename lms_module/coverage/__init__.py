@@ -1,1 +1,4 @@
-"""Coverage against plan targets: requirements, targets, rollups, the office dashboard, exports."""
+"""Coverage against plan targets: rollups, figures, the office dashboard, exports.
+
+The targets themselves and who they oblige belong to :mod:`lms_module.obligations`.
+"""

@@ -9,10 +9,10 @@ from sqlalchemy.orm import Session
 
 # Imported for its side effect: the hook that marks the rollup rows every write changes.
 import lms_module.coverage.invalidation  # noqa: F401
-from lms_module.coverage.models import Requirement
-from lms_module.coverage.targets import set_target
 from lms_module.i18n import local_today
 from lms_module.learning.models import Audience, Course
+from lms_module.obligations.models import Requirement
+from lms_module.obligations.targets import set_target
 from lms_module.orgs.services import unit_by_code
 from lms_module.school_years.year import SchoolYear
 

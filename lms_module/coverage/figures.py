@@ -1,11 +1,12 @@
 """Reading coverage figures: a unit's subtree, its children, a school's grades and classes.
 
 The coverage of a unit is covered / population over its whole subtree (both defined in
-:mod:`~lms_module.coverage.targets`), summed from the rollup. :func:`target_reports` brings the
-rollup up to date itself; the other readers expect the caller to have done so
+:mod:`~lms_module.obligations.population`), summed from the rollup. :func:`target_reports`
+brings the rollup up to date itself; the other readers expect the caller to have done so
 (:func:`~lms_module.coverage.rollup.ensure_rollups`). The direct versions compute the same
 figures straight from memberships and certificates, as the reference the rollup is tested and
-benchmarked against; :func:`uncovered_people` names the people not yet covered.
+benchmarked against; :func:`uncovered_people` names the people not yet covered (from the
+obligations query).
 """
 
 from __future__ import annotations
@@ -15,22 +16,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, exists, func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session, aliased
 
-from lms_module.certification.models import Certificate
-from lms_module.coverage.models import CoverageRollup, CoverageSchoolRollup, CoverageTarget
+from lms_module.coverage.models import CoverageRollup, CoverageSchoolRollup
 from lms_module.coverage.rollup import _rollup_select, ensure_rollups
 from lms_module.coverage.status import Status, target_status
-from lms_module.coverage.targets import (
-    _population_conditions,
-    _valid_certificate,
-    requirement_course_ids,
-)
 from lms_module.db import child_segment, subtree_condition
 from lms_module.learning.models import Audience
+from lms_module.obligations.models import CoverageTarget
+from lms_module.obligations.query import obligations
 from lms_module.orgs.models import OrgKind, OrgUnit, SchoolLevel
-from lms_module.people.models import Membership, User
 from lms_module.school_years.closing import reporting_date
 
 # ---------------------------------------------------------------------------- figures
@@ -339,27 +335,15 @@ def uncovered_people(
 ) -> list[UncoveredPerson]:
     """Return the named members of a class or school not yet covered, by unit and name.
 
-    Only for school managers: the view checks the role and records the access.
+    The people the training-status page lists as not covered, from the same query
+    (:func:`~lms_module.obligations.query.obligations`). Only for school managers: the view
+    checks the role and records the access.
     """
-    day = reporting_date(session, scope.school_year, today)
-    course_ids = requirement_course_ids(session, scope.requirement_id) or [-1]
-    member_unit = aliased(OrgUnit)
-    holds = exists().where(
-        Certificate.user_id == Membership.user_id, _valid_certificate(course_ids, day)
-    )
-    rows = session.execute(
-        select(User.id, User.full_name, User.student_code, User.staff_code, member_unit.name)
-        .select_from(Membership)
-        .join(User, User.id == Membership.user_id)
-        .join(member_unit, member_unit.id == Membership.org_unit_id)
-        .where(
-            *_population_conditions(session, scope.audience, scope.school_year, member_unit),
-            subtree_condition(member_unit.path, unit.path),
-            ~holds,
-        )
-        .order_by(member_unit.grade, member_unit.name, User.full_name, User.id)
-    ).all()
     return [
-        UncoveredPerson(uid, name, student_code or staff_code, unit_name)
-        for uid, name, student_code, staff_code, unit_name in rows
+        UncoveredPerson(o.user_id, o.full_name, o.code, o.unit_name)
+        for o in obligations(
+            session, school_year=scope.school_year, today=today, within=unit,
+            audience=scope.audience, requirement_id=scope.requirement_id,
+        )
+        if not o.covered
     ]

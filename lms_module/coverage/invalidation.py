@@ -39,8 +39,8 @@ from lms_module.coverage.models import (
     CoverageRollup,
     CoverageSchoolRollup,
     RollupBuild,
-    requirement_course,
 )
+from lms_module.obligations.models import requirement_course
 from lms_module.orgs.models import OrgUnit
 from lms_module.people.models import Membership, User
 

@@ -1,88 +1,23 @@
-"""Requirements, coverage targets and the per-unit rollup."""
+"""The per-unit coverage rollup, its per-school sums and the queue of units to recompute."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 from sqlalchemy import (
-    CheckConstraint,
-    Column,
     Date,
-    Float,
     ForeignKey,
     Index,
     Integer,
     SmallInteger,
     String,
-    Table,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column
 
-from lms_module.certification.models import Assignment
 from lms_module.db import Base, IntPK, PathString, Timestamp
-from lms_module.learning.models import Audience, Course
-from lms_module.orgs.models import OrgUnit, SchoolLevel, _enum
-
-#: Which courses satisfy a requirement (any one of them is enough).
-requirement_course = Table(
-    "lms_requirement_course",
-    Base.metadata,
-    Column("requirement_id", ForeignKey("lms_requirement.id"), primary_key=True),
-    Column("course_id", ForeignKey("lms_course.id"), primary_key=True),
-)
-
-
-class Requirement(Base):
-    """A training requirement: holding a valid certificate of any of its courses satisfies it.
-
-    Example: "life skills and self-protection" is satisfied by the course of any grade band.
-    """
-
-    __tablename__ = "lms_requirement"
-
-    id: Mapped[IntPK]
-    code: Mapped[str] = mapped_column(String(60), unique=True)
-    title_vi: Mapped[str] = mapped_column(String(200))
-    title_en: Mapped[str] = mapped_column(String(200), default="")
-    created_at: Mapped[Timestamp]
-
-    courses: Mapped[list[Course]] = relationship(secondary=requirement_course)
-
-    def __repr__(self) -> str:
-        return f"<Requirement {self.id} {self.code!r}>"
-
-    def title(self, language: str) -> str:
-        """Return the title in ``language`` ("en" or Vietnamese), falling back to Vietnamese."""
-        return self.title_en if language == "en" and self.title_en else self.title_vi
-
-
-class CoverageTarget(Base):
-    """"95% of students of the unit's subtree hold the requirement by 31/05/2027"."""
-
-    __tablename__ = "lms_coverage_target"
-    __table_args__ = (
-        UniqueConstraint("org_unit_id", "audience", "requirement_id", "school_year"),
-        CheckConstraint("percent > 0 AND percent <= 100", name="percent_range"),
-    )
-
-    id: Mapped[IntPK]
-    org_unit_id: Mapped[int] = mapped_column(ForeignKey("lms_org_unit.id"), index=True)
-    audience: Mapped[Audience] = mapped_column(_enum(Audience, "audience"))
-    requirement_id: Mapped[int] = mapped_column(ForeignKey("lms_requirement.id"))
-    percent: Mapped[float] = mapped_column(Float)
-    school_year: Mapped[str] = mapped_column(String(9), index=True)
-    deadline: Mapped[dt.date] = mapped_column(Date)
-    #: The plan the target comes from, e.g. "Kế hoạch 675/KH-UBND".
-    source: Mapped[str] = mapped_column(String(200), default="")
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("lms_user.id"))
-    created_at: Mapped[Timestamp]
-
-    org_unit: Mapped[OrgUnit] = relationship()
-    requirement: Mapped[Requirement] = relationship()
-
-    def __repr__(self) -> str:
-        return f"<CoverageTarget {self.id} {self.audience} {self.percent}% {self.school_year}>"
+from lms_module.learning.models import Audience
+from lms_module.orgs.models import SchoolLevel, _enum
 
 
 class CoverageRollup(Base):
@@ -170,11 +105,3 @@ class RollupBuild(Base):
     as_of: Mapped[dt.date] = mapped_column(Date)
     built_at: Mapped[Timestamp]
 
-
-# A requirement (any of several courses) may stand in for the single course of an assignment.
-# The column belongs to the certification module's table; this module's migration adds it.
-setattr(  # noqa: B010 (declarative appends the column to the mapped class and its table)
-    Assignment,
-    "requirement_id",
-    mapped_column("requirement_id", ForeignKey("lms_requirement.id"), nullable=True),
-)

@@ -25,12 +25,13 @@ from lms_module.coverage.figures import (
     scope_of,
     target_reports,
 )
-from lms_module.coverage.models import CoverageSchoolRollup, CoverageTarget
+from lms_module.coverage.models import CoverageSchoolRollup
 from lms_module.coverage.rollup import ensure_rollup
 from lms_module.coverage.status import Status
-from lms_module.coverage.targets import targets_for
 from lms_module.db import subtree_condition
 from lms_module.learning.models import Audience
+from lms_module.obligations.models import CoverageTarget
+from lms_module.obligations.targets import targets_for
 from lms_module.orgs.models import OrgKind, OrgUnit, SchoolLevel
 
 STATUS_LABELS: dict[Status, LazyString] = {

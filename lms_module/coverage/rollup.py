@@ -41,20 +41,21 @@ from lms_module.coverage.models import (
     CoverageDirtyUnit,
     CoverageRollup,
     CoverageSchoolRollup,
-    CoverageTarget,
     RollupBuild,
 )
 from lms_module.coverage.status import RATE_WINDOW_DAYS
-from lms_module.coverage.targets import (
-    _population_conditions,
-    _valid_certificate,
-    requirement_course_ids,
-)
 from lms_module.db import subtree_condition
 from lms_module.learning.models import Audience
+from lms_module.obligations.models import CoverageTarget
+from lms_module.obligations.population import (
+    AUDIENCE_ROLES,
+    population_conditions,
+    valid_certificate,
+)
+from lms_module.obligations.targets import requirement_course_ids
 from lms_module.orgs.models import OrgKind, OrgUnit
 from lms_module.people.models import Membership, User
-from lms_module.school_years.closing import reporting_date
+from lms_module.school_years.closing import is_closed, reporting_date
 
 # ---------------------------------------------------------------------------- building rows
 
@@ -82,12 +83,12 @@ def _rollup_select(
     parent = aliased(OrgUnit)
     first_expiry = (
         select(func.min(func.coalesce(Certificate.expires_on, literal(FAR_FUTURE, Date))))
-        .where(Certificate.user_id == Membership.user_id, _valid_certificate(course_ids, day))
+        .where(Certificate.user_id == Membership.user_id, valid_certificate(course_ids, day))
         .correlate(Membership)
         .scalar_subquery()
     )
     covered_then = exists().where(
-        Certificate.user_id == Membership.user_id, _valid_certificate(course_ids, before)
+        Certificate.user_id == Membership.user_id, valid_certificate(course_ids, before)
     )
     members = (
         select(
@@ -105,7 +106,8 @@ def _rollup_select(
         .join(User, User.id == Membership.user_id)
         .join(member_unit, member_unit.id == Membership.org_unit_id)
         .outerjoin(parent, parent.id == member_unit.parent_id)
-        .where(*_population_conditions(session, audience, year, member_unit))
+        .where(*population_conditions(AUDIENCE_ROLES[audience], year, member_unit,
+                                      closed=is_closed(session, year)))
     )
     if unit_ids is not None:
         members = members.where(Membership.org_unit_id.in_(unit_ids))

@@ -20,12 +20,12 @@ from sqlalchemy.orm import Session
 from lms_module.certification.models import Certificate
 from lms_module.coverage.demo import ADULT_AUDIENCES
 from lms_module.coverage.invalidation import MARKED, mark_units_dirty
-from lms_module.coverage.models import Requirement
 from lms_module.coverage.rollup import refresh_all
-from lms_module.coverage.targets import set_target
 from lms_module.db import utcnow
 from lms_module.i18n import local_today
 from lms_module.learning.models import Audience, Completion, Course, CourseVersion
+from lms_module.obligations.models import Requirement
+from lms_module.obligations.targets import set_target
 from lms_module.orgs.models import OrgKind, OrgUnit, SchoolLevel
 from lms_module.people.models import User
 from lms_module.school_years.year import SchoolYear

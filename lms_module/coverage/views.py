@@ -18,7 +18,6 @@ from lms_module.auth.access import client_ip, requires
 from lms_module.core.inputs import bounded_int, query_int
 from lms_module.coverage.chart import Bar, Chart, render_svg
 from lms_module.coverage.figures import scope_of, uncovered_people
-from lms_module.coverage.models import CoverageTarget, Requirement
 from lms_module.coverage.report import (
     AUDIENCE_LABELS,
     SORT_KEYS,
@@ -28,10 +27,12 @@ from lms_module.coverage.report import (
     format_date,
     format_percent,
 )
-from lms_module.coverage.targets import AUDIENCE_ROLES, InvalidTargetError, set_target
 from lms_module.db import db_session
 from lms_module.i18n import local_today
 from lms_module.learning.models import Audience
+from lms_module.obligations.models import CoverageTarget, Requirement
+from lms_module.obligations.population import AUDIENCE_ROLES
+from lms_module.obligations.targets import InvalidTargetError, set_target
 from lms_module.orgs.models import OrgKind, OrgUnit, SchoolLevel
 from lms_module.people.models import Role, User
 from lms_module.people.services import active_memberships

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import cast
 
-from flask import Blueprint, abort, render_template
+from flask import Blueprint, abort, current_app, render_template
 from flask_babel import get_locale
 from flask_login import current_user
 
@@ -12,7 +12,9 @@ from lms_module.audit.services import record_event
 from lms_module.auth.access import client_ip, record_denial, requires, signed_in, user_can
 from lms_module.db import db_session
 from lms_module.home.services import school_classes, subtree_counts
+from lms_module.i18n import local_today
 from lms_module.learning.services import course_progress, courses_for_user
+from lms_module.obligations.query import training_statuses
 from lms_module.orgs.models import OrgKind, OrgUnit
 from lms_module.orgs.services import children, enclosing_school
 from lms_module.people.models import Role, User
@@ -46,11 +48,18 @@ def index() -> str:
             section["children"] = subtree_counts(session, children(session, unit))
         sections.append(section)
     course_rows = [(c, course_progress(session, user, c)) for c in courses_for_user(session, user)]
+    # What I must complete, by when: the same query as the school's training-status page.
+    due = training_statuses(
+        session, user=user, school_year=year, today=local_today(),
+        expiring_window_days=int(current_app.config["LMS_EXPIRING_WINDOW_DAYS"]),
+    )
     return render_template(
         "home/index.html",
         sections=sections,
         school_year=year,
         course_rows=course_rows,
+        due=due,
+        my_courses={course.id: course for course, _progress in course_rows},
         language=str(get_locale() or "vi"),
     )
 

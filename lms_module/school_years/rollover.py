@@ -17,15 +17,10 @@ from sqlalchemy.orm import Session
 
 # Imported for its side effect: the hook that marks the rollup rows every write changes.
 import lms_module.coverage.invalidation  # noqa: F401
-from lms_module.certification.models import Assignment
-from lms_module.coverage.models import (
-    CoverageRollup,
-    CoverageSchoolRollup,
-    CoverageTarget,
-    RollupBuild,
-)
+from lms_module.coverage.models import CoverageRollup, CoverageSchoolRollup, RollupBuild
 from lms_module.db import utcnow
 from lms_module.i18n import local_today
+from lms_module.obligations.models import Assignment, CoverageTarget
 from lms_module.orgs.models import OrgKind, OrgUnit, SchoolLevel
 from lms_module.orgs.services import create_unit
 from lms_module.people.models import Membership, Role, User
@@ -244,21 +239,17 @@ def copy_dated_assignments(session: Session, year: SchoolYear) -> int:
     Assignments without a deadline stay as they are (they hold every year).
     """
     copied = 0
-    requirement_column = Assignment.__table__.c.requirement_id
-    for assignment, requirement_id in session.execute(
-        select(Assignment, requirement_column).where(
-            Assignment.active.is_(True), Assignment.due_on.is_not(None)
-        )
-    ).all():
+    for assignment in list(session.scalars(
+        select(Assignment).where(Assignment.active.is_(True), Assignment.due_on.is_not(None))
+    )):
         if assignment.due_on is None or assignment.due_on not in year:
             continue
-        copy = Assignment(
-            course_id=assignment.course_id, org_unit_id=assignment.org_unit_id,
-            role=assignment.role, grade_min=assignment.grade_min, grade_max=assignment.grade_max,
+        session.add(Assignment(
+            course_id=assignment.course_id, requirement_id=assignment.requirement_id,
+            org_unit_id=assignment.org_unit_id, role=assignment.role,
+            grade_min=assignment.grade_min, grade_max=assignment.grade_max,
             due_on=_one_year_later(assignment.due_on), created_by_id=assignment.created_by_id,
-        )
-        setattr(copy, "requirement_id", requirement_id)  # noqa: B010 (column added by us)
-        session.add(copy)
+        ))
         assignment.active = False
         copied += 1
     return copied

@@ -4,20 +4,22 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from zoneinfo import ZoneInfo
 
 from certification_support import complete
 from openpyxl import load_workbook
 
-from lms_module.certification.models import Assignment
-from lms_module.certification.statuses import (
-    TrainingStatus,
-    in_service_periods,
-    status_for,
-    training_statuses,
-)
+from helpers import SCHOOL_YEAR
+from lms_module.certification.statuses import in_service_periods
+from lms_module.obligations.models import Assignment
+from lms_module.obligations.query import training_statuses
+from lms_module.obligations.statuses import TrainingStatus, status_for
 from lms_module.people.models import Role
 
 TODAY = dt.date(2026, 11, 23)
+#: The day certificates are issued on in these tests (today in LMS_TIMEZONE): statuses are
+#: taken on or after it.
+ISSUE_DAY = dt.datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).date()
 
 
 def _status(**kwargs):
@@ -62,8 +64,9 @@ def test_the_school_page_lists_who_is_overdue_expiring_or_expired(
     expired.expires_on = dt.date(2021, 1, 1)
     db.flush()
     rows = {
-        (row.full_name, row.course.id): row.status
-        for row in training_statuses(db, tree["school"], today=TODAY, expiring_window_days=60)
+        (row.obligation.full_name, row.obligation.course.id): row.status
+        for row in training_statuses(db, within=tree["school"], school_year=SCHOOL_YEAR,
+                                     today=ISSUE_DAY, expiring_window_days=60)
     }
     assert rows[("Hà Văn Chậm", student_course.id)] is TrainingStatus.OVERDUE
     assert rows[("Tòng Thị Xong", student_course.id)] is TrainingStatus.CERTIFIED
@@ -81,8 +84,9 @@ def test_a_grade_band_keeps_other_grades_out(db, make_user, student_course, make
     make_user(Role.STUDENT, grade_7, full_name="Lý Văn Bảy")
     _assign(db, student_course, tree["school"], Role.STUDENT, grade_min=1, grade_max=5)
     names = {
-        row.full_name
-        for row in training_statuses(db, tree["school"], today=TODAY, expiring_window_days=60)
+        row.obligation.full_name
+        for row in training_statuses(db, within=tree["school"], school_year=SCHOOL_YEAR,
+                                     today=TODAY, expiring_window_days=60)
     }
     assert "Lý Văn Bảy" not in names
 

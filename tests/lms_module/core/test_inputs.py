@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from helpers import SCHOOL_YEAR, csrf_token_from
 from lms_module.core.inputs import MAX_ID, bounded_int
-from lms_module.coverage.models import CoverageTarget
+from lms_module.obligations.models import CoverageTarget
 from lms_module.people.models import Role
 
 #: Until lms_module/web.py installs the converters and the NUL check of lms_module.core.inputs.

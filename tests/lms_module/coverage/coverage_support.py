@@ -12,10 +12,10 @@ from sqlalchemy.orm import Session
 
 from helpers import SCHOOL_YEAR
 from lms_module.certification.models import Certificate
-from lms_module.coverage.models import CoverageTarget, Requirement
-from lms_module.coverage.targets import set_target
 from lms_module.db import utcnow
 from lms_module.learning.models import Audience, Completion, Course, CourseVersion
+from lms_module.obligations.models import CoverageTarget, Requirement
+from lms_module.obligations.targets import set_target
 from lms_module.orgs.models import OrgKind, OrgUnit, SchoolLevel
 from lms_module.orgs.services import create_unit
 from lms_module.people.models import Membership, Role, User

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from helpers import SCHOOL_YEAR, csrf_token_from
 from lms_module.audit.models import AuditEvent
-from lms_module.coverage.models import CoverageTarget
+from lms_module.obligations.models import CoverageTarget
 
 CHILD_NAMES = ["Lò Thị An", "Giàng A Của", "Vàng Thị Dung", "Lý Thị Giang", "Bùi Văn Long"]
 

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from coverage_support import TODAY
+import datetime as dt
+
+from coverage_support import DEADLINE, TODAY
 from sqlalchemy import func, select
 
 from helpers import SCHOOL_YEAR
-from lms_module.certification.models import Assignment
 from lms_module.coverage.figures import Figures, ReportScope, subtree_figures
-from lms_module.coverage.models import CoverageTarget
 from lms_module.coverage.rollup import ensure_rollup
-from lms_module.coverage.targets import assignments_for_user
 from lms_module.learning.models import Audience
+from lms_module.obligations.models import Assignment, CoverageTarget
+from lms_module.obligations.query import obligations
 from lms_module.orgs.models import OrgKind, OrgUnit
 from lms_module.people.models import Membership, Role
 from lms_module.people.services import add_membership
@@ -65,6 +66,12 @@ def test_grade_five_leavers_leave_and_a_wrong_year_pair_is_refused(db, small, ma
     assert not any(year == "2027-2028" and name.startswith("6") for name, year, _ in a4)
 
 
+def _assigned(db, user):
+    """The user's obligations from single-course assignments (not from the targets)."""
+    return [o for o in obligations(db, user=user, school_year=SCHOOL_YEAR, today=TODAY)
+            if o.requirement is None]
+
+
 def test_grade_band_assignments_follow_a_student_who_moves_up(db, small):
     lower = Assignment(course_id=small.courses["k12"].id, org_unit_id=small.units["province"].id,
                        role=Role.STUDENT, grade_min=1, grade_max=2, due_on=TODAY)
@@ -73,15 +80,16 @@ def test_grade_band_assignments_follow_a_student_who_moves_up(db, small):
     db.add_all([lower, upper])
     db.flush()
     a4 = small.users["a4"]
-    assert [d.assignment.id for d in assignments_for_user(db, a4, TODAY)] == [lower.id]
+    assert [o.course.id for o in _assigned(db, a4)] == [lower.course_id]
     for membership in a4.memberships:
         membership.active = False
     add_membership(db, a4, small.units["3A"], Role.STUDENT, school_year=SCHOOL_YEAR)
     db.flush()
-    due = assignments_for_user(db, a4, TODAY)
-    assert [d.assignment.id for d in due] == [upper.id] and not due[0].done
+    due = _assigned(db, a4)
+    assert [o.course.id for o in due] == [upper.course_id] and not due[0].covered
+    assert due[0].due_on == TODAY
     # b3 (grade 3) already holds the 3-5 course.
-    assert [d.done for d in assignments_for_user(db, small.users["b3"], TODAY)] == [True]
+    assert [o.covered for o in _assigned(db, small.users["b3"])] == [True]
 
 
 def test_demo_ships_the_lai_chau_plan_targets(runner, db):
@@ -95,3 +103,26 @@ def test_demo_ships_the_lai_chau_plan_targets(runner, db):
     assert all("675/KH-UBND" in t.source for t in targets)
     runner.invoke(args=["lms", "demo"])
     assert db.scalar(select(func.count()).select_from(CoverageTarget)) == 4
+
+
+def test_rollover_moves_dated_assignments_and_their_requirement_a_year_on(db, small, runner):
+    dated = Assignment(course_id=small.courses["k12"].id, org_unit_id=small.units["province"].id,
+                       requirement_id=small.student_requirement.id, role=Role.STUDENT,
+                       grade_min=1, grade_max=2, due_on=DEADLINE)
+    standing = Assignment(course_id=small.courses["adult"].id, role=Role.TEACHER,
+                          org_unit_id=small.units["province"].id)
+    db.add_all([dated, standing])
+    db.flush()
+    result = runner.invoke(args=["lms", "rollover", "--from", SCHOOL_YEAR, "--to", "2027-2028"])
+    assert result.exit_code == 0, result.output
+    assert "1 lượt giao khóa học" in result.output
+    db.expire_all()
+    rows = {(a.course_id, a.requirement_id, a.role, a.grade_min, a.grade_max, a.due_on, a.active)
+            for a in db.scalars(select(Assignment))}
+    assert rows == {
+        (small.courses["k12"].id, small.student_requirement.id, Role.STUDENT, 1, 2, DEADLINE,
+         False),
+        (small.courses["k12"].id, small.student_requirement.id, Role.STUDENT, 1, 2,
+         dt.date(2028, 5, 31), True),
+        (small.courses["adult"].id, None, Role.TEACHER, None, None, None, True),
+    }

@@ -6,9 +6,9 @@ from coverage_support import TODAY
 from sqlalchemy import func, select
 
 from lms_module.coverage.figures import direct_subtree_figures, scope_of, subtree_figures
-from lms_module.coverage.models import CoverageTarget
 from lms_module.coverage.rollup import ensure_rollup
 from lms_module.coverage.synth import synthesize
+from lms_module.obligations.models import CoverageTarget
 from lms_module.orgs.models import OrgKind, OrgUnit
 from lms_module.people.models import Membership, Role
 
