@@ -12,6 +12,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from lms_module.audit.services import record_event
+from lms_module.core.request import client_ip, current_person
 from lms_module.db import db_session
 from lms_module.orgs.models import OrgUnit
 from lms_module.orgs.services import get_unit
@@ -92,7 +93,7 @@ def requires(
             if unit_arg is not None:
                 unit = get_unit(session, int(kwargs.pop(unit_arg)))
                 kwargs["unit"] = unit
-            user = cast(User, current_user._get_current_object())
+            user = current_person()
             if not user_can(session, user, roles, unit, admin_counts=not personal_data):
                 if personal_data:
                     record_denial(session, user, unit)
@@ -150,8 +151,3 @@ def is_signed_in() -> bool:
 def redirect_to_login() -> Any:
     """Send an anonymous visitor to the sign-in page, coming back here afterwards."""
     return redirect(url_for("lms.auth.login", next=request.full_path.rstrip("?")))
-
-
-def client_ip() -> str | None:
-    """Return the client's address as the WSGI server (or ProxyFix) reports it."""
-    return request.remote_addr

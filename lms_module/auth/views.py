@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import cast
-
 from flask import (
     Blueprint,
     Response,
@@ -17,11 +15,11 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_limiter import RequestLimit
-from flask_login import current_user, logout_user
+from flask_login import logout_user
 from werkzeug.wrappers import Response as BaseResponse
 
 from lms_module.audit.services import record_event
-from lms_module.auth.access import client_ip, has_role, public, requires, signed_in
+from lms_module.auth.access import has_role, public, requires, signed_in
 from lms_module.auth.cards import LoginCard, render_login_cards
 from lms_module.auth.forms import LoginForm
 from lms_module.auth.services import (
@@ -41,6 +39,7 @@ from lms_module.core.limiter import (
     limiter,
     sign_in_failed,
 )
+from lms_module.core.request import client_ip, current_person
 from lms_module.core.urls import local_target, public_url
 from lms_module.db import db_session
 from lms_module.i18n import local_today
@@ -101,7 +100,7 @@ def login() -> str | BaseResponse:
 def logout() -> BaseResponse:
     """Sign out: this session and every copy of it stop working."""
     session = db_session()
-    sign_out(session, cast(User, current_user._get_current_object()), ip=client_ip())
+    sign_out(session, current_person(), ip=client_ip())
     session.commit()
     logout_user()
     return redirect(url_for("lms.auth.login"))
@@ -157,7 +156,7 @@ def class_login_cards(unit: OrgUnit) -> Response:
         )
         for student in students
     ]
-    actor = cast(User, current_user._get_current_object())
+    actor = current_person()
     record_event(
         session,
         "login_cards_printed",
@@ -192,7 +191,7 @@ def revoke_cards(unit: OrgUnit, user_id: int) -> BaseResponse:
     revoke_login_cards(
         session,
         student,
-        actor=cast(User, current_user._get_current_object()),
+        actor=current_person(),
         org_unit_id=class_unit.id,
         ip=client_ip(),
     )

@@ -6,19 +6,20 @@ import tempfile
 from pathlib import Path
 
 from flask import Blueprint, render_template
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.utils import secure_filename
 
 from lms_module.audit.services import record_event
-from lms_module.auth.access import client_ip, requires
+from lms_module.auth.access import requires
 from lms_module.authoring.forms import CourseUploadForm
+from lms_module.core.request import client_ip, current_language
 from lms_module.db import db_session
+from lms_module.learning.course_loader import ImportReport, load_course
 from lms_module.learning.models import Course
 from lms_module.people.models import Role
-from lms_module.xblock_runtime.olx import ImportReport, OlxError, load_course
+from lms_module.xblock_runtime.olx import OlxError
 
 bp = Blueprint("authoring", __name__, template_folder="templates")
 
@@ -51,7 +52,7 @@ def courses() -> tuple[str, int] | str:
         courses=list(rows),
         report=report,
         error=error,
-        language=str(get_locale() or "vi"),
+        language=current_language(),
     ), status
 
 

@@ -27,7 +27,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from certificates.codes import InvalidCodeError, format_code
 from certificates.spreadsheet import table_to_xlsx
 from lms_module.audit.services import record_event
-from lms_module.auth.access import client_ip, public, requires, signed_in
+from lms_module.auth.access import public, requires, signed_in
 from lms_module.certification import config
 from lms_module.certification.models import Certificate
 from lms_module.certification.services import (
@@ -50,6 +50,7 @@ from lms_module.certification.services import (
 )
 from lms_module.certification.statuses import in_service_periods
 from lms_module.core.limiter import limiter
+from lms_module.core.request import client_ip
 from lms_module.core.urls import local_target, public_base_url
 from lms_module.db import db_session
 from lms_module.i18n import local_today

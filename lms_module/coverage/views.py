@@ -14,8 +14,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lms_module.audit.services import record_event
-from lms_module.auth.access import client_ip, requires
+from lms_module.auth.access import requires
 from lms_module.core.inputs import bounded_int, query_int
+from lms_module.core.request import client_ip
 from lms_module.coverage.chart import Bar, Chart, render_svg
 from lms_module.coverage.figures import scope_of, uncovered_people
 from lms_module.coverage.report import (

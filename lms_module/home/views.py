@@ -9,7 +9,8 @@ from flask_babel import get_locale
 from flask_login import current_user
 
 from lms_module.audit.services import record_event
-from lms_module.auth.access import client_ip, record_denial, requires, signed_in, user_can
+from lms_module.auth.access import record_denial, requires, signed_in, user_can
+from lms_module.core.request import client_ip
 from lms_module.db import db_session
 from lms_module.home.services import school_classes, subtree_counts
 from lms_module.i18n import local_today

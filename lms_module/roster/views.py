@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import cast
-
 from flask import (
     Blueprint,
     Response,
@@ -15,11 +13,11 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response as BaseResponse
 
-from lms_module.auth.access import client_ip, requires, user_can
+from lms_module.auth.access import requires, user_can
+from lms_module.core.request import client_ip, current_person
 from lms_module.db import db_session
 from lms_module.errors import AccessDeniedError, LMSError
 from lms_module.orgs.models import OrgUnit
@@ -38,7 +36,7 @@ XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.she
 
 
 def _user() -> User:
-    return cast(User, current_user._get_current_object())
+    return current_person()
 
 
 def _kinds(unit: OrgUnit) -> list[RosterKind]:
