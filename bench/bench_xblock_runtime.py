@@ -43,13 +43,13 @@ from workbench_support import configure_workbench, workbench_client  # noqa: E40
 
 from lms_module import create_app  # noqa: E402
 from lms_module.db import db_session  # noqa: E402
+from lms_module.learning.course_loader import load_course  # noqa: E402
 from lms_module.migrate import upgrade_database  # noqa: E402
 from lms_module.orgs.models import OrgKind, SchoolLevel  # noqa: E402
 from lms_module.orgs.services import create_unit  # noqa: E402
 from lms_module.people.models import Role  # noqa: E402
 from lms_module.people.services import add_membership, create_user  # noqa: E402
 from lms_module.xblock_runtime.ids import BlockKey  # noqa: E402
-from lms_module.xblock_runtime.olx import load_course  # noqa: E402
 
 SLUG = "bench"
 PASSWORD = "mat-khau-do-toc-do"  # a throwaway account in a temporary database

@@ -356,6 +356,7 @@ def build_data(app: Any, learners: int, card_burst: int, secret: str) -> Setup:
     from lms_module.db import db_session
     from lms_module.demo.services import CONTENT_DIR, FAMILY_NAMES, GIVEN_NAMES, MIDDLE_NAMES
     from lms_module.i18n import local_today
+    from lms_module.learning.course_loader import load_course
     from lms_module.learning.models import Audience, Course, SharedFieldValue
     from lms_module.learning.services import version_blocks
     from lms_module.obligations.targets import create_requirement, set_target
@@ -364,7 +365,6 @@ def build_data(app: Any, learners: int, card_burst: int, secret: str) -> Setup:
     from lms_module.people.models import Role
     from lms_module.people.services import PASSWORD_METHOD, add_membership, create_user
     from lms_module.school_years.year import SchoolYear
-    from lms_module.xblock_runtime.olx import load_course
 
     started = time.monotonic()
     rng = random.Random(2026)

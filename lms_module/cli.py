@@ -88,7 +88,8 @@ def demo(base_url: str) -> None:
 @with_appcontext
 def load_course_command(path: Path, slug: str | None) -> None:
     """Load a course from an OLX folder or .tar.gz; a changed course becomes a new version."""
-    from lms_module.xblock_runtime.olx import OlxError, load_course
+    from lms_module.learning.course_loader import load_course
+    from lms_module.xblock_runtime.olx import OlxError
 
     session = db_session()
     try:

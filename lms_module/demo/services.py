@@ -12,12 +12,12 @@ from sqlalchemy.orm import Session
 import courses.content
 from courses.content import SAMPLE_COURSE
 from lms_module.i18n import local_today
+from lms_module.learning.course_loader import ImportReport, load_course
 from lms_module.orgs.models import OrgKind, OrgUnit, SchoolLevel
 from lms_module.orgs.services import create_unit, unit_by_code
 from lms_module.people.models import Role, User
 from lms_module.people.services import add_membership, create_user, user_by_username
 from lms_module.school_years.year import SchoolYear
-from lms_module.xblock_runtime.olx import ImportReport, load_course
 
 DEMO_PASSWORD = "hoc-an-toan-2026"  # noqa: S105 (printed for demo sign-ins)
 PROVINCE_CODE = "DEMO-LC"

@@ -12,7 +12,7 @@ from xblock.exceptions import NoSuchHandlerError, NoSuchUsage
 
 from courses.blocks.placeholder import PlaceholderBlock
 from lms_module.errors import LMSError
-from lms_module.learning.fragment_resources import InlineResource, find_inline_resource
+from lms_module.learning.learner_state import SqlFieldStore, SqlLearnerProgress
 from lms_module.learning.models import BlockUsage, Course
 from lms_module.learning.services import (
     CourseProgress,
@@ -28,6 +28,7 @@ from lms_module.learning.services import (
     set_position,
     version_blocks,
 )
+from lms_module.xblock_runtime.fragment_resources import InlineResource, find_inline_resource
 from lms_module.xblock_runtime.runtime import LmsRuntime, RuntimeUrls
 
 if TYPE_CHECKING:
@@ -78,12 +79,18 @@ def learner_runtime(
     read_only: bool = False,
 ) -> LmsRuntime:
     """Return a runtime for ``user`` in ``course`` (content read-only; with ``read_only``,
-    learner state too: nothing is written)."""
+    learner state too: nothing is written).
+
+    Field values are kept in the database, grades and completion recorded through the learning
+    services (for a signed-in ``user``; an anonymous preview records nothing).
+    """
+    progress = SqlLearnerProgress(session, user, course) if user is not None else None
     return LmsRuntime(
-        session,
         course_slug=course.slug,
-        course=course,
+        fields=SqlFieldStore(session),
         user=user,
+        recorder=progress,
+        progress=progress,
         urls=urls,
         language=language,
         settings=settings,

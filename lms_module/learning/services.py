@@ -28,6 +28,7 @@ from lms_module.learning.models import (
 )
 from lms_module.people.models import Role, User
 from lms_module.people.services import active_memberships
+from lms_module.xblock_runtime.progress import check_completion, check_grade
 
 _signals = Namespace()
 
@@ -222,8 +223,7 @@ def record_grade(
 
     Takes :func:`lock_learner_progress` first: the caller checks the course afterwards.
     """
-    if max_score <= 0 or score < 0 or score > max_score:
-        raise ValueError(f"A grade needs 0 <= value <= max_value and max_value > 0: {score}")
+    check_grade(score, max_score)
     lock_learner_progress(session, user, course)
     attempt = Attempt(
         user_id=user.id, course_id=course.id, usage_id=usage_id, score=score, max_score=max_score
@@ -240,8 +240,7 @@ def record_block_completion(
 
     Takes :func:`lock_learner_progress` first: the caller checks the course afterwards.
     """
-    if not 0.0 <= completion <= 1.0:
-        raise ValueError(f"Completion must be within [0, 1]: {completion}")
+    check_completion(completion)
     lock_learner_progress(session, user, course)
     now = utcnow()
     statement = dialect_insert(session, BlockCompletion).values(

@@ -34,12 +34,6 @@ from lms_module.core.errors import JSON_ENDPOINTS, render_http_error
 from lms_module.core.inputs import InvalidInputError, json_object_body
 from lms_module.db import db_session
 from lms_module.errors import LMSError
-from lms_module.learning.fragment_resources import (
-    CONTENT_TYPES,
-    EXTENSIONS,
-    InlineResourceCache,
-    page_resources,
-)
 from lms_module.learning.models import BlockUsage, Course, CourseAsset
 from lms_module.learning.player import (
     handle_block_request,
@@ -59,6 +53,12 @@ from lms_module.learning.services import (
 )
 from lms_module.people.models import User
 from lms_module.xblock_runtime.field_data import ScopeWriteRefusedError
+from lms_module.xblock_runtime.fragment_resources import (
+    CONTENT_TYPES,
+    EXTENSIONS,
+    InlineResourceCache,
+    page_resources,
+)
 from lms_module.xblock_runtime.ids import parse_block_id
 
 bp = Blueprint("learning", __name__, template_folder="templates")

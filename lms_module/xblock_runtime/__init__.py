@@ -1,1 +1,1 @@
-"""A Flask-hosted XBlock runtime: stable ids, field data in SQLAlchemy, OLX loading."""
+"""An XBlock runtime that stands alone: stable ids, scoped field data, OLX parsing."""

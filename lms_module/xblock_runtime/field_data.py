@@ -1,26 +1,27 @@
-"""XBlock field data in SQLAlchemy: a key-value store that enforces who may write which scope.
+"""XBlock field data: a key-value store that enforces who may write which scope, over a store.
 
 Fields of ``UserScope.NONE`` (content, settings, children, parent) are course content: only
 the course loader writes them. Fields of ``UserScope.ONE`` (user state, preferences, user
 info) belong to one learner and are read and written only for the runtime's own user.
 Fields of ``UserScope.ALL`` (user state summaries) are shared by every learner of a block.
+
+The values themselves live in a :class:`FieldStore`: :class:`MemoryFieldStore` here (the
+runtime's own tests, the workbench of a block author), an SQL one in the LMS
+(``lms_module.learning.learner_state.SqlFieldStore``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from typing import Any
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, Protocol
 
-from sqlalchemy import delete, select
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
 from xblock.exceptions import InvalidScopeError
 from xblock.fields import UserScope
 from xblock.runtime import KeyValueStore
 
-from lms_module.db import utcnow
-from lms_module.learning.models import LearnerFieldValue, SharedFieldValue
-
+#: One stored value: (block scope id, scope name, field name, value).
+FieldRow = tuple[str, str, str, Any]
 #: Cache slot: ("shared" | "learner", block scope id) -> {(scope name, field name): value}.
 _Slot = tuple[str, str]
 _Values = dict[tuple[str, str], Any]
@@ -28,6 +29,60 @@ _Values = dict[tuple[str, str], Any]
 
 class ScopeWriteRefusedError(InvalidScopeError):  # type: ignore[misc]
     """A learner's request tried to write course content or another user's state."""
+
+
+class FieldStore(Protocol):
+    """Where field values are kept: shared by every learner, or one learner's own.
+
+    ``learner_id`` is the learner's user id for ``UserScope.ONE`` fields and ``None`` for
+    shared ones (content, settings, children, parent, user state summaries). Values are
+    JSON-ready (XBlock serialises a field with ``to_json`` before it is stored). The store
+    checks nothing: :class:`ScopedKeyValueStore` decides what may be read and written.
+    """
+
+    def values(self, learner_id: int | None, block_scope_ids: Sequence[str]) -> Iterable[FieldRow]:
+        """Return every stored value of the blocks ``block_scope_ids`` for ``learner_id``."""
+        ...
+
+    def save(
+        self, learner_id: int | None, block_scope_id: str, scope: str, field_name: str, value: Any
+    ) -> None:
+        """Store ``value``, replacing what was stored under the same key."""
+        ...
+
+    def delete(
+        self, learner_id: int | None, block_scope_id: str, scope: str, field_name: str
+    ) -> None:
+        """Forget the value stored under this key (nothing happens if there is none)."""
+        ...
+
+
+class MemoryFieldStore:
+    """A :class:`FieldStore` in a dictionary (the reference version, as XBlock's
+    ``DictKeyValueStore``). Values go through JSON, as they would to a database, so a block
+    never shares a list or dict with the store."""
+
+    def __init__(self) -> None:
+        #: (learner id or None, block scope id, scope, field name) -> JSON text.
+        self.rows: dict[tuple[int | None, str, str, str], str] = {}
+
+    def values(self, learner_id: int | None, block_scope_ids: Sequence[str]) -> Iterable[FieldRow]:
+        wanted = set(block_scope_ids)
+        return [
+            (bid, scope, name, json.loads(value))
+            for (owner, bid, scope, name), value in self.rows.items()
+            if owner == learner_id and bid in wanted
+        ]
+
+    def save(
+        self, learner_id: int | None, block_scope_id: str, scope: str, field_name: str, value: Any
+    ) -> None:
+        self.rows[(learner_id, block_scope_id, scope, field_name)] = json.dumps(value)
+
+    def delete(
+        self, learner_id: int | None, block_scope_id: str, scope: str, field_name: str
+    ) -> None:
+        self.rows.pop((learner_id, block_scope_id, scope, field_name), None)
 
 
 def _scope_name(key: Any) -> str:
@@ -46,27 +101,27 @@ def _block_scope_id(key: Any) -> str:
     return "" if key.block_scope_id is None else str(key.block_scope_id)
 
 
-class SqlKeyValueStore(KeyValueStore):  # type: ignore[misc]
-    """XBlock ``KeyValueStore`` over the ``lms_xblock_*_field`` tables.
+class ScopedKeyValueStore(KeyValueStore):  # type: ignore[misc]
+    """XBlock ``KeyValueStore`` over a :class:`FieldStore`, enforcing the scope rules.
 
-    :param session: the SQLAlchemy session (the caller commits).
+    :param store: where the values are kept (the caller commits, if it is a database).
     :param user_id: the signed-in learner whose ``UserScope.ONE`` fields are used; ``None``
         for anonymous use and the loader (no learner state at all).
     :param allow_content_writes: let ``UserScope.NONE`` fields be written (the loader only).
-    :param read_only: keep writes in this store's memory and never send them to the database
-        (a block rendered again to serve a GET: the request must write nothing). The scope
+    :param read_only: keep writes in this key-value store's memory and never send them to the
+        store (a block rendered to serve a GET: the request must write nothing). The scope
         rules still apply, so a refused write is refused here too.
     """
 
     def __init__(
         self,
-        session: Session,
+        store: FieldStore,
         *,
         user_id: int | None,
         allow_content_writes: bool = False,
         read_only: bool = False,
     ) -> None:
-        self.session = session
+        self.store = store
         self.user_id = user_id
         self.allow_content_writes = allow_content_writes
         self.read_only = read_only
@@ -81,53 +136,28 @@ class SqlKeyValueStore(KeyValueStore):  # type: ignore[misc]
             return ("learner", _block_scope_id(key))
         return ("shared", _block_scope_id(key))
 
+    def _owner(self, slot: _Slot) -> int | None:
+        return self.user_id if slot[0] == "learner" else None
+
     def prefetch(self, block_scope_ids: Iterable[str]) -> None:
-        """Load the fields of many blocks in a few queries (before rendering a unit)."""
-        wanted = sorted({bid for bid in block_scope_ids if ("shared", bid) not in self._cache})
-        for start in range(0, len(wanted), 500):
-            self._load_shared(wanted[start : start + 500])
-        if self.user_id is not None:
-            wanted = sorted({bid for bid in block_scope_ids if ("learner", bid) not in self._cache})
-            for start in range(0, len(wanted), 500):
-                self._load_learner(wanted[start : start + 500])
+        """Load the fields of many blocks at once (before rendering a unit)."""
+        kinds = ("shared", "learner") if self.user_id is not None else ("shared",)
+        wanted = set(block_scope_ids)
+        for kind in kinds:
+            missing = sorted(bid for bid in wanted if (kind, bid) not in self._cache)
+            if missing:
+                self._load(kind, missing)
 
-    def _load_shared(self, block_scope_ids: list[str]) -> None:
+    def _load(self, kind: str, block_scope_ids: list[str]) -> None:
         for bid in block_scope_ids:
-            self._cache[("shared", bid)] = {}
-        rows = self.session.execute(
-            select(
-                SharedFieldValue.block_scope_id,
-                SharedFieldValue.scope,
-                SharedFieldValue.field_name,
-                SharedFieldValue.value,
-            ).where(SharedFieldValue.block_scope_id.in_(block_scope_ids))
-        )
-        for bid, scope, name, value in rows:
-            self._cache[("shared", bid)][(scope, name)] = value
-
-    def _load_learner(self, block_scope_ids: list[str]) -> None:
-        for bid in block_scope_ids:
-            self._cache[("learner", bid)] = {}
-        rows = self.session.execute(
-            select(
-                LearnerFieldValue.block_scope_id,
-                LearnerFieldValue.scope,
-                LearnerFieldValue.field_name,
-                LearnerFieldValue.value,
-            ).where(
-                LearnerFieldValue.user_id == self.user_id,
-                LearnerFieldValue.block_scope_id.in_(block_scope_ids),
-            )
-        )
-        for bid, scope, name, value in rows:
-            self._cache[("learner", bid)][(scope, name)] = value
+            self._cache[(kind, bid)] = {}
+        owner = self.user_id if kind == "learner" else None
+        for bid, scope, name, value in self.store.values(owner, block_scope_ids):
+            self._cache[(kind, bid)][(scope, name)] = value
 
     def _values(self, slot: _Slot) -> _Values:
         if slot not in self._cache:
-            if slot[0] == "shared":
-                self._load_shared([slot[1]])
-            else:
-                self._load_learner([slot[1]])
+            self._load(slot[0], [slot[1]])
         return self._cache[slot]
 
     def get(self, key: Any) -> Any:
@@ -162,67 +192,14 @@ class SqlKeyValueStore(KeyValueStore):  # type: ignore[misc]
     def set_many(self, update_dict: Mapping[Any, Any]) -> None:
         for key, value in update_dict.items():
             slot = self._writable_slot(key)
-            scope, name, bid = _scope_name(key), key.field_name, slot[1]
-            if self.read_only:
-                pass  # kept below, in memory only
-            elif slot[0] == "shared":
-                self._upsert_shared(scope, bid, name, value)
-            else:
-                self._upsert_learner(scope, bid, name, value)
+            scope, name = _scope_name(key), key.field_name
+            if not self.read_only:
+                self.store.save(self._owner(slot), slot[1], scope, name, value)
             self._values(slot)[(scope, name)] = value
 
     def delete(self, key: Any) -> None:
         slot = self._writable_slot(key)
-        scope, name, bid = _scope_name(key), key.field_name, slot[1]
-        if self.read_only:
-            pass  # forgotten below, in memory only
-        elif slot[0] == "shared":
-            self.session.execute(
-                delete(SharedFieldValue).where(
-                    SharedFieldValue.scope == scope,
-                    SharedFieldValue.block_scope_id == bid,
-                    SharedFieldValue.field_name == name,
-                )
-            )
-        else:
-            self.session.execute(
-                delete(LearnerFieldValue).where(
-                    LearnerFieldValue.user_id == self.user_id,
-                    LearnerFieldValue.scope == scope,
-                    LearnerFieldValue.block_scope_id == bid,
-                    LearnerFieldValue.field_name == name,
-                )
-            )
+        scope, name = _scope_name(key), key.field_name
+        if not self.read_only:
+            self.store.delete(self._owner(slot), slot[1], scope, name)
         self._values(slot).pop((scope, name), None)
-
-    def _insert(self) -> Any:
-        dialect = self.session.get_bind().dialect.name
-        return postgresql.insert if dialect == "postgresql" else sqlite.insert
-
-    def _upsert_shared(self, scope: str, bid: str, name: str, value: Any) -> None:
-        statement = self._insert()(SharedFieldValue).values(
-            scope=scope, block_scope_id=bid, field_name=name, value=value
-        )
-        self.session.execute(
-            statement.on_conflict_do_update(
-                index_elements=["scope", "block_scope_id", "field_name"],
-                set_={"value": statement.excluded.value},
-            )
-        )
-
-    def _upsert_learner(self, scope: str, bid: str, name: str, value: Any) -> None:
-        now = utcnow()
-        statement = self._insert()(LearnerFieldValue).values(
-            user_id=self.user_id,
-            scope=scope,
-            block_scope_id=bid,
-            field_name=name,
-            value=value,
-            updated_at=now,
-        )
-        self.session.execute(
-            statement.on_conflict_do_update(
-                index_elements=["user_id", "scope", "block_scope_id", "field_name"],
-                set_={"value": statement.excluded.value, "updated_at": now},
-            )
-        )

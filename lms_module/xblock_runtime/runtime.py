@@ -1,14 +1,13 @@
-"""The Flask-hosted XBlock runtime: blocks of one course, for one learner, in one request."""
+"""The XBlock runtime: blocks of one course, for one learner, in one request."""
 
 from __future__ import annotations
 
 import json
 import logging
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 from markupsafe import escape
-from sqlalchemy.orm import Session
 from web_fragments.fragment import Fragment
 from xblock.completable import XBlockCompletionMode
 from xblock.exceptions import NoSuchUsage
@@ -16,21 +15,18 @@ from xblock.fields import ScopeIds
 from xblock.runtime import KvsFieldData, Runtime
 
 from courses.blocks.placeholder import PlaceholderBlock
-from lms_module.learning import services as learning
-from lms_module.learning.fragment_resources import inline_digest
-from lms_module.xblock_runtime.field_data import SqlKeyValueStore
+from lms_module.xblock_runtime.field_data import FieldStore, ScopedKeyValueStore
+from lms_module.xblock_runtime.fragment_resources import inline_digest
 from lms_module.xblock_runtime.ids import CourseIdManager, parse_block_id
+from lms_module.xblock_runtime.progress import ProgressReader, ProgressRecorder
 from lms_module.xblock_runtime.services import (
     LmsCompletionService,
     LmsI18nService,
     LmsReplaceUrlsService,
     LmsSettingsService,
     LmsUserService,
+    RuntimeUser,
 )
-
-if TYPE_CHECKING:
-    from lms_module.learning.models import Course
-    from lms_module.people.models import User
 
 log = logging.getLogger(__name__)
 
@@ -68,43 +64,73 @@ class RuntimeUrls(Protocol):
         """Return the URL of a file of the course's ``static/`` folder."""
 
 
-class LmsRuntime(Runtime):  # type: ignore[misc]
-    """XBlock runtime over SQLAlchemy for one course and one user (or none).
+class MemoryUrls:
+    """:class:`RuntimeUrls` as plain paths under ``prefix`` (the reference version: tests, and
+    the OLX loader, which renders nothing)."""
 
-    :param session: the request's session; the caller commits.
+    def __init__(self, prefix: str = "") -> None:
+        self.prefix = prefix
+
+    def handler(self, usage_id: str, handler_name: str, suffix: str, query: str) -> str:
+        url = f"{self.prefix}/handler/{usage_id}/{handler_name}"
+        url += f"/{suffix.lstrip('/')}" if suffix else ""
+        return url + (f"?{query}" if query else "")
+
+    def block_resource(self, block_type: str, uri: str) -> str:
+        return f"{self.prefix}/resource/{block_type}/{uri}"
+
+    def resource(self, path: str) -> str:
+        return f"{self.prefix}/static/lms/{path}"
+
+    def course_asset(self, path: str) -> str:
+        return f"{self.prefix}/static/{path}"
+
+
+class LmsRuntime(Runtime):  # type: ignore[misc]
+    """XBlock runtime for one course and one user (or none).
+
+    It keeps nothing itself: field values go to ``fields``, grades and completion to
+    ``recorder``, the learner's progress comes from ``progress``. The LMS passes SQL versions
+    of these (``lms_module.learning``), tests and tools the memory versions
+    (:class:`~lms_module.xblock_runtime.field_data.MemoryFieldStore`,
+    :class:`~lms_module.xblock_runtime.progress.MemoryProgress`, :class:`MemoryUrls`).
+
     :param course_slug: every usage id this runtime reads belongs to this course.
-    :param course: the course row, needed to record grades and completion (``None`` while
-        the course is being loaded).
-    :param user: the signed-in learner, ``None`` for anonymous previews and the loader.
+    :param fields: where field values are read and written (the caller commits).
     :param urls: builds handler and resource URLs.
+    :param user: the signed-in learner, ``None`` for anonymous previews and the loader.
+    :param recorder: records what blocks publish (``grade``, ``completion``); ``None``: events
+        are only logged (anonymous previews, the loader).
+    :param progress: the learner's progress, for the ``completion`` service; ``None``: blocks
+        are told completion is not tracked.
     :param language: "vi" or "en", for the ``i18n`` service.
     :param allow_content_writes: let blocks write content and settings (the loader only).
-    :param read_only: write nothing to the database: field writes stay in memory, grade and
-        completion events are dropped (every render that serves a GET: the unit page, a
-        block's inline css/js).
+    :param read_only: write nothing: field writes stay in memory, grade and completion events
+        are dropped (every render that serves a GET: the unit page, a block's inline css/js).
     """
 
     def __init__(
         self,
-        session: Session,
         *,
         course_slug: str,
-        course: Course | None,
-        user: User | None,
+        fields: FieldStore,
         urls: RuntimeUrls,
+        user: RuntimeUser | None = None,
+        recorder: ProgressRecorder | None = None,
+        progress: ProgressReader | None = None,
         language: str = "vi",
         settings: Mapping[str, Any] | None = None,
         allow_content_writes: bool = False,
         read_only: bool = False,
     ) -> None:
-        self.session = session
         self.read_only = read_only
         self.course_slug = course_slug
-        self.course = course
         self.user = user
         self.urls = urls
-        self.kvs = SqlKeyValueStore(
-            session,
+        self.recorder = recorder
+        self.progress = progress
+        self.kvs = ScopedKeyValueStore(
+            fields,
             user_id=user.id if user is not None else None,
             allow_content_writes=allow_content_writes,
             read_only=read_only,
@@ -126,7 +152,7 @@ class LmsRuntime(Runtime):  # type: ignore[misc]
                 "settings": LmsSettingsService(settings),
                 "replace_urls": LmsReplaceUrlsService(urls.course_asset),
                 "completion": LmsCompletionService(
-                    self._learner_completions, enabled=user is not None and course is not None
+                    self._learner_completions, enabled=progress is not None
                 ),
             },
             default_class=PlaceholderBlock,
@@ -185,17 +211,12 @@ class LmsRuntime(Runtime):  # type: ignore[misc]
 
     def publish(self, block: Any, event_type: str, event_data: Mapping[str, Any]) -> None:
         """Record ``grade`` and ``completion`` events (Open edX semantics); log the others."""
-        if self.user is None or self.course is None or self.read_only:
+        if self.recorder is None or self.read_only:
             return
         usage_id = str(block.scope_ids.usage_id)
         if event_type == "grade":
-            learning.record_grade(
-                self.session,
-                self.user,
-                self.course,
-                usage_id,
-                float(event_data["value"]),
-                float(event_data["max_value"]),
+            self.recorder.record_grade(
+                usage_id, float(event_data["value"]), float(event_data["max_value"])
             )
             if not getattr(block, "has_custom_completion", False) and (
                 XBlockCompletionMode.get_mode(block) == XBlockCompletionMode.COMPLETABLE
@@ -208,19 +229,15 @@ class LmsRuntime(Runtime):  # type: ignore[misc]
             log.debug("XBlock event %s from %s: %r", event_type, usage_id, event_data)
 
     def _record_completion(self, usage_id: str, completion: float) -> None:
-        assert self.user is not None and self.course is not None
-        learning.record_block_completion(self.session, self.user, self.course, usage_id, completion)
+        assert self.recorder is not None
+        self.recorder.record_completion(usage_id, completion)
         if self._completions is not None:
             self._completions[usage_id] = completion
         self.progress_changed = True
 
     def _learner_completions(self) -> Mapping[str, float]:
         if self._completions is None:
-            if self.user is None or self.course is None:
-                self._completions = {}
-            else:
-                progress = learning.course_progress(self.session, self.user, self.course)
-                self._completions = dict(progress.completion)
+            self._completions = dict(self.progress.completions()) if self.progress else {}
         return self._completions
 
     def show_completions(self, completions: Mapping[str, float]) -> None:

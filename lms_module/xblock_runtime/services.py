@@ -6,23 +6,57 @@ import datetime as dt
 import functools
 import re
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from babel.messages.pofile import read_po
 from xblock.reference.user_service import UserService, XBlockUser
 
 import courses
-from lms_module.people.models import User
 
 #: Where the blocks' interface strings are translated (source language: Vietnamese).
 COURSES_TRANSLATIONS = Path(courses.__file__).parent / "translations"
 
 
+class RuntimeUser(Protocol):
+    """The signed-in user as the runtime sees them (the LMS's ``User`` row is one)."""
+
+    @property
+    def id(self) -> int:
+        """The user's id: the key of their learner state."""
+        ...
+
+    @property
+    def username(self) -> str:
+        """The name they sign in with."""
+        ...
+
+    @property
+    def full_name(self) -> str:
+        """Their full name, as blocks greet them."""
+        ...
+
+    @property
+    def email(self) -> str | None:
+        """Their email address, if they gave one."""
+        ...
+
+
+@dataclass(frozen=True)
+class MemoryUser:
+    """A :class:`RuntimeUser` that is only a value (the reference version, for tests)."""
+
+    id: int
+    username: str
+    full_name: str = ""
+    email: str | None = None
+
+
 class LmsUserService(UserService):  # type: ignore[misc]
     """Describe the signed-in user to blocks (``user`` service)."""
 
-    def __init__(self, user: User | None, role: str | None = None) -> None:
+    def __init__(self, user: RuntimeUser | None, role: str | None = None) -> None:
         super().__init__()
         self._user = user
         self._role = role

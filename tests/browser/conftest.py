@@ -24,7 +24,7 @@ from courses.content import SAMPLE_COURSE
 from helpers import make_test_app, reset_schema
 from lms_module.db import db_session
 from lms_module.demo.services import build_demo
-from lms_module.xblock_runtime.olx import load_course
+from lms_module.learning.course_loader import load_course
 
 BROWSER_DIR = Path(__file__).resolve().parent
 

@@ -24,12 +24,13 @@ import courses.content
 from courses.blocks.problem import parse_problem
 from courses.blocks.scenario import END
 from helpers import open_unit
+from lms_module.learning.course_loader import load_course
 from lms_module.learning.models import Audience, BlockUsage, Completion, Course
 from lms_module.learning.player import learner_runtime
 from lms_module.learning.services import course_units, get_course, version_blocks
 from lms_module.orgs.models import OrgKind, OrgUnit
 from lms_module.people.models import Role, User
-from lms_module.xblock_runtime.olx import load_course, read_course_files
+from lms_module.xblock_runtime.olx import read_course_files
 
 CONTENT_DIR = Path(courses.content.__file__).parent
 COURSE_FOLDERS = sorted(p for p in CONTENT_DIR.iterdir() if (p / "course.xml").is_file())

@@ -15,10 +15,10 @@ from sqlalchemy import select
 from test_course_content import CONTENT_DIR, _good_path, _handler, _loaded
 
 from helpers import open_unit
+from lms_module.learning.course_loader import load_course
 from lms_module.learning.models import Audience, Completion
 from lms_module.learning.services import course_units, courses_for_user, may_take_course
 from lms_module.people.models import Role
-from lms_module.xblock_runtime.olx import load_course
 
 
 @dataclass(frozen=True)

@@ -28,13 +28,13 @@ from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from helpers import sign_in
+from lms_module.learning.course_loader import load_course
 from lms_module.learning.player import learner_runtime
 from lms_module.learning.services import get_course
 from lms_module.learning.views import FlaskRuntimeUrls
 from lms_module.orgs.models import OrgUnit
 from lms_module.people.models import Role, User
 from lms_module.xblock_runtime.ids import BlockKey
-from lms_module.xblock_runtime.olx import load_course
 
 SLUG = "khoi-cong-dong"
 COURSE_XML = f"""<?xml version="1.0" encoding="utf-8"?>

@@ -31,6 +31,7 @@ from helpers import CSRF_PATTERN, sign_in
 from lms_module.auth.access import ACCESS_ATTRIBUTE
 from lms_module.certification.models import Certificate
 from lms_module.core.inputs import MAX_ID
+from lms_module.learning.course_loader import load_course
 from lms_module.learning.models import BlockUsage
 from lms_module.learning.services import (
     complete_course_if_done,
@@ -42,7 +43,6 @@ from lms_module.people.models import Role, User
 from lms_module.roster.models import RosterKind
 from lms_module.roster.uploads import store_upload
 from lms_module.xblock_runtime.ids import BlockKey
-from lms_module.xblock_runtime.olx import load_course
 
 #: Who visits: nobody signed in, then one person of each role (units from the ``tree``).
 ROLES: dict[str, tuple[Role, str] | None] = {

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lms_module.certification.models import Certificate
+from lms_module.learning.course_loader import load_course
 from lms_module.learning.models import BlockUsage, Course
 from lms_module.learning.services import (
     complete_course_if_done,
@@ -17,7 +18,6 @@ from lms_module.learning.services import (
     record_block_completion,
 )
 from lms_module.people.models import User
-from lms_module.xblock_runtime.olx import load_course
 
 STUDENT_COURSE = (
     '<course slug="{slug}" display_name="Em an toàn ở trường" title_en="Safe at school"'

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from lms_module.audit.models import AuditEvent
 from lms_module.certification.models import Certificate, CertificateSequence
 from lms_module.db import Base
+from lms_module.learning.course_loader import load_course
 from lms_module.learning.models import (
     BlockCompletion,
     BlockUsage,
@@ -31,7 +32,6 @@ from lms_module.orgs.models import OrgKind, OrgUnit, SchoolLevel
 from lms_module.orgs.services import create_unit
 from lms_module.people.models import Membership, Role, User
 from lms_module.people.services import add_membership, create_user
-from lms_module.xblock_runtime.olx import load_course
 
 SLUG = "dong-thoi"
 

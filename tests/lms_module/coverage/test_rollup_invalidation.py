@@ -26,6 +26,7 @@ from lms_module.coverage.invalidation import MARKED, UntrackedCoverageWriteError
 from lms_module.coverage.models import CoverageDirtyUnit, CoverageRollup, CoverageSchoolRollup
 from lms_module.coverage.rollup import ensure_rollups, refresh_all
 from lms_module.db import utcnow
+from lms_module.learning.course_loader import load_course
 from lms_module.learning.models import Audience, BlockUsage, Course
 from lms_module.learning.services import (
     complete_course_if_done,
@@ -38,7 +39,6 @@ from lms_module.people.services import set_password
 from lms_module.roster.importing import apply_roster, plan_roster
 from lms_module.roster.models import RosterKind
 from lms_module.xblock_runtime.ids import BlockKey
-from lms_module.xblock_runtime.olx import load_course
 
 CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 SAMPLE = "em-an-toan-lop-1-2"

@@ -13,11 +13,11 @@ from learning_support import SLUG, UNITS, StubUrls
 from sqlalchemy.orm import Session
 
 from courses.content import SAMPLE_COURSE
+from lms_module.learning.course_loader import load_course
 from lms_module.learning.models import Course
 from lms_module.learning.services import get_course
 from lms_module.orgs.models import OrgUnit
 from lms_module.people.models import Role, User
-from lms_module.xblock_runtime.olx import load_course
 
 CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 

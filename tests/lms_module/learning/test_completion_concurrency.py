@@ -10,6 +10,7 @@ from flask import Flask
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import sessionmaker
 
+from lms_module.learning.course_loader import load_course
 from lms_module.learning.models import (
     BlockCompletion,
     BlockUsage,
@@ -26,7 +27,6 @@ from lms_module.learning.services import (
 )
 from lms_module.people.models import User
 from lms_module.people.services import create_user
-from lms_module.xblock_runtime.olx import load_course
 
 TINY_COURSE = (
     '<course slug="song-song" display_name="Song song" audience="student" grade_min="1"'

@@ -24,13 +24,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from helpers import PASSWORD, SCHOOL_YEAR, sign_in
 from lms_module.certification.models import Certificate
 from lms_module.db import Base
+from lms_module.learning.course_loader import load_course
 from lms_module.learning.models import Completion, Course, CourseVersion, SharedFieldValue
 from lms_module.orgs.models import OrgKind, OrgUnit, SchoolLevel
 from lms_module.orgs.services import create_unit
 from lms_module.people.models import Role, User
 from lms_module.people.services import add_membership, create_user
 from lms_module.xblock_runtime.ids import BlockKey
-from lms_module.xblock_runtime.olx import load_course
 
 SLUG = "hai-the-cung-luc"
 #: A quiz unit and a reflection unit: submitting one and saving the other finishes the course.

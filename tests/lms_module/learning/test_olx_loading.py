@@ -10,10 +10,11 @@ from learning_support import QUIZ, RIGHT_ANSWERS, SLUG
 from sqlalchemy import func, select
 
 from courses.content import SAMPLE_COURSE
+from lms_module.learning.course_loader import load_course
 from lms_module.learning.models import BlockUsage, Course, CourseAsset, CourseVersion
 from lms_module.learning.player import learner_runtime
 from lms_module.learning.services import get_course
-from lms_module.xblock_runtime.olx import OlxError, load_course
+from lms_module.xblock_runtime.olx import OlxError
 
 EXPORT = {
     "course.xml": '<course url_name="2026_T1" org="SGDLC" course="GV01"/>',

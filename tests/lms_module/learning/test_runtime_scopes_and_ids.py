@@ -11,13 +11,13 @@ from xblock.core import XBlock
 from xblock.fields import ScopeIds
 
 from courses.content import SAMPLE_COURSE
+from lms_module.learning.course_loader import load_course
 from lms_module.learning.models import Attempt, BlockCompletion, LearnerFieldValue
 from lms_module.learning.player import learner_runtime
 from lms_module.learning.services import get_course
 from lms_module.people.models import Role
 from lms_module.xblock_runtime.field_data import ScopeWriteRefusedError
 from lms_module.xblock_runtime.ids import parse_block_id
-from lms_module.xblock_runtime.olx import load_course
 
 
 def test_usage_ids_come_from_course_slug_block_type_and_url_name(sample_course, db):

@@ -16,12 +16,12 @@ from sqlalchemy.orm import Session
 
 from helpers import CSRF_META, VIEWED_URL, csrf_token_from, open_unit
 from lms_module.certification.models import Certificate
+from lms_module.learning.course_loader import load_course
 from lms_module.learning.models import BlockCompletion, Completion, Course, LearnerPosition
 from lms_module.learning.services import get_course
 from lms_module.orgs.models import OrgUnit
 from lms_module.people.models import Role, User
 from lms_module.xblock_runtime.ids import BlockKey
-from lms_module.xblock_runtime.olx import load_course
 
 WRITE = re.compile(r"^\s*(INSERT|UPDATE|DELETE|REPLACE)\b", re.I)
 #: The first unit's plain content: a lesson and an HTML block (complete on view).
