@@ -8,9 +8,9 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy.orm import Session
 
 from lms_module.audit.services import record_event
-from lms_module.orgs.services import school_year_end
 from lms_module.people.models import User
 from lms_module.people.services import end_sessions, password_matches, user_by_username
+from lms_module.school_years.year import SchoolYear
 
 CARD_SALT = "lms-login-card"
 
@@ -44,7 +44,7 @@ def _card_serializer(secret_key: str) -> URLSafeSerializer:
 
 def card_expiry(today: dt.date) -> dt.date:
     """Return the last day a card printed ``today`` works: the end of the school year."""
-    return school_year_end(today)
+    return SchoolYear.containing(today).last_day
 
 
 def login_card_token(user: User, secret_key: str, *, expires: dt.date) -> str:

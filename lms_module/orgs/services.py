@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Sequence
 
 from sqlalchemy import select
@@ -11,7 +10,6 @@ from sqlalchemy.orm import Session
 from lms_module.db import subtree_condition
 from lms_module.errors import LMSError
 from lms_module.orgs.models import OrgKind, OrgUnit, SchoolLevel
-from lms_module.school_years.year import SchoolYear
 
 #: Which kinds may hang under which; THPT schools hang directly under the province.
 ALLOWED_PARENTS: dict[OrgKind, tuple[OrgKind | None, ...]] = {
@@ -32,15 +30,6 @@ class NoSuchOrgUnitError(LMSError):
 
 class InvalidOrgUnitError(LMSError):
     """An org unit that cannot be placed where it was asked to go."""
-
-
-def school_year_end(day: dt.date) -> dt.date:
-    """Return ``SchoolYear.containing(day).last_day``.
-
-    Kept only for ``lms_module/auth/services.py`` (``card_expiry``) until it uses
-    :class:`~lms_module.school_years.year.SchoolYear` itself; then delete this function.
-    """
-    return SchoolYear.containing(day).last_day
 
 
 def create_unit(
