@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+import enum
+from typing import Annotated, Any
 
 from flask import current_app, g
 from sqlalchemy import (
     DateTime,
+    Enum,
     Integer,
     MetaData,
     SQLColumnExpression,
@@ -16,6 +18,7 @@ from sqlalchemy import (
     func,
     literal_column,
 )
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase, Session, mapped_column
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -47,6 +50,21 @@ Name = Annotated[str, mapped_column(String(200))]
 PathString = String(600).with_variant(String(600, collation="C"), "postgresql")
 
 
+def string_enum(enum_cls: type[enum.StrEnum], name: str) -> Enum:
+    """Return a column type storing ``enum_cls``'s values (not member names) as VARCHAR + CHECK.
+
+    Portable and readable in plain SQL; ``name`` names the CHECK constraint.
+    """
+    return Enum(
+        enum_cls,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=30,
+        values_callable=lambda members: [m.value for m in members],
+    )
+
+
 def subtree_condition(
     path_column: SQLColumnExpression[str], prefix: str | SQLColumnExpression[str]
 ) -> ColumnElement[bool]:
@@ -70,6 +88,13 @@ def child_segment(
     rest = func.substr(path_column, literal_column(str(len(prefix) + 1)))
     slash = func.strpos(rest, "/") if dialect_name == "postgresql" else func.instr(rest, "/")
     return func.substr(rest, 1, slash - 1)
+
+
+def dialect_insert(session: Session, model: Any) -> Any:
+    """Return an INSERT for ``model`` that supports ``on_conflict_*`` on this database."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return insert(model)
 
 
 def db_session() -> Session:

@@ -15,9 +15,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from lms_module.db import Base, IntPK, PathString, Timestamp
+from lms_module.db import Base, IntPK, PathString, Timestamp, string_enum
 from lms_module.learning.models import Audience
-from lms_module.orgs.models import SchoolLevel, _enum
+from lms_module.orgs.models import SchoolLevel
 
 
 class CoverageRollup(Base):
@@ -44,9 +44,11 @@ class CoverageRollup(Base):
     unit_id: Mapped[int] = mapped_column(ForeignKey("lms_org_unit.id"), index=True)
     #: Copy of the unit's path: a subtree is a range scan of this table alone.
     path: Mapped[str] = mapped_column(PathString)
-    school_level: Mapped[SchoolLevel | None] = mapped_column(_enum(SchoolLevel, "school_level"))
+    school_level: Mapped[SchoolLevel | None] = mapped_column(
+        string_enum(SchoolLevel, "school_level")
+    )
     grade: Mapped[int | None] = mapped_column(SmallInteger)
-    audience: Mapped[Audience] = mapped_column(_enum(Audience, "audience"))
+    audience: Mapped[Audience] = mapped_column(string_enum(Audience, "audience"))
     population: Mapped[int] = mapped_column(Integer)
     covered: Mapped[int] = mapped_column(Integer)
     #: Covered people at ``as_of`` minus 28 days: the recent rate behind a target's status.
@@ -77,8 +79,10 @@ class CoverageSchoolRollup(Base):
     school_year: Mapped[str] = mapped_column(String(9))
     unit_id: Mapped[int] = mapped_column(ForeignKey("lms_org_unit.id"), index=True)
     path: Mapped[str] = mapped_column(PathString)
-    school_level: Mapped[SchoolLevel | None] = mapped_column(_enum(SchoolLevel, "school_level"))
-    audience: Mapped[Audience] = mapped_column(_enum(Audience, "audience"))
+    school_level: Mapped[SchoolLevel | None] = mapped_column(
+        string_enum(SchoolLevel, "school_level")
+    )
+    audience: Mapped[Audience] = mapped_column(string_enum(Audience, "audience"))
     population: Mapped[int] = mapped_column(Integer)
     covered: Mapped[int] = mapped_column(Integer)
     covered_before: Mapped[int] = mapped_column(Integer)
@@ -101,7 +105,7 @@ class RollupBuild(Base):
     id: Mapped[IntPK]
     requirement_id: Mapped[int] = mapped_column(ForeignKey("lms_requirement.id"))
     school_year: Mapped[str] = mapped_column(String(9))
-    audience: Mapped[Audience] = mapped_column(_enum(Audience, "audience"))
+    audience: Mapped[Audience] = mapped_column(string_enum(Audience, "audience"))
     as_of: Mapped[dt.date] = mapped_column(Date)
     built_at: Mapped[Timestamp]
 

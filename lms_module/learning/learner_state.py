@@ -15,11 +15,10 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from lms_module.db import utcnow
+from lms_module.db import dialect_insert, utcnow
 from lms_module.learning.models import Course, LearnerFieldValue, SharedFieldValue
 from lms_module.learning.services import (
     course_progress,
-    dialect_insert,
     record_block_completion,
     record_grade,
 )

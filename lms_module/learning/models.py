@@ -21,8 +21,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from lms_module.db import Base, IntPK, Timestamp, utcnow
-from lms_module.orgs.models import _enum
+from lms_module.db import Base, IntPK, Timestamp, string_enum, utcnow
 
 #: Longest usage or definition id (``block-v1:<slug>+type@<type>+block@<url_name>``).
 BLOCK_ID_LENGTH = 255
@@ -54,7 +53,7 @@ class Course(Base):
     slug: Mapped[str] = mapped_column(String(60), unique=True)
     title_vi: Mapped[str] = mapped_column(String(200))
     title_en: Mapped[str] = mapped_column(String(200), default="")
-    audience: Mapped[Audience] = mapped_column(_enum(Audience, "audience"))
+    audience: Mapped[Audience] = mapped_column(string_enum(Audience, "audience"))
     grade_min: Mapped[int | None] = mapped_column(SmallInteger)
     grade_max: Mapped[int | None] = mapped_column(SmallInteger)
     #: In-service training periods (tiết) a completion earns; 0 for student courses.

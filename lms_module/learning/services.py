@@ -7,14 +7,12 @@ import hashlib
 from collections import defaultdict
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
-from typing import Any
 
 from blinker import Namespace
 from sqlalchemy import func, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from lms_module.db import utcnow
+from lms_module.db import dialect_insert, utcnow
 from lms_module.errors import AccessDeniedError, LMSError
 from lms_module.learning.models import (
     Attempt,
@@ -77,13 +75,6 @@ class CourseNotOpenError(AccessDeniedError):
         super().__init__(
             "Khóa học này không dành cho bạn. Hãy mở các khóa học trong mục “Khóa học của tôi”."
         )
-
-
-def dialect_insert(session: Session, model: Any) -> Any:
-    """Return an INSERT for ``model`` that supports ``on_conflict_*`` on this database."""
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    return insert(model)
 
 
 # ------------------------------------------------------------------------------ who takes what

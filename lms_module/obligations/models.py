@@ -24,9 +24,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from lms_module.db import Base, IntPK, Timestamp
+from lms_module.db import Base, IntPK, Timestamp, string_enum
 from lms_module.learning.models import Audience, Course
-from lms_module.orgs.models import OrgUnit, _enum
+from lms_module.orgs.models import OrgUnit
 from lms_module.people.models import Role
 
 #: Which courses satisfy a requirement (any one of them is enough).
@@ -78,7 +78,7 @@ class CoverageTarget(Base):
 
     id: Mapped[IntPK]
     org_unit_id: Mapped[int] = mapped_column(ForeignKey("lms_org_unit.id"), index=True)
-    audience: Mapped[Audience] = mapped_column(_enum(Audience, "audience"))
+    audience: Mapped[Audience] = mapped_column(string_enum(Audience, "audience"))
     requirement_id: Mapped[int] = mapped_column(ForeignKey("lms_requirement.id"))
     percent: Mapped[float] = mapped_column(Float)
     school_year: Mapped[str] = mapped_column(String(9), index=True)
@@ -115,7 +115,7 @@ class Assignment(Base):
     course_id: Mapped[int] = mapped_column(ForeignKey("lms_course.id"), index=True)
     #: Everyone with ``role`` in this unit's subtree (a school, a commune, a province...).
     org_unit_id: Mapped[int] = mapped_column(ForeignKey("lms_org_unit.id"))
-    role: Mapped[Role] = mapped_column(_enum(Role, "role"))
+    role: Mapped[Role] = mapped_column(string_enum(Role, "role"))
     #: For students: only classes whose grade is in the band (both ``None``: every grade).
     grade_min: Mapped[int | None] = mapped_column(SmallInteger)
     grade_max: Mapped[int | None] = mapped_column(SmallInteger)

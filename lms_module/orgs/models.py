@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import enum
 
-from sqlalchemy import CheckConstraint, Enum, ForeignKey, Index, SmallInteger, String
+from sqlalchemy import CheckConstraint, ForeignKey, Index, SmallInteger, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from lms_module.db import Base, IntPK, Name, PathString, Timestamp
+from lms_module.db import Base, IntPK, Name, PathString, Timestamp, string_enum
 
 
 class OrgKind(enum.StrEnum):
@@ -32,18 +32,6 @@ class SchoolLevel(enum.StrEnum):
     CONTINUING = "gdtx"
 
 
-def _enum(enum_cls: type[enum.StrEnum], name: str) -> Enum:
-    # Store the enum's values (not member names) as plain VARCHAR + CHECK, portable and readable.
-    return Enum(
-        enum_cls,
-        name=name,
-        native_enum=False,
-        create_constraint=True,
-        length=30,
-        values_callable=lambda members: [m.value for m in members],
-    )
-
-
 class OrgUnit(Base):
     """A node of the org tree; ``path`` holds the ids from the root, e.g. ``/1/7/42/``."""
 
@@ -55,13 +43,15 @@ class OrgUnit(Base):
 
     id: Mapped[IntPK]
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("lms_org_unit.id"), index=True)
-    kind: Mapped[OrgKind] = mapped_column(_enum(OrgKind, "org_kind"))
+    kind: Mapped[OrgKind] = mapped_column(string_enum(OrgKind, "org_kind"))
     #: Official code (mã đơn vị), unique; roster files and imports refer to units by it.
     code: Mapped[str] = mapped_column(String(40), unique=True)
     name: Mapped[Name]
     path: Mapped[str] = mapped_column(PathString, default="")
     depth: Mapped[int] = mapped_column(SmallInteger, default=0)
-    school_level: Mapped[SchoolLevel | None] = mapped_column(_enum(SchoolLevel, "school_level"))
+    school_level: Mapped[SchoolLevel | None] = mapped_column(
+        string_enum(SchoolLevel, "school_level")
+    )
     grade: Mapped[int | None] = mapped_column(SmallInteger)
     school_year: Mapped[str | None] = mapped_column(String(9))
     active: Mapped[bool] = mapped_column(default=True)

@@ -7,8 +7,8 @@ import enum
 from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from lms_module.db import Base, IntPK, Name, Timestamp
-from lms_module.orgs.models import OrgUnit, _enum
+from lms_module.db import Base, IntPK, Name, Timestamp, string_enum
+from lms_module.orgs.models import OrgUnit
 
 
 class Role(enum.StrEnum):
@@ -80,7 +80,7 @@ class Membership(Base):
     id: Mapped[IntPK]
     user_id: Mapped[int] = mapped_column(ForeignKey("lms_user.id"), index=True)
     org_unit_id: Mapped[int] = mapped_column(ForeignKey("lms_org_unit.id"))
-    role: Mapped[Role] = mapped_column(_enum(Role, "role"))
+    role: Mapped[Role] = mapped_column(string_enum(Role, "role"))
     school_year: Mapped[str | None] = mapped_column(String(9))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[Timestamp]

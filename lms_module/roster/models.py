@@ -7,8 +7,7 @@ import enum
 from sqlalchemy import ForeignKey, Index, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from lms_module.db import Base, IntPK, Timestamp
-from lms_module.orgs.models import _enum
+from lms_module.db import Base, IntPK, Timestamp, string_enum
 
 
 class RosterKind(enum.StrEnum):
@@ -36,14 +35,14 @@ class RosterUpload(Base):
     id: Mapped[IntPK]
     uploader_id: Mapped[int] = mapped_column(ForeignKey("lms_user.id"), index=True)
     org_unit_id: Mapped[int] = mapped_column(ForeignKey("lms_org_unit.id"), index=True)
-    kind: Mapped[RosterKind] = mapped_column(_enum(RosterKind, "roster_kind"))
+    kind: Mapped[RosterKind] = mapped_column(string_enum(RosterKind, "roster_kind"))
     filename: Mapped[str] = mapped_column(String(255))
     sha256: Mapped[str] = mapped_column(String(64))
     #: The file as uploaded; emptied after import or cancellation (children's personal data).
     content: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[Timestamp]
     status: Mapped[UploadStatus] = mapped_column(
-        _enum(UploadStatus, "upload_status"), default=UploadStatus.PENDING
+        string_enum(UploadStatus, "upload_status"), default=UploadStatus.PENDING
     )
 
     def __repr__(self) -> str:

@@ -261,7 +261,7 @@ def test_more_dirty_units_than_worth_recomputing_one_by_one_rebuild_everything(
 
 
 def test_an_upsert_of_memberships_must_say_it_marked_its_units(db: Session, small: SmallTree):
-    from lms_module.learning.services import dialect_insert
+    from lms_module.db import dialect_insert
 
     membership = small.users["e1"].memberships[0]
     upsert = dialect_insert(db, Membership).values(
