@@ -7,14 +7,13 @@ from pathlib import Path
 
 from flask import Blueprint, render_template
 from flask_babel import gettext as _
-from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.utils import secure_filename
 
 from lms_module.audit.services import record_event
 from lms_module.auth.access import requires
 from lms_module.authoring.forms import CourseUploadForm
-from lms_module.core.request import client_ip, current_language
+from lms_module.core.request import client_ip, current_language, current_person
 from lms_module.db import db_session
 from lms_module.learning.course_loader import ImportReport, load_course
 from lms_module.learning.models import Course
@@ -70,7 +69,7 @@ def _load_archive(data: bytes, filename: str) -> tuple[ImportReport | None, str 
     record_event(
         session,
         "course_loaded",
-        actor_id=current_user.id,
+        actor_id=current_person().id,
         ip=client_ip(),
         course=report.course_slug,
         version=report.version,

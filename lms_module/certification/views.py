@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 from flask import (
     Blueprint,
@@ -17,9 +17,7 @@ from flask import (
     url_for,
 )
 from flask.blueprints import BlueprintSetupState
-from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_login import current_user
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response as BaseResponse
@@ -50,7 +48,7 @@ from lms_module.certification.services import (
 )
 from lms_module.certification.statuses import in_service_periods
 from lms_module.core.limiter import limiter
-from lms_module.core.request import client_ip
+from lms_module.core.request import client_ip, current_language, current_person
 from lms_module.core.urls import local_target, public_base_url
 from lms_module.db import db_session
 from lms_module.i18n import local_today
@@ -60,7 +58,7 @@ from lms_module.obligations.query import training_statuses
 from lms_module.obligations.statuses import NEEDS_ACTION, TrainingStatus
 from lms_module.orgs.models import OrgKind, OrgUnit
 from lms_module.orgs.services import subtree
-from lms_module.people.models import Role, User
+from lms_module.people.models import Role
 from lms_module.people.services import display_name_for_public
 from lms_module.school_years.current import current_school_year
 from lms_module.school_years.year import SchoolYear
@@ -80,10 +78,6 @@ def _verify_rate_limit() -> str:
     return str(current_app.config["LMS_VERIFY_RATE_LIMIT"])
 
 
-def _language() -> str:
-    return str(get_locale() or "vi")
-
-
 def _base_url() -> str:
     return public_base_url()
 
@@ -94,10 +88,6 @@ def _url_prefix() -> str:
 
 def _timezone() -> str:
     return str(current_app.config["LMS_TIMEZONE"])
-
-
-def _current_user() -> User:
-    return cast(User, current_user._get_current_object())
 
 
 # ------------------------------------------------------------------------------ verification
@@ -151,7 +141,7 @@ def _verification_page(typed: str) -> str:
         "holder": None if revoked else holder,
         "serial": certificate.serial,
         "code": format_code(certificate.code),
-        "course_title": certificate.course_title(_language()),
+        "course_title": certificate.course_title(current_language()),
         "issued_on": certificate.issued_on,
         "expires_on": None if revoked else certificate.expires_on,
         "issuing_unit": certificate.issuing_unit_name,
@@ -166,7 +156,7 @@ def _verification_page(typed: str) -> str:
 
 def _typo_message(message: str) -> str:
     """Return the code checker's message in the reader's language."""
-    if _language() != "en":
+    if current_language() != "en":
         return message
     if "gõ sai" in message:
         return "One character of the code is mistyped. Please check each character."
@@ -183,11 +173,11 @@ def _typo_message(message: str) -> str:
 def my_certificates() -> str:
     """List the signed-in learner's certificates (revoked ones marked)."""
     session = db_session()
-    user = _current_user()
+    user = current_person()
     today = local_today()
     rows = [(c, certificate_status(c, today)) for c in certificates_of(session, user)]
     return render_template(
-        "certification/mine.html", rows=rows, language=_language(), Status=CertificateStatus
+        "certification/mine.html", rows=rows, language=current_language(), Status=CertificateStatus
     )
 
 
@@ -201,14 +191,14 @@ def download(certificate_id: int) -> Response | tuple[str, int]:
     record, stamped "ĐÃ THU HỒI" on every page.
     """
     session = db_session()
-    user = _current_user()
+    user = current_person()
     certificate = get_certificate(session, certificate_id)
     if not may_read(session, user, certificate):
         abort(403)
     if certificate.revoked and not may_manage(session, user, certificate):
         return render_template(
             "certification/revoked.html", certificate=certificate,
-            replacement=replacement_of(session, certificate), language=_language(),
+            replacement=replacement_of(session, certificate), language=current_language(),
             replaced=certificate.revoked_reason == REISSUE_REASON,
         ), 410
     if certificate.user_id != user.id:
@@ -219,7 +209,7 @@ def download(certificate_id: int) -> Response | tuple[str, int]:
         )
         session.commit()
     pdf = certificate_pdf(
-        certificate, base_url=_base_url(), url_prefix=_url_prefix(), language=_language(),
+        certificate, base_url=_base_url(), url_prefix=_url_prefix(), language=current_language(),
         timezone=_timezone(),
     )
     return Response(
@@ -303,7 +293,7 @@ def school_certificates(unit: OrgUnit) -> str:
     certificates = list(session.scalars(query.limit(1000)))
     # The list names children: record who looked, from where, at which part of it.
     record_event(
-        session, "certificates_listed", actor_id=_current_user().id, org_unit_id=unit.id,
+        session, "certificates_listed", actor_id=current_person().id, org_unit_id=unit.id,
         ip=client_ip(), **_filter_detail(filters), shown=len(certificates),
     )
     session.commit()
@@ -315,7 +305,7 @@ def school_certificates(unit: OrgUnit) -> str:
         courses=filters["courses"],
         selected=filters,
         back=url_for(".school_certificates", unit_id=unit.id, **filters["args"]),
-        language=_language(),
+        language=current_language(),
         Status=CertificateStatus,
         limit_reached=len(certificates) >= 1000,
     )
@@ -341,7 +331,7 @@ def revoke(unit: OrgUnit, certificate_id: int) -> BaseResponse:
     session = db_session()
     certificate = _managed_certificate(unit, certificate_id)
     revoke_certificate(
-        session, certificate, actor=_current_user(), reason=request.form.get("reason", ""),
+        session, certificate, actor=current_person(), reason=request.form.get("reason", ""),
         ip=client_ip(),
     )
     session.commit()
@@ -359,7 +349,7 @@ def reissue(unit: OrgUnit, certificate_id: int) -> BaseResponse:
     session = db_session()
     certificate = _managed_certificate(unit, certificate_id)
     new = reissue_certificate(
-        session, certificate, actor=_current_user(), today=local_today(), ip=client_ip()
+        session, certificate, actor=current_person(), today=local_today(), ip=client_ip()
     )
     session.commit()
     flash(
@@ -390,12 +380,12 @@ def school_zip(unit: OrgUnit) -> Response:
         include_revoked=filters["status"] is CertificateStatus.REVOKED,
     )
     record_event(
-        session, "certificates_downloaded", actor_id=_current_user().id, org_unit_id=unit.id,
+        session, "certificates_downloaded", actor_id=current_person().id, org_unit_id=unit.id,
         ip=client_ip(), **_filter_detail(filters),
     )
     session.commit()
     chunks = stream_certificates_zip(
-        session, query, base_url=_base_url(), url_prefix=_url_prefix(), language=_language(),
+        session, query, base_url=_base_url(), url_prefix=_url_prefix(), language=current_language(),
         timezone=_timezone(),
     )
     name = f"chung-nhan-{unit.code}"
@@ -422,7 +412,7 @@ def training_status(unit: OrgUnit) -> str:
     session = db_session()
     unit = _school_unit(unit)
     record_event(
-        session, "training_status_viewed", actor_id=_current_user().id, org_unit_id=unit.id,
+        session, "training_status_viewed", actor_id=current_person().id, org_unit_id=unit.id,
         ip=client_ip(),
     )
     session.commit()
@@ -441,7 +431,7 @@ def training_status(unit: OrgUnit) -> str:
     )
     return render_template(
         "certification/training_status.html", unit=unit, rows=listed, counts=counts,
-        Status=TrainingStatus, language=_language(), school_year=year,
+        Status=TrainingStatus, language=current_language(), school_year=year,
         window=current_app.config["LMS_EXPIRING_WINDOW_DAYS"],
     )
 
@@ -461,9 +451,9 @@ def in_service(unit: OrgUnit) -> str:
     session = db_session()
     unit = _school_unit(unit)
     year = _school_year()
-    records = in_service_periods(session, unit, year, language=_language())
+    records = in_service_periods(session, unit, year, language=current_language())
     record_event(
-        session, "in_service_viewed", actor_id=_current_user().id, org_unit_id=unit.id,
+        session, "in_service_viewed", actor_id=current_person().id, org_unit_id=unit.id,
         ip=client_ip(), school_year=year,
     )
     session.commit()
@@ -483,7 +473,7 @@ def in_service_xlsx(unit: OrgUnit) -> Response:
     required = int(current_app.config["LMS_INSERVICE_PERIODS_PER_YEAR"])
     records = in_service_periods(session, unit, year)
     record_event(
-        session, "in_service_exported", actor_id=_current_user().id, org_unit_id=unit.id,
+        session, "in_service_exported", actor_id=current_person().id, org_unit_id=unit.id,
         ip=client_ip(), school_year=year,
     )
     session.commit()

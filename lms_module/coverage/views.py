@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, cast
+from typing import Any
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -16,7 +14,7 @@ from sqlalchemy.orm import Session
 from lms_module.audit.services import record_event
 from lms_module.auth.access import requires
 from lms_module.core.inputs import bounded_int, query_int
-from lms_module.core.request import client_ip
+from lms_module.core.request import client_ip, current_language, current_person
 from lms_module.coverage.chart import Bar, Chart, render_svg
 from lms_module.coverage.figures import scope_of, uncovered_people
 from lms_module.coverage.report import (
@@ -46,10 +44,6 @@ bp = Blueprint(
 )
 
 VIEW_ROLES = (Role.OFFICE_REVIEWER, Role.SCHOOL_MANAGER, Role.ADMIN)
-
-
-def _user() -> User:
-    return cast(User, current_user._get_current_object())
 
 
 def may_see_people(session: Session, user: User, unit: OrgUnit) -> bool:
@@ -94,7 +88,7 @@ def _report(unit: OrgUnit, session: Session, filters: dict[str, Any]) -> Coverag
         session,
         unit,
         today=local_today(),
-        with_classes=may_see_people(session, _user(), unit),
+        with_classes=may_see_people(session, current_person(), unit),
         **filters,
     )
 
@@ -139,10 +133,10 @@ def dashboard(unit: OrgUnit) -> str:
     session = db_session()
     filters = _filters()
     report = _report(unit, session, filters)
-    language = str(get_locale() or "vi")
+    language = current_language()
     chart = chart_for(report, language)
     session.commit()  # the rollup refreshed on the way
-    user = _user()
+    user = current_person()
     return render_template(
         "coverage/dashboard.html",
         unit=unit,
@@ -205,7 +199,7 @@ def _may_set_targets(session: Session, user: User, unit: OrgUnit) -> bool:
 def uncovered(unit: OrgUnit) -> str:
     """List the named people of a school or class not yet covered (school managers only)."""
     session = db_session()
-    user = _user()
+    user = current_person()
     if not may_see_people(session, user, unit):
         abort(403)
     target = session.get(CoverageTarget, query_int("target") or 0)
@@ -224,7 +218,7 @@ def uncovered(unit: OrgUnit) -> str:
     session.commit()
     return render_template(
         "coverage/uncovered.html", unit=unit, target=target, people=people,
-        AUDIENCE_LABELS=AUDIENCE_LABELS, language=str(get_locale() or "vi"),
+        AUDIENCE_LABELS=AUDIENCE_LABELS, language=current_language(),
     )
 
 
@@ -275,12 +269,12 @@ def targets(unit: OrgUnit) -> Any:
                 set_target(
                     session, unit=unit, audience=audience, requirement=requirement,
                     percent=percent, school_year=year, deadline=deadline,
-                    source=form.get("source", "").strip()[:200], actor=_user(),
+                    source=form.get("source", "").strip()[:200], actor=current_person(),
                 )
             except InvalidTargetError as error:
                 errors["deadline"] = error.message
             else:
-                record_event(session, "set_coverage_target", actor_id=_user().id,
+                record_event(session, "set_coverage_target", actor_id=current_person().id,
                              org_unit_id=unit.id, ip=client_ip(), audience=audience.value,
                              requirement_id=requirement.id, percent=percent, school_year=year)
                 session.commit()
@@ -306,7 +300,7 @@ def targets(unit: OrgUnit) -> Any:
         default_deadline=format_date(current.reporting_end),
         AUDIENCE_LABELS=AUDIENCE_LABELS,
         audiences=list(AUDIENCE_ROLES),
-        language=str(get_locale() or "vi"),
+        language=current_language(),
     ), (400 if errors else 200)
 
 
@@ -330,8 +324,8 @@ def export(unit: OrgUnit, fmt: str) -> Response:
     session = db_session()
     filters = _filters()
     report = _report(unit, session, filters)
-    language = str(get_locale() or "vi")
-    user = _user()
+    language = current_language()
+    user = current_person()
     if fmt == "xlsx":
         data = report_xlsx(session, report, language)
     elif fmt == "csv":

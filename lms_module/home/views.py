@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-from typing import cast
-
 from flask import Blueprint, abort, current_app, render_template
-from flask_babel import get_locale
-from flask_login import current_user
 
 from lms_module.audit.services import record_event
 from lms_module.auth.access import record_denial, requires, signed_in, user_can
-from lms_module.core.request import client_ip
+from lms_module.core.request import client_ip, current_language, current_person
 from lms_module.db import db_session
 from lms_module.home.services import school_classes, subtree_counts
 from lms_module.i18n import local_today
@@ -18,7 +14,7 @@ from lms_module.learning.services import course_progress, courses_for_user
 from lms_module.obligations.query import training_statuses
 from lms_module.orgs.models import OrgKind, OrgUnit
 from lms_module.orgs.services import children, enclosing_school
-from lms_module.people.models import Role, User
+from lms_module.people.models import Role
 from lms_module.people.services import active_memberships, class_students
 from lms_module.school_years.current import current_school_year
 
@@ -30,7 +26,7 @@ bp = Blueprint("home", __name__, template_folder="templates")
 def index() -> str:
     """Show one section per role the user holds, most specific first."""
     session = db_session()
-    user = cast(User, current_user._get_current_object())
+    user = current_person()
     year = str(current_school_year())
     memberships = active_memberships(session, user)
     sections = []
@@ -61,7 +57,7 @@ def index() -> str:
         course_rows=course_rows,
         due=due,
         my_courses={course.id: course for course, _progress in course_rows},
-        language=str(get_locale() or "vi"),
+        language=current_language(),
     )
 
 
@@ -101,7 +97,7 @@ def class_detail(unit: OrgUnit) -> str:
 def class_detail_page(unit: OrgUnit) -> str:
     """Render a class's student list for school staff, recording the access."""
     session = db_session()
-    user = cast(User, current_user._get_current_object())
+    user = current_person()
     school = enclosing_school(session, unit)
 
     if school is None or not user_can(

@@ -20,7 +20,6 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import get_locale
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
@@ -32,6 +31,7 @@ from xblock.plugin import PluginMissingError
 from lms_module.auth.access import ACCESS_ATTRIBUTE, is_signed_in, signed_in
 from lms_module.core.errors import JSON_ENDPOINTS, render_http_error
 from lms_module.core.inputs import InvalidInputError, json_object_body
+from lms_module.core.request import current_language, current_person
 from lms_module.db import db_session
 from lms_module.errors import LMSError
 from lms_module.learning.models import BlockUsage, Course, CourseAsset
@@ -51,7 +51,6 @@ from lms_module.learning.services import (
     progress_for_page,
     version_blocks,
 )
-from lms_module.people.models import User
 from lms_module.xblock_runtime.field_data import ScopeWriteRefusedError
 from lms_module.xblock_runtime.fragment_resources import (
     CONTENT_TYPES,
@@ -96,14 +95,6 @@ class FlaskRuntimeUrls:
         return url_for("lms.learning.course_asset", slug=self.course_slug, path=path)
 
 
-def _user() -> User:
-    return cast(User, current_user._get_current_object())
-
-
-def _language() -> str:
-    return str(get_locale() or "vi")
-
-
 def _json_error(message: str, status: int) -> tuple[Response, int]:
     return jsonify({"error": message}), status
 
@@ -136,17 +127,17 @@ def my_courses() -> str:
     Records a passed course's missed completion (:func:`progress_for_page`), then commits.
     """
     session = db_session()
-    user = _user()
+    user = current_person()
     rows = [(c, progress_for_page(session, user, c)) for c in courses_for_user(session, user)]
     if any(progress.completion_recorded for _course, progress in rows):
         session.commit()
-    return render_template("learning/my_courses.html", rows=rows, language=_language())
+    return render_template("learning/my_courses.html", rows=rows, language=current_language())
 
 
 def _open_course(slug: str) -> Course:
     session = db_session()
     course = get_course(session, slug)
-    check_may_take_course(session, _user(), course)
+    check_may_take_course(session, current_person(), course)
     return course
 
 
@@ -166,7 +157,7 @@ def outline(slug: str) -> str:
     """
     session = db_session()
     course, blocks = _open_course_blocks(slug)
-    progress = progress_for_page(session, _user(), course, blocks)
+    progress = progress_for_page(session, current_person(), course, blocks)
     if progress.completion_recorded:
         session.commit()
     return render_template(
@@ -174,8 +165,8 @@ def outline(slug: str) -> str:
         course=course,
         blocks=[b for b in blocks if b.depth > 0 and b.block_type != "html" and b.depth <= 3],
         progress=progress,
-        resume=last_position(session, _user(), course),
-        language=_language(),
+        resume=last_position(session, current_person(), course),
+        language=current_language(),
     )
 
 
@@ -188,7 +179,7 @@ def resume(slug: str) -> BaseResponse:
     units = course_units(blocks)
     if not units:
         abort(404)
-    position = last_position(session, _user(), course)
+    position = last_position(session, current_person(), course)
     target = position if position in {u.usage_id for u in units} else units[0].usage_id
     return redirect(url_for(".unit", slug=slug, usage_id=target))
 
@@ -203,7 +194,12 @@ def unit(slug: str, usage_id: str) -> str:
     session = db_session()
     course = _open_course(slug)
     rendered = render_unit(
-        session, _user(), course, usage_id, FlaskRuntimeUrls(slug), language=_language()
+        session,
+        current_person(),
+        course,
+        usage_id,
+        FlaskRuntimeUrls(slug),
+        language=current_language(),
     )
     resources, inline = page_resources(
         rendered.fragment.resources,
@@ -212,7 +208,7 @@ def unit(slug: str, usage_id: str) -> str:
             ".inline_resource", usage_id=usage_id, digest=digest, ext=EXTENSIONS[kind]
         ),
     )
-    INLINE_RESOURCES.put(_user().id, inline)
+    INLINE_RESOURCES.put(current_person().id, inline)
     return render_template(
         "learning/unit.html",
         course=course,
@@ -223,7 +219,7 @@ def unit(slug: str, usage_id: str) -> str:
         handler_template=url_for(
             ".handler", usage_id=USAGE_PLACEHOLDER, handler_name=HANDLER_PLACEHOLDER
         ),
-        language=_language(),
+        language=current_language(),
     )
 
 
@@ -239,11 +235,11 @@ def unit_viewed(slug: str, usage_id: str) -> Any:
     try:
         recorded = record_view(
             session,
-            _user(),
+            current_person(),
             get_course(session, slug),
             usage_id,
             FlaskRuntimeUrls(slug),
-            language=_language(),
+            language=current_language(),
         )
     except LMSError as error:
         session.rollback()
@@ -268,7 +264,7 @@ def results(slug: str) -> str:
     """
     session = db_session()
     course, blocks = _open_course_blocks(slug)
-    progress = progress_for_page(session, _user(), course, blocks)
+    progress = progress_for_page(session, current_person(), course, blocks)
     if progress.completion_recorded:
         session.commit()
     scored = [b for b in blocks if b.has_score]
@@ -277,7 +273,7 @@ def results(slug: str) -> str:
         course=course,
         progress=progress,
         scored=scored,
-        language=_language(),
+        language=current_language(),
     )
 
 
@@ -339,7 +335,7 @@ def inline_resource(usage_id: str, digest: str, ext: str) -> Response:
     kind = next((k for k, e in EXTENSIONS.items() if e == ext), None)
     if kind is None or not _DIGEST.match(digest):
         abort(404)
-    user = _user()
+    user = current_person()
     resource = INLINE_RESOURCES.get(user.id, usage_id, digest)
     if resource is None:
         # Rendered again read-only: a GET writes nothing (view counters, complete-on-view).
@@ -350,7 +346,7 @@ def inline_resource(usage_id: str, digest: str, ext: str) -> Response:
             usage_id,
             digest,
             FlaskRuntimeUrls(key.course_slug if key is not None else ""),
-            language=_language(),
+            language=current_language(),
         )
     if resource is None or resource.kind != kind:
         abort(404)
@@ -395,13 +391,13 @@ def handler(usage_id: str, handler_name: str, suffix: str) -> Any:
         course_slug = key.course_slug if key is not None else ""
         response = handle_block_request(
             session,
-            _user(),
+            current_person(),
             usage_id,
             handler_name,
             block_request,
             FlaskRuntimeUrls(course_slug),
             suffix=suffix,
-            language=_language(),
+            language=current_language(),
         )
     except LMSError as error:
         session.rollback()

@@ -21,7 +21,7 @@ from lms_module.core.request import client_ip, current_person
 from lms_module.db import db_session
 from lms_module.errors import AccessDeniedError, LMSError
 from lms_module.orgs.models import OrgUnit
-from lms_module.people.models import Role, User
+from lms_module.people.models import Role
 from lms_module.roster.forms import RosterUploadForm
 from lms_module.roster.importing import apply_roster, plan_roster
 from lms_module.roster.models import RosterKind, RosterUpload, UploadStatus
@@ -35,14 +35,10 @@ bp = Blueprint("roster", __name__, template_folder="templates")
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _user() -> User:
-    return current_person()
-
-
 def _kinds(unit: OrgUnit) -> list[RosterKind]:
     """Return the roster kinds the signed-in user may import at ``unit``."""
     kinds = [RosterKind.STUDENTS, RosterKind.STAFF]
-    if user_can(db_session(), _user(), (Role.ADMIN,), unit):
+    if user_can(db_session(), current_person(), (Role.ADMIN,), unit):
         kinds.append(RosterKind.UNITS)
     return kinds
 
@@ -55,7 +51,7 @@ def _plan(unit: OrgUnit, *, data: bytes, filename: str, kind: RosterKind) -> Ros
         filename=filename,
         kind=kind,
         scope=unit,
-        importer=_user(),
+        importer=current_person(),
         school_year=str(current_school_year()),
         max_bytes=config["LMS_MAX_UPLOAD_BYTES"],
         max_rows=config["LMS_MAX_ROSTER_ROWS"],
@@ -77,7 +73,12 @@ def upload(unit: OrgUnit) -> str | BaseResponse:
         if plan.ok:
             session = db_session()
             stored = store_upload(
-                session, uploader=_user(), unit=unit, kind=kind, filename=filename, data=data
+                session,
+                uploader=current_person(),
+                unit=unit,
+                kind=kind,
+                filename=filename,
+                data=data,
             )
             session.commit()
             return redirect(url_for(".preview", unit_id=unit.id, upload_id=stored.id))
@@ -92,7 +93,7 @@ def upload(unit: OrgUnit) -> str | BaseResponse:
 @requires(Role.SCHOOL_MANAGER, unit_arg="unit_id")
 def preview(unit: OrgUnit, upload_id: int) -> str:
     """Show what confirming a stored upload will change, re-read from the stored file."""
-    stored = pending_upload(db_session(), upload_id, unit, _user())
+    stored = pending_upload(db_session(), upload_id, unit, current_person())
     plan = _plan(unit, data=stored.content, filename=stored.filename, kind=stored.kind)
     return render_template(
         "roster/preview.html", unit=unit, plan=plan, upload=stored, filename=stored.filename,
@@ -105,7 +106,7 @@ def preview(unit: OrgUnit, upload_id: int) -> str:
 def confirm(unit: OrgUnit, upload_id: int) -> str | BaseResponse:
     """Import a stored upload in one transaction: everything or, on any problem, nothing."""
     session = db_session()
-    stored = pending_upload(session, upload_id, unit, _user())
+    stored = pending_upload(session, upload_id, unit, current_person())
     plan = _plan(unit, data=stored.content, filename=stored.filename, kind=stored.kind)
     if not plan.ok:  # the database changed since the preview
         return render_template(
@@ -114,7 +115,7 @@ def confirm(unit: OrgUnit, upload_id: int) -> str | BaseResponse:
         )
     try:
         result = apply_roster(
-            session, plan, actor_id=_user().id, ip=client_ip(), filename=stored.filename,
+            session, plan, actor_id=current_person().id, ip=client_ip(), filename=stored.filename,
             sha256=stored.sha256,
         )
         close_upload(stored, UploadStatus.IMPORTED)
@@ -141,7 +142,7 @@ def confirm(unit: OrgUnit, upload_id: int) -> str | BaseResponse:
 def cancel(unit: OrgUnit, upload_id: int) -> BaseResponse:
     """Give up a stored upload and erase its content."""
     session = db_session()
-    stored: RosterUpload = pending_upload(session, upload_id, unit, _user())
+    stored: RosterUpload = pending_upload(session, upload_id, unit, current_person())
     close_upload(stored, UploadStatus.CANCELLED)
     session.commit()
     flash(_("Đã hủy, không có dữ liệu nào được nhập."), "success")
