@@ -17,6 +17,7 @@ from lms_module.core.inputs import bounded_int, query_int
 from lms_module.core.request import client_ip, current_language, current_person
 from lms_module.coverage.chart import Bar, Chart, render_svg
 from lms_module.coverage.figures import scope_of, uncovered_people
+from lms_module.coverage.forms import TargetForm
 from lms_module.coverage.report import (
     AUDIENCE_LABELS,
     SORT_KEYS,
@@ -225,13 +226,6 @@ def uncovered(unit: OrgUnit) -> str:
 # ------------------------------------------------------------------------------ targets
 
 
-def _parse_date(value: str) -> dt.date | None:
-    try:
-        return dt.datetime.strptime(value.strip(), "%d/%m/%Y").date()
-    except ValueError:
-        return None
-
-
 @bp.route("/units/<int:unit_id>/coverage/targets", methods=["GET", "POST"])
 @requires(Role.OFFICE_REVIEWER, Role.ADMIN, unit_arg="unit_id")
 def targets(unit: OrgUnit) -> Any:
@@ -239,47 +233,30 @@ def targets(unit: OrgUnit) -> Any:
     session = db_session()
     if unit.kind is OrgKind.CLASS:
         abort(404)
+    language = current_language()
+    current = current_school_year()
     requirements = list(session.scalars(select(Requirement).order_by(Requirement.title_vi)))
-    errors: dict[str, str] = {}
-    form = request.form if request.method == "POST" else {}
-    if request.method == "POST":
-        audience_value = form.get("audience", "")
-        audience = Audience(audience_value) if audience_value in AUDIENCE_ROLES else None
-        if audience is None:
-            errors["audience"] = _("Hãy chọn đối tượng.")
-        requirement = session.get(Requirement, bounded_int(form.get("requirement")) or 0)
-        if requirement is None:
-            errors["requirement"] = _("Hãy chọn yêu cầu (các khóa học được tính).")
+    form = TargetForm(current, [(r.id, r.title(language)) for r in requirements])
+    if form.validate_on_submit():
+        requirement = {r.id: r for r in requirements}[form.requirement.data]
+        audience = Audience(form.audience.data)
         try:
-            percent = float(form.get("percent", "").replace(",", "."))
-        except ValueError:
-            percent = -1.0
-        if not 0 < percent <= 100:
-            errors["percent"] = _("Tỉ lệ phải là một số lớn hơn 0 và không quá 100, ví dụ 95.")
-        year = form.get("school_year", "").strip()
-        try:
-            SchoolYear.parse(year)
-        except SchoolYearError as error:
-            errors["school_year"] = error.message
-        deadline = _parse_date(form.get("deadline", ""))
-        if deadline is None:
-            errors["deadline"] = _("Hạn hoàn thành phải có dạng ngày/tháng/năm, ví dụ 31/05/2027.")
-        if not errors and audience is not None and requirement is not None and deadline:
-            try:
-                set_target(
-                    session, unit=unit, audience=audience, requirement=requirement,
-                    percent=percent, school_year=year, deadline=deadline,
-                    source=form.get("source", "").strip()[:200], actor=current_person(),
-                )
-            except InvalidTargetError as error:
-                errors["deadline"] = error.message
-            else:
-                record_event(session, "set_coverage_target", actor_id=current_person().id,
-                             org_unit_id=unit.id, ip=client_ip(), audience=audience.value,
-                             requirement_id=requirement.id, percent=percent, school_year=year)
-                session.commit()
-                flash(_("Đã lưu chỉ tiêu."), "success")
-                return redirect(url_for(".targets", unit_id=unit.id))
+            set_target(
+                session, unit=unit, audience=audience, requirement=requirement,
+                percent=form.percent.data, school_year=str(form.school_year.data),
+                deadline=form.deadline.data, source=form.source.data, actor=current_person(),
+            )
+        except InvalidTargetError as error:
+            form.deadline.errors.append(error.message)
+        else:
+            record_event(session, "set_coverage_target", actor_id=current_person().id,
+                         org_unit_id=unit.id, ip=client_ip(), audience=audience.value,
+                         requirement_id=requirement.id, percent=form.percent.data,
+                         school_year=str(form.school_year.data))
+            session.commit()
+            flash(_("Đã lưu chỉ tiêu."), "success")
+            return redirect(url_for(".targets", unit_id=unit.id))
+    if form.is_submitted():
         session.rollback()
     existing = list(
         session.scalars(
@@ -288,20 +265,14 @@ def targets(unit: OrgUnit) -> Any:
             .order_by(CoverageTarget.school_year.desc(), CoverageTarget.audience)
         )
     )
-    current = current_school_year()
     return render_template(
         "coverage/targets.html",
         unit=unit,
-        requirements=requirements,
-        existing=existing,
-        errors=errors,
         form=form,
-        default_year=str(current),
-        default_deadline=format_date(current.reporting_end),
+        existing=existing,
         AUDIENCE_LABELS=AUDIENCE_LABELS,
-        audiences=list(AUDIENCE_ROLES),
-        language=current_language(),
-    ), (400 if errors else 200)
+        language=language,
+    ), (400 if form.errors else 200)
 
 
 # ------------------------------------------------------------------------------ exports

@@ -1,13 +1,15 @@
 """Hostile input on every route, as every role: never a 5xx, no logged error, no write on GET.
 
-The routes come from the app's URL map and the query and form keys from the views' source, so
-a new route or a new field is covered without editing this file. Each role first sends a
+The routes come from the app's URL map and the query and form keys from the source (what the
+views read from the request, the fields of the Flask-WTF forms), so a new route or a new field
+is covered without editing this file. Each role first sends a
 valid request to each route; where the access check refuses it (before the view parses
 anything), a few hostile values suffice, elsewhere the view gets them all.
 """
 
 from __future__ import annotations
 
+import ast
 import logging
 import re
 import traceback
@@ -85,12 +87,12 @@ SAFE_METHODS = frozenset({"GET", "HEAD"})
 #: Answers that mean "refused before the view ran" (sign-in redirect, JSON 401, 403).
 REFUSED = frozenset({401, 403})
 
-#: Keys the views read from ``request.args`` / ``request.form`` (found in their source), plus
-#: fields WTForms reads and one nobody reads.
+#: Keys the views read from ``request.args`` / ``request.form`` (found in their source).
 FIELD_PATTERN = re.compile(
     r"""(?:args|form)(?:\.get|\.getlist)?\(\s*["']([\w-]+)["']|_int\(\s*["']([\w-]+)["']"""
 )
-EXTRA_FIELDS = ("username", "password", "kind", "file", "zzz-unknown")
+#: A key nobody reads.
+EXTRA_FIELDS = ("zzz-unknown",)
 
 #: Tables any GET may write, and why.
 ALLOWED_GET_WRITES = {
@@ -100,14 +102,42 @@ ALLOWED_GET_WRITES = {
 }
 
 
+def form_fields(source: str) -> set[str]:
+    """The fields declared on the Flask-WTF forms of a module (``name = SomeField(...)``)."""
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(source)):
+        if not isinstance(node, ast.ClassDef) or not any(
+            isinstance(base, ast.Name) and base.id == "FlaskForm" for base in node.bases
+        ):
+            continue
+        for statement in node.body:
+            if isinstance(statement, ast.Assign) and isinstance(statement.value, ast.Call):
+                called = statement.value.func
+                name = called.id if isinstance(called, ast.Name) else ""
+                if name.endswith("Field"):
+                    names.update(t.id for t in statement.targets if isinstance(t, ast.Name))
+    return names
+
+
 def field_names() -> list[str]:
-    """Every query and form key a view reads, found in the module's source."""
+    """Every query and form key a view reads or a form declares, found in the module's source."""
     names: set[str] = set(EXTRA_FIELDS)
-    for source in Path(lms_module.__file__).parent.rglob("*.py"):
-        for match in FIELD_PATTERN.finditer(source.read_text(encoding="utf-8")):
+    for path in Path(lms_module.__file__).parent.rglob("*.py"):
+        source = path.read_text(encoding="utf-8")
+        for match in FIELD_PATTERN.finditer(source):
             names.add(match.group(1) or match.group(2))
+        names |= form_fields(source)
     names.discard("csrf_token")
     return sorted(names)
+
+
+def test_the_field_list_holds_the_request_keys_and_the_form_fields():
+    names = field_names()
+    assert {"target", "sort", "next"} <= set(names)  # read from request.args / request.form
+    assert {"username", "password", "kind", "file", "archive"} <= set(names)  # forms
+    assert {"audience", "requirement", "percent", "school_year", "deadline", "source"} <= set(
+        names
+    )  # the coverage targets form
 
 
 # ------------------------------------------------------------------------------- recording
