@@ -23,10 +23,10 @@ from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response as BaseResponse
 
 from certificates.codes import InvalidCodeError, format_code
-from certificates.spreadsheet import table_to_xlsx
 from lms_module.audit.services import record_event
 from lms_module.auth.access import public, requires, signed_in
 from lms_module.certification import config
+from lms_module.certification.exports import in_service_workbook
 from lms_module.certification.models import Certificate
 from lms_module.certification.services import (
     REISSUE_REASON,
@@ -485,45 +485,4 @@ def in_service_xlsx(unit: OrgUnit) -> Response:
             "Content-Disposition": f'attachment; filename="bdtx-{unit.code}-{year}.xlsx"',
             "Cache-Control": "private, no-store",
         },
-    )
-
-
-ROLE_NAMES = {Role.TEACHER: "Giáo viên", Role.SCHOOL_MANAGER: "Cán bộ quản lý"}
-
-
-def in_service_workbook(
-    school_name: str, school_year: str, required: int, records: list[Any]
-) -> bytes:
-    """Return the BDTX workbook: Vietnamese headers, one row per teacher or manager."""
-    headers = [
-        "STT", "Họ và tên", "Mã cán bộ", "Vai trò", "Số tiết đã đạt",
-        "Yêu cầu (tiết/năm)", "Còn thiếu (tiết)", "Khóa học đã hoàn thành (số giấy chứng nhận)",
-    ]
-    rows = (
-        [
-            index,
-            record.full_name,
-            record.staff_code or "",
-            ", ".join(ROLE_NAMES[r] for r in sorted(record.roles) if r in ROLE_NAMES),
-            record.periods,
-            required,
-            max(required - record.periods, 0),
-            "; ".join(
-                f"{title} ({periods} tiết, số {serial}, {issued:%d/%m/%Y})"
-                for serial, title, issued, periods in record.courses
-            ),
-        ]
-        for index, record in enumerate(records, start=1)
-    )
-    return table_to_xlsx(
-        "BDTX",
-        headers,
-        rows,
-        preamble=[
-            school_name.upper(),
-            f"Số tiết bồi dưỡng thường xuyên đạt được qua các khóa học, năm học {school_year}",
-            f"Yêu cầu: {required} tiết/năm. Số tiết lấy từ giấy chứng nhận hoàn thành khóa học "
-            "trên hệ thống Trường học an toàn (chưa thu hồi); đây không phải chứng nhận BDTX.",
-        ],
-        widths=[6, 28, 16, 16, 14, 16, 14, 80],
     )
