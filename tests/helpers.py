@@ -9,9 +9,11 @@ from typing import Any
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import text
+from sqlalchemy.orm import Session
 
 from lms_module import create_app
 from lms_module.db import Base
+from lms_module.learning.models import Audience, Course, CourseVersion
 from lms_module.migrate import VERSION_TABLE, upgrade_database
 
 PASSWORD = "mat-khau-thu-nghiem"
@@ -77,3 +79,20 @@ def make_test_app(database_url: str, **overrides: Any) -> Flask:
         **overrides,
     }
     return create_app(config)
+
+
+def make_course(session: Session, slug: str, audience: Audience,
+                grades: tuple[int, int] | None = None) -> Course:
+    """Add a course with one loaded version (no blocks): enough for coverage and statuses."""
+    course = Course(slug=slug, title_vi=f"Khóa {slug}", audience=audience,
+                    grade_min=grades[0] if grades else None,
+                    grade_max=grades[1] if grades else None, validity_months=12)
+    session.add(course)
+    session.flush()
+    version = CourseVersion(course_id=course.id, number=1, olx_hash=slug.ljust(64, "0"),
+                            root_usage_id=f"block-v1:{slug}+type@course+block@root")
+    session.add(version)
+    session.flush()
+    course.current_version_id = version.id
+    session.flush()
+    return course

@@ -10,10 +10,10 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from helpers import SCHOOL_YEAR
+from helpers import SCHOOL_YEAR, make_course
 from lms_module.certification.models import Certificate
 from lms_module.db import utcnow
-from lms_module.learning.models import Audience, Completion, Course, CourseVersion
+from lms_module.learning.models import Audience, Completion, Course
 from lms_module.obligations.models import CoverageTarget, Requirement
 from lms_module.obligations.targets import set_target
 from lms_module.orgs.models import OrgKind, OrgUnit, SchoolLevel
@@ -41,22 +41,6 @@ class SmallTree:
     student_requirement: Requirement
     adult_requirement: Requirement
     targets: dict[str, CoverageTarget] = field(default_factory=dict)
-
-
-def make_course(session: Session, slug: str, audience: Audience,
-                grades: tuple[int, int] | None = None) -> Course:
-    course = Course(slug=slug, title_vi=f"Khóa {slug}", audience=audience,
-                    grade_min=grades[0] if grades else None,
-                    grade_max=grades[1] if grades else None, validity_months=12)
-    session.add(course)
-    session.flush()
-    version = CourseVersion(course_id=course.id, number=1, olx_hash=slug.ljust(64, "0"),
-                            root_usage_id=f"block-v1:{slug}+type@course+block@root")
-    session.add(version)
-    session.flush()
-    course.current_version_id = version.id
-    session.flush()
-    return course
 
 
 def give_certificate(session: Session, user: User, course: Course, *, issued: dt.date,

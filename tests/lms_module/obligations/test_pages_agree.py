@@ -14,12 +14,12 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from helpers import SCHOOL_YEAR, sign_in
+from helpers import SCHOOL_YEAR, make_course, sign_in
 from lms_module.certification.models import Certificate
 from lms_module.coverage.figures import target_report
 from lms_module.db import utcnow
 from lms_module.demo.services import DEMO_PASSWORD
-from lms_module.learning.models import Audience, Completion, Course, CourseVersion
+from lms_module.learning.models import Audience, Completion, Course
 from lms_module.obligations.models import Assignment, CoverageTarget, Requirement
 from lms_module.obligations.query import obligations
 from lms_module.obligations.targets import set_target
@@ -34,22 +34,6 @@ DEADLINE = SchoolYear.parse(SCHOOL_YEAR).reporting_end
 #: The training-status page's labels of the people not covered (due, overdue, expired).
 NOT_COVERED_LABELS = {"Cần hoàn thành", "Quá hạn", "Đã hết hạn"}
 _numbers = itertools.count(1)
-
-
-def _course(db: Session, slug: str, audience: Audience,
-            grades: tuple[int, int] | None = None) -> Course:
-    course = Course(slug=slug, title_vi=f"Khóa {slug}", audience=audience,
-                    grade_min=grades[0] if grades else None,
-                    grade_max=grades[1] if grades else None, validity_months=12)
-    db.add(course)
-    db.flush()
-    version = CourseVersion(course_id=course.id, number=1, olx_hash=slug.ljust(64, "0"),
-                            root_usage_id=f"block-v1:{slug}+type@course+block@root")
-    db.add(version)
-    db.flush()
-    course.current_version_id = version.id
-    db.flush()
-    return course
 
 
 def _certificate(db: Session, user: User, course: Course, *, issued_days_ago: int,
@@ -130,9 +114,9 @@ def _school(db, make_unit, make_user):
         "staff": make_user(Role.STAFF, school, full_name="Phạm Văn Lâm"),
         "manager": make_user(Role.SCHOOL_MANAGER, school, full_name="Hà Thị Mơ"),
     }
-    grade_1_2 = _course(db, "ob-k12", Audience.STUDENT, (1, 2))
-    grade_3_5 = _course(db, "ob-k35", Audience.STUDENT, (3, 5))
-    adults = _course(db, "ob-cb", Audience.TEACHER)
+    grade_1_2 = make_course(db, "ob-k12", Audience.STUDENT, (1, 2))
+    grade_3_5 = make_course(db, "ob-k35", Audience.STUDENT, (3, 5))
+    adults = make_course(db, "ob-cb", Audience.TEACHER)
     far = TODAY + dt.timedelta(days=300)
     _certificate(db, people["an"], grade_1_2, issued_days_ago=20, expires=far)
     _certificate(db, people["chi"], grade_1_2, issued_days_ago=400,
