@@ -56,3 +56,38 @@ def test_the_school_year_has_one_home():
     assert [path.relative_to(ROOT).as_posix() for path in homes] == [
         "lms_module/school_years/year.py"
     ]
+
+
+#: The shared groupings of roles and audiences, each defined once, next to its enums.
+GROUPING_HOMES = {
+    "ADULT_ROLES": "lms_module/people/models.py",
+    "OFFICE_ROLES": "lms_module/people/models.py",
+    "AUDIENCE_ROLES": "lms_module/learning/models.py",
+    "ROLE_AUDIENCES": "lms_module/learning/models.py",
+}
+
+
+def test_role_groupings_are_defined_once_next_to_their_enums():
+    definitions = sorted(
+        (target.id, path.relative_to(ROOT).as_posix())
+        for path in SOURCES
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.Assign | ast.AnnAssign)
+        for target in (node.targets if isinstance(node, ast.Assign) else [node.target])
+        if isinstance(target, ast.Name)
+        and (target.id in GROUPING_HOMES or target.id == "SCHOOL_ROLES")
+    )
+    assert definitions == sorted(GROUPING_HOMES.items())
+
+
+def test_only_core_request_unwraps_the_signed_in_user_and_the_locale():
+    """Views call current_person() and current_language() (lms_module/core/request.py)."""
+    home = ROOT / "lms_module/core/request.py"
+    elsewhere = sorted(
+        path.relative_to(ROOT).as_posix()
+        for path in SOURCES
+        if path != home
+        and re.search(r"_get_current_object\(\)|get_locale\(\)", path.read_text(encoding="utf-8"))
+    )
+    assert elsewhere == []
+    assert "current_user._get_current_object()" in home.read_text(encoding="utf-8")

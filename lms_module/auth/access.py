@@ -25,9 +25,6 @@ F = TypeVar("F", bound=Callable[..., Any])
 #: map and fails on any view that has neither.
 ACCESS_ATTRIBUTE = "_lms_access"
 
-#: Roles of people who work in or for schools (staff-side pages).
-ADULT_ROLES = (Role.TEACHER, Role.STAFF, Role.SCHOOL_MANAGER)
-
 
 def units_in_scope(session: Session, user: User, roles: Iterable[Role]) -> list[OrgUnit]:
     """Return the org units where ``user`` holds one of ``roles`` (admins: their units)."""

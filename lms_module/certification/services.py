@@ -29,7 +29,7 @@ from lms_module.i18n import local_today
 from lms_module.learning.models import Audience, Completion, Course, CourseVersion
 from lms_module.orgs.models import OrgKind, OrgUnit
 from lms_module.orgs.services import enclosing_school
-from lms_module.people.models import Membership, Role, User
+from lms_module.people.models import ADULT_ROLES, OFFICE_ROLES, Membership, Role, User
 from lms_module.people.services import active_memberships, normalize_text
 from lms_module.school_years.year import SchoolYear
 
@@ -37,9 +37,6 @@ log = logging.getLogger(__name__)
 
 #: The reason recorded on a certificate replaced by a re-issue.
 REISSUE_REASON = "cấp lại"
-#: Roles whose holders sign at their school; the order is the preference for adult courses.
-SCHOOL_ROLES = (Role.SCHOOL_MANAGER, Role.TEACHER, Role.STAFF)
-OFFICE_ROLES = (Role.OFFICE_REVIEWER, Role.ADMIN, Role.CONTENT_AUTHOR)
 #: Prefixes dropped from a province's name to get the place printed before the date.
 PLACE_PREFIXES = (
     "Sở Giáo dục và Đào tạo ",
@@ -115,7 +112,7 @@ def issuing_place(session: Session, user: User, course: Course) -> IssuingPlace 
     def rank(membership: Membership) -> int:
         if membership.role is Role.STUDENT:
             return 0 if student_first else 2
-        if membership.role in SCHOOL_ROLES:
+        if membership.role in ADULT_ROLES:
             return 1 if student_first else 0
         return 3 if membership.role in OFFICE_ROLES else 9
 
@@ -125,7 +122,7 @@ def issuing_place(session: Session, user: User, course: Course) -> IssuingPlace 
             school = enclosing_school(session, unit)
             if school is not None:
                 return IssuingPlace(school, unit, holder_is_student=True)
-        elif membership.role in SCHOOL_ROLES:
+        elif membership.role in ADULT_ROLES:
             school = enclosing_school(session, unit)
             if school is not None:
                 return IssuingPlace(school, school, holder_is_student=False)

@@ -45,13 +45,9 @@ from lms_module.coverage.models import (
 )
 from lms_module.coverage.status import RATE_WINDOW_DAYS
 from lms_module.db import subtree_condition
-from lms_module.learning.models import Audience
+from lms_module.learning.models import AUDIENCE_ROLES, Audience
 from lms_module.obligations.models import CoverageTarget
-from lms_module.obligations.population import (
-    AUDIENCE_ROLES,
-    population_conditions,
-    valid_certificate,
-)
+from lms_module.obligations.population import population_conditions, valid_certificate
 from lms_module.obligations.targets import requirement_course_ids
 from lms_module.orgs.models import OrgKind, OrgUnit
 from lms_module.people.models import Membership, User

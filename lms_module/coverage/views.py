@@ -29,9 +29,8 @@ from lms_module.coverage.report import (
 )
 from lms_module.db import db_session
 from lms_module.i18n import local_today
-from lms_module.learning.models import Audience
+from lms_module.learning.models import AUDIENCE_ROLES, Audience
 from lms_module.obligations.models import CoverageTarget, Requirement
-from lms_module.obligations.population import AUDIENCE_ROLES
 from lms_module.obligations.targets import InvalidTargetError, set_target
 from lms_module.orgs.models import OrgKind, OrgUnit, SchoolLevel
 from lms_module.people.models import Role, User

@@ -22,6 +22,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms_module.db import Base, IntPK, Timestamp, string_enum, utcnow
+from lms_module.people.models import Role
 
 #: Longest usage or definition id (``block-v1:<slug>+type@<type>+block@<url_name>``).
 BLOCK_ID_LENGTH = 255
@@ -35,6 +36,18 @@ class Audience(enum.StrEnum):
     STAFF = "staff"
     MANAGER = "manager"
     PARENT = "parent"
+
+
+#: The role whose members make up each audience (of a target, an assignment, a course);
+#: parents hold no role, so no target counts them.
+AUDIENCE_ROLES: dict[Audience, Role] = {
+    Audience.STUDENT: Role.STUDENT,
+    Audience.TEACHER: Role.TEACHER,
+    Audience.STAFF: Role.STAFF,
+    Audience.MANAGER: Role.SCHOOL_MANAGER,
+}
+#: The audience each of those roles belongs to (the same mapping, read the other way).
+ROLE_AUDIENCES: dict[Role, Audience] = {role: audience for audience, role in AUDIENCE_ROLES.items()}
 
 
 class Course(Base):

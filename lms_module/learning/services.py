@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from lms_module.db import dialect_insert, utcnow
 from lms_module.errors import AccessDeniedError, LMSError
 from lms_module.learning.models import (
+    ROLE_AUDIENCES,
     Attempt,
     Audience,
     BlockCompletion,
@@ -24,7 +25,7 @@ from lms_module.learning.models import (
     CourseVersion,
     LearnerPosition,
 )
-from lms_module.people.models import Role, User
+from lms_module.people.models import ADULT_ROLES, Role, User
 from lms_module.people.services import active_memberships
 from lms_module.xblock_runtime.progress import check_completion, check_grade
 
@@ -37,13 +38,6 @@ course_completed = _signals.signal("course-completed")
 
 #: Block types whose blocks are the "units" a learner opens one at a time.
 UNIT_TYPES = frozenset({"vertical"})
-
-#: Which audience each staff role takes.
-ROLE_AUDIENCES = {
-    Role.TEACHER: Audience.TEACHER,
-    Role.STAFF: Audience.STAFF,
-    Role.SCHOOL_MANAGER: Audience.MANAGER,
-}
 
 
 class NoSuchCourseError(LMSError):
@@ -99,7 +93,7 @@ def _learner_profile(session: Session, user: User) -> tuple[set[int], set[Audien
     for membership in active_memberships(session, user):
         if membership.role is Role.STUDENT and membership.org_unit.grade is not None:
             grades.add(membership.org_unit.grade)
-        elif membership.role in ROLE_AUDIENCES:
+        elif membership.role in ADULT_ROLES:
             audiences.add(ROLE_AUDIENCES[membership.role])
         elif membership.role in (Role.ADMIN, Role.CONTENT_AUTHOR):
             sees_all = True

@@ -20,18 +20,11 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, exists, or_
 
 from lms_module.certification.models import Certificate
-from lms_module.learning.models import Audience
+from lms_module.learning.models import AUDIENCE_ROLES
 from lms_module.orgs.models import OrgKind
 from lms_module.people.models import Membership, Role, User
 from lms_module.school_years.models import YearEndMembership
 
-#: The role whose members make up each audience of a target.
-AUDIENCE_ROLES: dict[Audience, Role] = {
-    Audience.STUDENT: Role.STUDENT,
-    Audience.TEACHER: Role.TEACHER,
-    Audience.STAFF: Role.STAFF,
-    Audience.MANAGER: Role.SCHOOL_MANAGER,
-}
 #: The audiences a target may have, in the order reports list them.
 COVERAGE_AUDIENCES = tuple(AUDIENCE_ROLES)
 

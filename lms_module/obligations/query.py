@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session, aliased
 
 from lms_module.certification.models import Certificate
 from lms_module.db import subtree_condition
-from lms_module.learning.models import Audience, Course
+from lms_module.learning.models import AUDIENCE_ROLES, Audience, Course
 from lms_module.obligations.models import (
     Assignment,
     CoverageTarget,
@@ -37,7 +37,6 @@ from lms_module.obligations.models import (
     requirement_course,
 )
 from lms_module.obligations.population import (
-    AUDIENCE_ROLES,
     held_certificate,
     population_conditions,
     valid_certificate,

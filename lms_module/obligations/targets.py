@@ -9,9 +9,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lms_module.errors import LMSError
-from lms_module.learning.models import Audience, Course
+from lms_module.learning.models import AUDIENCE_ROLES, Audience, Course
 from lms_module.obligations.models import CoverageTarget, Requirement, requirement_course
-from lms_module.obligations.population import AUDIENCE_ROLES, COVERAGE_AUDIENCES
+from lms_module.obligations.population import COVERAGE_AUDIENCES
 from lms_module.orgs.models import OrgKind, OrgUnit
 from lms_module.people.models import User
 from lms_module.school_years.year import SchoolYear

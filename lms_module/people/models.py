@@ -23,6 +23,13 @@ class Role(enum.StrEnum):
     ADMIN = "admin"
 
 
+#: Roles of the adults who work in a school: they take the adults' courses, keep their
+#: memberships from one school year to the next and hold certificates issued by their school.
+ADULT_ROLES = (Role.TEACHER, Role.STAFF, Role.SCHOOL_MANAGER)
+#: Roles held in an education office (or for the whole system): certificates issued there.
+OFFICE_ROLES = (Role.OFFICE_REVIEWER, Role.ADMIN, Role.CONTENT_AUTHOR)
+
+
 class User(Base):
     """A login identity. Deliberately no date of birth: a class's grade is enough."""
 

@@ -23,7 +23,7 @@ from lms_module.i18n import local_today
 from lms_module.obligations.models import Assignment, CoverageTarget
 from lms_module.orgs.models import OrgKind, OrgUnit, SchoolLevel
 from lms_module.orgs.services import create_unit
-from lms_module.people.models import Membership, Role, User
+from lms_module.people.models import ADULT_ROLES, Membership, Role, User
 from lms_module.school_years.models import SchoolYearClosing, YearEndMembership
 from lms_module.school_years.year import SchoolYear, SchoolYearError
 
@@ -35,7 +35,6 @@ LAST_GRADE = {
     SchoolLevel.CONTINUING: 12,
     SchoolLevel.MULTI_LEVEL: 12,
 }
-ADULT_ROLES = (Role.TEACHER, Role.STAFF, Role.SCHOOL_MANAGER)
 
 
 @dataclass(frozen=True)
