@@ -212,7 +212,7 @@ def _add_coverage_demo(session: object) -> None:
 @with_appcontext
 def rollover_command(from_year: str, to_year: str) -> None:
     """Close a school year: promote students, carry staff, targets and assignments forward."""
-    from lms_module.errors import LMSError
+    from lms_module.core.errors import LMSError
     from lms_module.school_years.rollover import rollover
 
     session = db_session()

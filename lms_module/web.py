@@ -22,11 +22,15 @@ from wtforms import ValidationError
 
 from lms_module.auth.access import is_signed_in
 from lms_module.auth.sessions import session_is_current
-from lms_module.core.errors import render_database_error, render_http_error, render_lms_error
+from lms_module.core.errors import (
+    LMSError,
+    render_database_error,
+    render_http_error,
+    render_lms_error,
+)
 from lms_module.core.inputs import URL_CONVERTERS, refuse_nul_characters
 from lms_module.core.limiter import limiter
 from lms_module.db import close_db_session, db_session
-from lms_module.errors import LMSError
 from lms_module.i18n import init_i18n
 from lms_module.people.models import User
 

@@ -23,8 +23,8 @@ from certificates.pdf import CertificateContent, Revocation, render_certificate
 from lms_module.audit.services import record_event
 from lms_module.auth.access import user_can
 from lms_module.certification.models import Certificate, CertificateSequence
+from lms_module.core.errors import AccessDeniedError, LMSError
 from lms_module.db import dialect_insert, subtree_condition, utcnow
-from lms_module.errors import AccessDeniedError, LMSError
 from lms_module.i18n import local_today
 from lms_module.learning.models import Audience, Completion, Course, CourseVersion
 from lms_module.orgs.models import OrgKind, OrgUnit

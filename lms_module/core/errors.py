@@ -1,4 +1,8 @@
-"""Errors as the visitor sees them: Vietnamese messages and pages, JSON for handler calls.
+"""Errors: the domain exceptions a user can fix, and how every error reaches the visitor.
+
+Services, models and the XBlock runtime raise :class:`LMSError` subclasses with a Vietnamese
+message and an HTTP status; the web layer maps them (and HTTP and database errors) to
+Vietnamese pages, or JSON for the course player's script, here and nowhere else.
 
 Every error page renders without the database (the layout asks :func:`is_signed_in`, which
 answers False when the database is away), and a page that cannot render at all falls back to
@@ -18,12 +22,27 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlch
 from werkzeug.exceptions import HTTPException
 
 from lms_module.db import db_session
-from lms_module.errors import LMSError
 
 log = logging.getLogger(__name__)
 
 #: Seconds a client should wait before trying again while the database is unreachable.
 RETRY_AFTER_SECONDS = 5
+
+
+class LMSError(Exception):
+    """Base of every error a user can fix; its message is Vietnamese, shown as is."""
+
+    status_code = 400
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class AccessDeniedError(LMSError):
+    """The signed-in user lacks the role or the org scope for this action."""
+
+    status_code = 403
 
 
 def http_error_message(error: HTTPException) -> str:

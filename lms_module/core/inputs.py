@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 from werkzeug.routing import BaseConverter, IntegerConverter, PathConverter, UnicodeConverter
 
-from lms_module.errors import LMSError
+from lms_module.core.errors import LMSError
 
 #: Largest id a URL or a field may carry: ids are ``INTEGER`` columns, signed 32-bit on
 #: PostgreSQL (a larger number there is "integer out of range"; on SQLite, beyond 64 bits, an

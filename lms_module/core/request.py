@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 from flask import current_app, request
 from flask_babel import get_locale
 from flask_login import current_user
 
-from lms_module.people.models import User
+if TYPE_CHECKING:  # core sits below the models: it names User only for type checking
+    from lms_module.people.models import User
 
 
 def current_person() -> User:
     """Return the signed-in user (for views behind ``@requires`` or ``@signed_in``)."""
-    return cast(User, current_user._get_current_object())
+    return cast("User", current_user._get_current_object())
 
 
 def current_language() -> str:

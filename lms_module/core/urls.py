@@ -6,7 +6,7 @@ from urllib.parse import urlsplit
 
 from flask import current_app
 
-from lms_module.errors import LMSError
+from lms_module.core.errors import LMSError
 
 
 class PublicBaseUrlMissingError(LMSError):

@@ -11,7 +11,7 @@ from xblock.core import XBlock
 from xblock.exceptions import NoSuchHandlerError, NoSuchUsage
 
 from courses.blocks.placeholder import PlaceholderBlock
-from lms_module.errors import LMSError
+from lms_module.core.errors import LMSError
 from lms_module.learning.learner_state import SqlFieldStore, SqlLearnerProgress
 from lms_module.learning.models import BlockUsage, Course
 from lms_module.learning.services import (

@@ -12,8 +12,8 @@ from blinker import Namespace
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from lms_module.core.errors import AccessDeniedError, LMSError
 from lms_module.db import dialect_insert, utcnow
-from lms_module.errors import AccessDeniedError, LMSError
 from lms_module.learning.models import (
     ROLE_AUDIENCES,
     Attempt,

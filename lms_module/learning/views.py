@@ -29,11 +29,10 @@ from xblock.exceptions import DisallowedFileError
 from xblock.plugin import PluginMissingError
 
 from lms_module.auth.access import ACCESS_ATTRIBUTE, is_signed_in, signed_in
-from lms_module.core.errors import JSON_ENDPOINTS, render_http_error
+from lms_module.core.errors import JSON_ENDPOINTS, LMSError, render_http_error
 from lms_module.core.inputs import InvalidInputError, json_object_body
 from lms_module.core.request import current_language, current_person
 from lms_module.db import db_session
-from lms_module.errors import LMSError
 from lms_module.learning.models import BlockUsage, Course, CourseAsset
 from lms_module.learning.player import (
     handle_block_request,

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from lms_module.errors import LMSError
+from lms_module.core.errors import LMSError
 from lms_module.learning.models import AUDIENCE_ROLES, Audience, Course
 from lms_module.obligations.models import CoverageTarget, Requirement, requirement_course
 from lms_module.obligations.population import COVERAGE_AUDIENCES

@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from lms_module.core.errors import LMSError
 from lms_module.db import subtree_condition
-from lms_module.errors import LMSError
 from lms_module.orgs.models import OrgKind, OrgUnit, SchoolLevel
 
 #: Which kinds may hang under which; THPT schools hang directly under the province.

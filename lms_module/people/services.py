@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.base import NO_VALUE
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from lms_module.errors import LMSError
+from lms_module.core.errors import LMSError
 from lms_module.orgs.models import OrgUnit
 from lms_module.people.models import Membership, Role, User
 

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from lms_module.audit.services import record_event
 from lms_module.auth.access import user_can
-from lms_module.errors import AccessDeniedError, LMSError
+from lms_module.core.errors import AccessDeniedError, LMSError
 from lms_module.orgs.models import OrgKind, OrgUnit
 from lms_module.people.models import Role, User
 from lms_module.roster.columns import KEY_COLUMNS, columns_for

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from flask_babel import gettext as _
 from openpyxl.utils import get_column_letter
 
-from lms_module.errors import LMSError
+from lms_module.core.errors import LMSError
 
 #: How many rows from the top may hold titles before the header row.
 HEADER_SEARCH_ROWS = 15

@@ -11,8 +11,8 @@ from flask_babel import gettext as _
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
+from lms_module.core.errors import LMSError
 from lms_module.db import utcnow
-from lms_module.errors import LMSError
 from lms_module.orgs.models import OrgUnit
 from lms_module.people.models import User
 from lms_module.roster.models import RosterKind, RosterUpload, UploadStatus

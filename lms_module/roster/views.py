@@ -17,9 +17,9 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response as BaseResponse
 
 from lms_module.auth.access import requires, user_can
+from lms_module.core.errors import AccessDeniedError, LMSError
 from lms_module.core.request import client_ip, current_person
 from lms_module.db import db_session
-from lms_module.errors import AccessDeniedError, LMSError
 from lms_module.orgs.models import OrgUnit
 from lms_module.people.models import Role
 from lms_module.roster.forms import RosterUploadForm

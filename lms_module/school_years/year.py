@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from lms_module.errors import LMSError
+from lms_module.core.errors import LMSError
 
 #: First calendar years of the school years the system accepts as input (2000-2001 to
 #: 2099-2100): dates computed from them stay far from year 9999.

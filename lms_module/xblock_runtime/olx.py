@@ -21,7 +21,7 @@ from xblock.core import XBlock
 from xblock.fields import ScopeIds
 from xblock.plugin import PluginMissingError
 
-from lms_module.errors import LMSError
+from lms_module.core.errors import LMSError
 from lms_module.xblock_runtime.field_data import FieldStore
 from lms_module.xblock_runtime.ids import BlockKey, safe_name
 from lms_module.xblock_runtime.runtime import LmsRuntime, MemoryUrls, RuntimeUrls

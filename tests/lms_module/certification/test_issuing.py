@@ -19,7 +19,7 @@ from lms_module.certification.services import (
     reissue_certificate,
     revoke_certificate,
 )
-from lms_module.errors import AccessDeniedError
+from lms_module.core.errors import AccessDeniedError
 from lms_module.learning.models import Completion, Course
 from lms_module.people.models import Role
 from lms_module.school_years.year import SchoolYear
