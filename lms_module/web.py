@@ -28,7 +28,7 @@ from lms_module.core.errors import (
     render_http_error,
     render_lms_error,
 )
-from lms_module.core.inputs import URL_CONVERTERS, refuse_nul_characters
+from lms_module.core.inputs import URL_CONVERTERS, limit_request_body, refuse_nul_characters
 from lms_module.core.limiter import limiter
 from lms_module.db import close_db_session, db_session
 from lms_module.i18n import init_i18n
@@ -52,9 +52,6 @@ HSTS = "max-age=31536000; includeSubDomains"
 
 #: Endpoints whose responses may be cached (static files and fonts: no personal data).
 CACHEABLE_ENDPOINTS = frozenset({"lms.core.static", "lms.core.font"})
-
-#: Attribute set by :func:`accepts_upload` on a view: the config key of its body limit.
-BODY_LIMIT_ATTRIBUTE = "_lms_body_limit"
 
 
 
@@ -134,32 +131,13 @@ def build_blueprint() -> Blueprint:
         parent.register_blueprint(child)
     # URL value preprocessors run before every before_request function and before the
     # children's preprocessors (which may read the body): the limit must be set first.
-    parent.url_value_preprocessor(_limit_request_body)
+    parent.url_value_preprocessor(limit_request_body)
     parent.before_request(refuse_nul_characters)
     parent.before_request(_check_csrf)
     parent.register_error_handler(LMSError, render_lms_error)
     parent.register_error_handler(HTTPException, render_http_error)
     parent.register_error_handler(SQLAlchemyError, render_database_error)
     return parent
-
-
-def accepts_upload(config_key: str) -> Any:
-    """Let a view take a body up to ``current_app.config[config_key]`` bytes (file uploads)."""
-
-    def decorator(view: Any) -> Any:
-        setattr(view, BODY_LIMIT_ATTRIBUTE, config_key)
-        return view
-
-    return decorator
-
-
-def _limit_request_body(endpoint: str | None, _values: dict[str, Any] | None) -> None:
-    view = current_app.view_functions.get(endpoint or "")
-    key = getattr(view, BODY_LIMIT_ATTRIBUTE, "LMS_MAX_REQUEST_BYTES")
-    limit = int(current_app.config[key])
-    if key != "LMS_MAX_REQUEST_BYTES":
-        limit += 64 * 1024  # the multipart envelope and the form's other fields
-    request.max_content_length = limit
 
 
 def _init_login(app: Flask) -> None:

@@ -26,12 +26,6 @@ F = TypeVar("F", bound=Callable[..., Any])
 ACCESS_ATTRIBUTE = "_lms_access"
 
 
-def units_in_scope(session: Session, user: User, roles: Iterable[Role]) -> list[OrgUnit]:
-    """Return the org units where ``user`` holds one of ``roles`` (admins: their units)."""
-    wanted = set(roles) | {Role.ADMIN}
-    return [m.org_unit for m in active_memberships(session, user) if m.role in wanted]
-
-
 def user_can(
     session: Session,
     user: User,

@@ -13,6 +13,7 @@ from werkzeug.utils import secure_filename
 from lms_module.audit.services import record_event
 from lms_module.auth.access import requires
 from lms_module.authoring.forms import CourseUploadForm
+from lms_module.core.inputs import accepts_upload
 from lms_module.core.request import client_ip, current_language, current_person
 from lms_module.db import db_session
 from lms_module.learning.course_loader import ImportReport, load_course
@@ -26,6 +27,7 @@ ARCHIVE_SUFFIXES = (".tar.gz", ".tgz")
 
 
 @bp.route("/admin/courses", methods=["GET", "POST"])
+@accepts_upload("LMS_MAX_COURSE_BYTES")
 @requires(Role.CONTENT_AUTHOR, Role.ADMIN)
 def courses() -> tuple[str, int] | str:
     """List the courses; load an uploaded OLX archive as a new version (all or nothing)."""

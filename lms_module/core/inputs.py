@@ -9,9 +9,10 @@ send instead.
 from __future__ import annotations
 
 import json
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
-from flask import request
+from flask import current_app, request
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 from werkzeug.routing import BaseConverter, IntegerConverter, PathConverter, UnicodeConverter
@@ -204,3 +205,32 @@ def json_object_body(
             _("Dữ liệu gửi lên phải là một đối tượng JSON ({...}).") + " " + reload
         )
     return data
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+#: Attribute set by :func:`accepts_upload` on a view: the config key of its body limit.
+BODY_LIMIT_ATTRIBUTE = "_lms_body_limit"
+
+
+def accepts_upload(config_key: str) -> Callable[[F], F]:
+    """Let a view take a body up to ``current_app.config[config_key]`` bytes (file uploads).
+
+    Every other request of the module is limited to ``LMS_MAX_REQUEST_BYTES``.
+    """
+
+    def decorator(view: F) -> F:
+        setattr(view, BODY_LIMIT_ATTRIBUTE, config_key)
+        return view
+
+    return decorator
+
+
+def limit_request_body(endpoint: str | None, _values: dict[str, Any] | None) -> None:
+    """Set this request's body limit from its view (a URL value preprocessor: it runs first)."""
+    view = current_app.view_functions.get(endpoint or "")
+    key = getattr(view, BODY_LIMIT_ATTRIBUTE, "LMS_MAX_REQUEST_BYTES")
+    limit = int(current_app.config[key])
+    if key != "LMS_MAX_REQUEST_BYTES":
+        limit += 64 * 1024  # the multipart envelope and the form's other fields
+    request.max_content_length = limit

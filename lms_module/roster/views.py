@@ -18,6 +18,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from lms_module.auth.access import requires, user_can
 from lms_module.core.errors import AccessDeniedError, LMSError
+from lms_module.core.inputs import accepts_upload
 from lms_module.core.request import client_ip, current_person
 from lms_module.db import db_session
 from lms_module.orgs.models import OrgUnit
@@ -59,6 +60,7 @@ def _plan(unit: OrgUnit, *, data: bytes, filename: str, kind: RosterKind) -> Ros
 
 
 @bp.route("/units/<int:unit_id>/roster", methods=["GET", "POST"])
+@accepts_upload("LMS_MAX_UPLOAD_BYTES")
 @requires(Role.SCHOOL_MANAGER, unit_arg="unit_id")
 def upload(unit: OrgUnit) -> str | BaseResponse:
     """Show the upload form; on upload, check the file and show what an import would do."""

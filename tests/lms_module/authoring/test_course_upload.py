@@ -123,3 +123,23 @@ def test_course_title_that_excel_would_run_as_a_formula_is_refused(author, db, a
     page = html.unescape(response.get_data(as_text=True))
     assert f"{shown} không được bắt đầu bằng dấu = + - @" in page
     assert db.scalar(select(func.count()).select_from(Course)) == 0
+
+
+def test_a_course_archive_larger_than_an_ordinary_form_loads(app, author, db):
+    """Course archives carry pictures and audio: they get LMS_MAX_COURSE_BYTES, not 256 KiB."""
+    import os
+
+    picture = os.urandom(400 * 1024)  # does not compress: the archive stays this large
+    files = {"course.xml": COURSE_XML.format(text="Xin chào")}
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
+        for name, data in [*((n, t.encode()) for n, t in files.items()),
+                           ("static/tranh.bin", picture)]:
+            info = tarfile.TarInfo(f"course/{name}")
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    data = buffer.getvalue()
+    assert app.config["LMS_MAX_REQUEST_BYTES"] < len(data) < app.config["LMS_MAX_COURSE_BYTES"]
+    response = upload(author, data)
+    assert response.status_code == 200
+    assert "Đã nạp thu-nghiem, phiên bản 1" in response.get_data(as_text=True)

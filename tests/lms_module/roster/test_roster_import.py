@@ -275,3 +275,22 @@ def test_command_line_reports_problems_and_fails(runner, tree, tmp_path):
                                  "--kind", "students", str(path), "--commit"])
     assert result.exit_code == 1
     assert re.search(r"dòng 2 Mã định danh \(B\): Mã định danh “12AB” không hợp lệ", result.output)
+
+
+def test_a_roster_larger_than_an_ordinary_form_is_accepted_up_to_its_own_limit(
+    app, client, login, manager, tree, upload_file
+):
+    """Forms are limited to LMS_MAX_REQUEST_BYTES (256 KiB); roster files to LMS_MAX_UPLOAD_BYTES."""
+    login(manager)
+    rows = [[*row, "ghi chú " + "x" * 80] for row in students(3000)]
+    data = csv_text([[*STUDENT_HEADER, "Ghi chú"], *rows]).encode("utf-8")
+    assert app.config["LMS_MAX_REQUEST_BYTES"] < len(data) < app.config["LMS_MAX_UPLOAD_BYTES"]
+    response = upload_file(tree["school"], data, "ca-truong.csv")
+    assert response.status_code == 302  # to the preview
+    # Twice the roster limit is refused from its length, before anything is read.
+    far_too_large = client.post(
+        f"/units/{tree['school'].id}/roster",
+        data=b"x" * (app.config["LMS_MAX_UPLOAD_BYTES"] * 2),
+        content_type="multipart/form-data; boundary=xyz",
+    )
+    assert far_too_large.status_code == 413
