@@ -1,10 +1,12 @@
 """Served by gunicorn as in production: workers share sign-in limits; card tokens stay out of logs.
 
-Needs Redis: ``scripts/test`` starts a private one and sets ``LMS_TEST_REDIS_URL``.
+Uses the Redis that ``scripts/test`` starts (``LMS_TEST_REDIS_URL``), or starts a private one
+(unix socket only) when run on its own.
 """
 
 from __future__ import annotations
 
+import contextlib
 import http.cookiejar
 import os
 import re
@@ -29,7 +31,6 @@ from lms_module.migrate import upgrade_database
 from lms_module.people.services import create_user
 from lms_module.serving import redact
 
-REDIS_URL = os.environ.get("LMS_TEST_REDIS_URL")
 GUNICORN = Path(sys.executable).with_name("gunicorn")
 
 
@@ -40,10 +41,40 @@ def free_port() -> int:
 
 
 @pytest.fixture
-def served(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The test command's Redis, or a private redis-server for this test."""
+    configured = os.environ.get("LMS_TEST_REDIS_URL")
+    if configured:
+        yield configured
+        return
+    folder = tmp_path_factory.mktemp("redis")
+    socket_path = folder / "redis.sock"
+    server = subprocess.Popen(
+        ["redis-server", "--port", "0", "--unixsocket", str(socket_path), "--save", "",
+         "--appendonly", "no", "--dir", str(folder)],
+        stdout=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 10
+        while not socket_path.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert socket_path.exists(), "redis-server did not start"
+        yield f"redis+unix://{socket_path}"
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+@pytest.fixture
+def served(tmp_path: Path, redis_url: str) -> Iterator[tuple[str, Path]]:
     """gunicorn with two workers on a fresh SQLite file and the shared Redis."""
-    if not REDIS_URL:
-        pytest.skip("needs Redis: run scripts/test (it sets LMS_TEST_REDIS_URL)")
+    with serve(tmp_path, redis_url) as running:
+        yield running
+
+
+@contextlib.contextmanager
+def serve(tmp_path: Path, storage_uri: str) -> Iterator[tuple[str, Path]]:
+    """Run gunicorn (two workers) with rate-limit counters in ``storage_uri``."""
     database = f"sqlite:///{tmp_path / 'served.sqlite3'}"
     setup = create_app({"LMS_DATABASE_URL": database, "SECRET_KEY": "k"}, instance_path=str(
         tmp_path / "instance"))
@@ -63,7 +94,7 @@ def served(tmp_path: Path) -> Iterator[tuple[str, Path]]:
         "FLASK_SECRET_KEY": "served-secret",
         "LMS_SECURE_COOKIES": "false",
         "LMS_PUBLIC_BASE_URL": base,
-        "LMS_RATELIMIT_STORAGE_URI": REDIS_URL,
+        "LMS_RATELIMIT_STORAGE_URI": storage_uri,
         "LMS_LOGIN_ACCOUNT_RATE_LIMIT": "3 per minute",
         "FLASK_RATELIMIT_KEY_PREFIX": f"test-{uuid.uuid4().hex}",
     }
@@ -114,20 +145,30 @@ def status_of(opener: urllib.request.OpenerDirector, url: str, data: bytes | Non
         return int(error.code)
 
 
+def sign_in_status(base: str, password: str) -> int:
+    """Sign in as gv.served on a new connection and session (any worker may answer)."""
+    opener = browser()
+    with opener.open(f"{base}/login", timeout=10) as page:
+        html = page.read().decode("utf-8")
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html)
+    assert token, html[:500]
+    form = urllib.parse.urlencode(
+        {"username": "gv.served", "password": password, "csrf_token": token.group(1)}
+    ).encode()
+    return status_of(opener, f"{base}/login", form)
+
+
 def test_workers_count_failed_sign_ins_together(served):
     base, _log = served
-    statuses = []
-    for attempt in range(6):
-        opener = browser()  # a new connection and session each time: any worker may answer
-        with opener.open(f"{base}/login", timeout=10) as page:
-            html = page.read().decode("utf-8")
-        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html)
-        assert token, html[:500]
-        form = urllib.parse.urlencode(
-            {"username": "gv.served", "password": f"sai-{attempt}", "csrf_token": token.group(1)}
-        ).encode()
-        statuses.append(status_of(opener, f"{base}/login", form))
+    statuses = [sign_in_status(base, f"sai-{attempt}") for attempt in range(6)]
     assert statuses == [200, 200, 200, 429, 429, 429]
+
+
+def test_sign_in_still_works_while_redis_is_away(tmp_path):
+    """The limiter falls back to counting per process instead of refusing every sign-in."""
+    with serve(tmp_path, f"redis+unix://{tmp_path}/no-redis-here.sock") as (base, _log):
+        assert sign_in_status(base, PASSWORD) == 302
+        assert sign_in_status(base, "sai") == 200
 
 
 def test_card_tokens_never_reach_the_access_log(served):
