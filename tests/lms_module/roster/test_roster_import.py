@@ -280,7 +280,7 @@ def test_command_line_reports_problems_and_fails(runner, tree, tmp_path):
 def test_a_roster_larger_than_an_ordinary_form_is_accepted_up_to_its_own_limit(
     app, client, login, manager, tree, upload_file
 ):
-    """Forms are limited to LMS_MAX_REQUEST_BYTES (256 KiB); roster files to LMS_MAX_UPLOAD_BYTES."""
+    """Forms are limited to LMS_MAX_REQUEST_BYTES (256 KiB), roster files to their own limit."""
     login(manager)
     rows = [[*row, "ghi chú " + "x" * 80] for row in students(3000)]
     data = csv_text([[*STUDENT_HEADER, "Ghi chú"], *rows]).encode("utf-8")
