@@ -62,12 +62,17 @@ def engine_for(app: Flask) -> Engine:
     if not url:
         Path(app.instance_path).mkdir(parents=True, exist_ok=True)
         url = f"sqlite:///{Path(app.instance_path) / 'lms.sqlite3'}"
+    from lms_module.coverage.invalidation import track_engine
+
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
-        return engine
-    return create_engine(url, pool_pre_ping=True)
+    else:
+        engine = create_engine(url, pool_pre_ping=True)
+    # Every write that changes who is covered marks the rollup, whatever API it uses.
+    track_engine(engine)
+    return engine
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

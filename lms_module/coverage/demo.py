@@ -7,8 +7,6 @@ import datetime as dt
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-# Imported for its side effect: the hook that marks the rollup rows every write changes.
-import lms_module.coverage.invalidation  # noqa: F401
 from lms_module.i18n import local_today
 from lms_module.learning.models import Audience, Course
 from lms_module.obligations.models import Requirement

@@ -6,8 +6,9 @@ and a requirement's courses. Every INSERT, UPDATE and DELETE of those tables goe
 SQLAlchemy's ``before_execute`` event, whichever way it was written: the ORM's unit of work,
 ``session.execute(insert(...).on_conflict_do_nothing().returning(...))`` as certificates are
 issued, bulk ``update()`` or ``insert().from_select()``, or a bare ``connection.execute()``.
-:func:`track_statement`, listening there on every engine, works out the units the statement
-touches (before it runs, so a DELETE's rows are still there) and hands them to
+:func:`track_statement`, listening there on the module's engine (:func:`track_engine`, called
+when the extension creates it; a host app's own engines are left alone), works out the units
+the statement touches (before it runs, so a DELETE's rows are still there) and hands them to
 :func:`mark_units_dirty`, the one owner of ``lms_coverage_dirty_unit``. SQL text that writes
 those tables is refused, unless its author marked the units and says so with the
 :data:`MARKED` execution option (``lms synth``).
@@ -149,12 +150,10 @@ def write_marks(target: Session | Connection) -> None:
         )
 
 
-@event.listens_for(Engine, "commit")
 def _write_on_commit(connection: Connection) -> None:
     write_marks(connection)
 
 
-@event.listens_for(Engine, "rollback")
 def _forget_on_rollback(connection: Connection) -> None:
     _queued.pop(connection, None)
 
@@ -395,7 +394,6 @@ _TABLES: dict[str, tuple[Table, Any]] = {
 }
 
 
-@event.listens_for(Engine, "before_execute")
 def track_statement(
     connection: Connection,
     statement: Any,
@@ -434,3 +432,10 @@ def track_statement(
         )
     sets = list(multiparams) or [params or {}]
     handler(connection, statement, sets, table)
+
+
+def track_engine(engine: Engine) -> None:
+    """Mark the coverage rollup from every write made through ``engine``."""
+    event.listen(engine, "before_execute", track_statement)
+    event.listen(engine, "commit", _write_on_commit)
+    event.listen(engine, "rollback", _forget_on_rollback)

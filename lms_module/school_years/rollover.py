@@ -15,8 +15,6 @@ from dataclasses import dataclass
 from sqlalchemy import and_, delete, exists, func, insert, literal, or_, select, update
 from sqlalchemy.orm import Session
 
-# Imported for its side effect: the hook that marks the rollup rows every write changes.
-import lms_module.coverage.invalidation  # noqa: F401
 from lms_module.coverage.models import CoverageRollup, CoverageSchoolRollup, RollupBuild
 from lms_module.db import utcnow
 from lms_module.i18n import local_today

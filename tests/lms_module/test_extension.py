@@ -129,3 +129,20 @@ def test_standalone_app_keeps_its_secret_key_and_database_in_the_instance_folder
     assert str(first.extensions["lms"].engine.url) == f"sqlite:///{tmp_path / 'lms.sqlite3'}"
     for built in (first, second):
         built.extensions["lms"].engine.dispose()
+
+
+def test_a_host_apps_own_database_writes_are_not_watched_by_the_module(app):
+    """The coverage hook listens on the module's engine only, not on every engine."""
+    from sqlalchemy import create_engine, text
+
+    from lms_module.coverage.invalidation import UntrackedCoverageWriteError
+
+    host_engine = create_engine("sqlite://")
+    with host_engine.begin() as connection:
+        connection.execute(text("CREATE TABLE lms_user (id INTEGER)"))
+        connection.execute(text("UPDATE lms_user SET id = 1"))  # a table that happens to match
+    host_engine.dispose()
+    with app.extensions["lms"].engine.connect() as connection, pytest.raises(
+        UntrackedCoverageWriteError
+    ):
+        connection.execute(text("UPDATE lms_user SET active = active WHERE 1 = 0"))
