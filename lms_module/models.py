@@ -8,8 +8,8 @@ from lms_module.coverage import models as coverage_models  # noqa: F401 (rollups
 from lms_module.learning import models as learning_models  # noqa: F401 (courses, learner state)
 from lms_module.obligations import models as obligation_models  # noqa: F401 (targets, assignments)
 from lms_module.orgs.models import OrgUnit
-from lms_module.people.models import Membership, User
+from lms_module.people.models import Membership, TeachingAssignment, User
 from lms_module.roster.models import RosterUpload
 from lms_module.school_years import models as school_year_models  # noqa: F401 (closings)
 
-__all__ = ["AuditEvent", "Membership", "OrgUnit", "RosterUpload", "User"]
+__all__ = ["AuditEvent", "Membership", "OrgUnit", "RosterUpload", "TeachingAssignment", "User"]

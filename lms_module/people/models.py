@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms_module.db import Base, IntPK, Name, Timestamp, string_enum
@@ -34,12 +34,28 @@ class User(Base):
     """A login identity. Deliberately no date of birth: a class's grade is enough."""
 
     __tablename__ = "lms_user"
+    __table_args__ = (
+        # A national code (the sector database's student code, a citizen ID) is unique in the
+        # whole system; a code the school made up is unique within its school only.
+        Index(
+            "uq_lms_user_national_student_code",
+            "student_code",
+            unique=True,
+            sqlite_where=text("student_code_school_id IS NULL"),
+            postgresql_where=text("student_code_school_id IS NULL"),
+        ),
+        Index("uq_lms_user_school_student_code", "student_code_school_id", "student_code",
+              unique=True),
+    )
 
     id: Mapped[IntPK]
     username: Mapped[str] = mapped_column(String(80), unique=True)
     full_name: Mapped[Name]
-    #: Student code (mã định danh) from the sector database, unique when present.
-    student_code: Mapped[str | None] = mapped_column(String(20), unique=True)
+    #: Student code, stored normalized (upper case). National codes (mã định danh from the
+    #: sector database, citizen IDs) have no school; codes a school made up, or the system
+    #: made for a list without codes, belong to ``student_code_school_id``.
+    student_code: Mapped[str | None] = mapped_column(String(20))
+    student_code_school_id: Mapped[int | None] = mapped_column(ForeignKey("lms_org_unit.id"))
     staff_code: Mapped[str | None] = mapped_column(String(20), unique=True)
     email: Mapped[str | None] = mapped_column(String(200))
     phone: Mapped[str | None] = mapped_column(String(20))
@@ -97,3 +113,33 @@ class Membership(Base):
 
     def __repr__(self) -> str:
         return f"<Membership user={self.user_id} {self.role} at {self.org_unit_id}>"
+
+
+class ClassDuty(enum.StrEnum):
+    """Why a teacher sees a class: homeroom teacher (GVCN) or a teacher of one of its subjects."""
+
+    HOMEROOM = "homeroom"
+    SUBJECT = "subject"
+
+
+class TeachingAssignment(Base):
+    """A teacher's duty for a class in a school year (imported from the staff roster)."""
+
+    __tablename__ = "lms_teaching_assignment"
+    __table_args__ = (
+        UniqueConstraint("user_id", "class_unit_id", "school_year", "duty"),
+        Index("ix_lms_teaching_assignment_class", "class_unit_id", "school_year"),
+    )
+
+    id: Mapped[IntPK]
+    user_id: Mapped[int] = mapped_column(ForeignKey("lms_user.id"), index=True)
+    class_unit_id: Mapped[int] = mapped_column(ForeignKey("lms_org_unit.id"))
+    school_year: Mapped[str] = mapped_column(String(9))
+    duty: Mapped[ClassDuty] = mapped_column(string_enum(ClassDuty, "class_duty"))
+    created_at: Mapped[Timestamp]
+
+    user: Mapped[User] = relationship()
+    class_unit: Mapped[OrgUnit] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<TeachingAssignment user={self.user_id} {self.duty} of {self.class_unit_id}>"
