@@ -8,7 +8,11 @@ from lms_module.roster.models import RosterKind
 from lms_module.roster.reading import Column
 
 MAX_NAME_LENGTH = 200
-MAX_STUDENT_CODE_DIGITS = 12
+#: Lengths of the national codes, matched in the whole system: the sector database's student
+#: code (10 digits) and a citizen-ID-length code (12 digits).
+NATIONAL_STUDENT_CODE_LENGTHS = (10, 12)
+#: Longest student code a school may make up (letters, digits, "-", "_"): the column's size.
+MAX_STUDENT_CODE_LENGTH = 20
 MAX_STAFF_CODE_LENGTH = 20
 MAX_UNIT_CODE_LENGTH = 40
 
@@ -26,7 +30,8 @@ STUDENT_COLUMNS = (
         "Mã định danh",
         ("Mã học sinh", "Mã HS", "Mã định danh học sinh", "Mã ĐD", "Mã định danh Bộ GD",
          "Mã định danh Bộ GD&ĐT", "Student code", "Student ID"),
-        required=True,
+        # Optional: a list without codes gets codes the system makes (student_codes.py).
+        header_hint=True,
     ),
     Column(
         "full_name",

@@ -58,6 +58,10 @@ class _StudentOp:
     class_key: tuple[int, str]
     user: User | None
     username: str
+    #: The school whose namespace holds ``code``; ``None`` for a national code.
+    code_school: OrgUnit | None = None
+    #: The matched child gets ``code`` (a child first imported without codes).
+    recode: bool = False
 
 
 @dataclass
@@ -105,6 +109,10 @@ class RosterPlan:
     columns: dict[str, str] = field(default_factory=dict)
     header_row: int | None = None
     new_classes: list[str] = field(default_factory=list)
+    #: Rows whose code the system makes, the file having no code column.
+    made_codes: int = 0
+    #: Children told apart only by their row order: same name in the same class, no code.
+    namesakes: list[str] = field(default_factory=list)
     _classes: dict[tuple[int, str], OrgUnit | _NewClass] = field(default_factory=dict)
     _students: list[_StudentOp] = field(default_factory=list)
     _staff: list[_StaffOp] = field(default_factory=list)

@@ -54,6 +54,8 @@ class Column:
     required: bool = False
     #: Columns that together stand in for this one (e.g. "Họ đệm" + "Tên" for "Họ và tên").
     replaced_by: tuple[str, ...] = ()
+    #: An optional column whose header still tells the header row from titles above it.
+    header_hint: bool = False
 
     @property
     def aliases(self) -> frozenset[str]:
@@ -398,15 +400,14 @@ def _find_table(
 ) -> Table | None:
     header_index: int | None = None
     header: dict[str, int] = {}
-    required = [c.key for c in columns if c.required]
     for index, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
         mapping: dict[str, int] = {}
         for position, cell in enumerate(row):
             key = _match_header(cell.text, columns)
             if key is not None and key not in mapping:
                 mapping[key] = position
-        hits = sum(1 for key in mapping if key in required)
-        if hits >= 2 and hits > sum(1 for key in header if key in required):
+        hits = _header_hits(mapping, columns)
+        if hits >= 2 and hits > _header_hits(header, columns):
             header_index, header = index, mapping
     if header_index is None:
         return None
@@ -421,6 +422,12 @@ def _find_table(
             if column.replaced_by and all(key in header for key in column.replaced_by):
                 continue
             raise RosterFileError(_missing_column_message(columns, column.key, table.header_row))
+    if key_column not in header:  # e.g. a class list without codes: its names end the table
+        key_column = next(
+            (key for c in columns if c.required for key in (c.key, *c.replaced_by)
+             if key in header),
+            key_column,
+        )
     key_position = header.get(key_column)
     last_keyed = max(
         (
@@ -459,6 +466,16 @@ def _find_table(
             )
         )
     return table
+
+
+def _header_hits(mapping: dict[str, int], columns: Sequence[Column]) -> int:
+    """Count the required columns (or their stand-ins) and hint columns a header row names."""
+    return sum(
+        1
+        for c in columns
+        if (c.required or c.header_hint)
+        and (c.key in mapping or (c.replaced_by and all(k in mapping for k in c.replaced_by)))
+    )
 
 
 FOOTER_PATTERN = re.compile(
@@ -502,6 +519,11 @@ def _missing_header_message(columns: Sequence[Column], legacy: bool) -> str:
             columns=required,
         )
     )
+    for column in columns:
+        if column.header_hint and not column.required:
+            message += " " + str(
+                _("Nên có thêm cột “%(column)s” (không bắt buộc).", column=column.label)
+            )
     if legacy:
         message += " " + str(
             _(

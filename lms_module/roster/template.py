@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 
 from lms_module.orgs.models import OrgKind, OrgUnit
 from lms_module.roster.models import RosterKind
+from lms_module.roster.student_codes import accepted_code_forms, made_codes_explained
 
 #: Rows of a downloadable template, one example row per kind.
 TEMPLATE_EXAMPLES: dict[RosterKind, list[str]] = {
@@ -35,6 +36,7 @@ def template_headers(kind: RosterKind, scope: OrgUnit) -> tuple[list[str], list[
 def template_workbook(kind: RosterKind, scope: OrgUnit) -> bytes:
     """Return a ready-to-fill .xlsx with the Vietnamese headers (codes formatted as text)."""
     from openpyxl import Workbook
+    from openpyxl.comments import Comment
     from openpyxl.styles import Font
 
     from certificates.spreadsheet import inert_cells
@@ -47,6 +49,8 @@ def template_workbook(kind: RosterKind, scope: OrgUnit) -> bytes:
     }[kind]
     sheet.append(inert_cells(sheet, headers, font=Font(bold=True)))
     sheet.append(inert_cells(sheet, example))
+    if kind is RosterKind.STUDENTS:  # shown when the pointer rests on the code's header
+        sheet["A1"].comment = Comment(accepted_code_forms(), "LMS", width=360, height=160)
     for index, _header in enumerate(headers, start=1):
         letter = sheet.cell(row=1, column=index).column_letter
         sheet.column_dimensions[letter].width = 24
@@ -68,8 +72,11 @@ def _template_notes(kind: RosterKind, scope: OrgUnit) -> list[str]:
         str(_("Không dùng công thức; nếu dán từ tệp khác, hãy dán giá trị.")),
     ]
     if kind is RosterKind.STUDENTS:
-        lines.append(str(_("Mã định danh: tối đa 12 chữ số. Lớp: ví dụ 2A, 10A1; lớp chưa có "
-                           "sẽ được tạo cho năm học hiện tại. Khối: 1-12 (có thể bỏ trống).")))
+        lines.append(accepted_code_forms())
+        lines.append(made_codes_explained())
+        lines.append(str(_("Lớp: ví dụ 2A, 10A1; lớp chưa có sẽ được tạo cho năm học hiện tại. "
+                           "Khối: 1-12 (có thể bỏ trống), phải thuộc cấp học của trường (tiểu "
+                           "học 1-5, THCS 6-9, THPT 10-12).")))
     elif kind is RosterKind.STAFF:
         lines.append(str(_("Chức vụ: Giáo viên, Nhân viên (Bảo vệ, Kế toán, Thủ thư, Y tế...) "
                            "hoặc Cán bộ quản lý (Hiệu trưởng, Phó hiệu trưởng).")))

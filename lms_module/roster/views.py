@@ -27,11 +27,19 @@ from lms_module.roster.forms import RosterUploadForm
 from lms_module.roster.importing import apply_roster, plan_roster
 from lms_module.roster.models import RosterKind, RosterUpload, UploadStatus
 from lms_module.roster.plan import RosterPlan
+from lms_module.roster.student_codes import accepted_code_forms, made_codes_explained
 from lms_module.roster.template import template_workbook
 from lms_module.roster.uploads import close_upload, pending_upload, safe_filename, store_upload
 from lms_module.school_years.current import current_school_year
 
 bp = Blueprint("roster", __name__, template_folder="templates")
+
+
+@bp.context_processor
+def _code_help() -> dict[str, object]:
+    """The accepted student codes and what happens without codes, for the upload and preview."""
+    return {"code_forms": accepted_code_forms, "made_codes_explained": made_codes_explained}
+
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

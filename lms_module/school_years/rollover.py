@@ -19,6 +19,7 @@ from lms_module.coverage.models import CoverageRollup, CoverageSchoolRollup, Rol
 from lms_module.db import utcnow
 from lms_module.i18n import local_today
 from lms_module.obligations.models import Assignment, CoverageTarget
+from lms_module.orgs.levels import LEVEL_GRADES
 from lms_module.orgs.models import OrgKind, OrgUnit, SchoolLevel
 from lms_module.orgs.services import create_unit
 from lms_module.people.models import ADULT_ROLES, Membership, Role, User
@@ -26,13 +27,7 @@ from lms_module.school_years.models import SchoolYearClosing, YearEndMembership
 from lms_module.school_years.year import SchoolYear, SchoolYearError
 
 #: The last grade a school of each level teaches: its students in that grade leave.
-LAST_GRADE = {
-    SchoolLevel.PRIMARY: 5,
-    SchoolLevel.LOWER_SECONDARY: 9,
-    SchoolLevel.UPPER_SECONDARY: 12,
-    SchoolLevel.CONTINUING: 12,
-    SchoolLevel.MULTI_LEVEL: 12,
-}
+LAST_GRADE = {level: grades[-1] for level, grades in LEVEL_GRADES.items() if grades}
 
 
 @dataclass(frozen=True)

@@ -105,12 +105,12 @@ def test_code_stored_as_a_number_with_a_zero_format_keeps_its_leading_zero(
 
 
 def test_missing_classes_of_the_school_are_created_for_the_school_year(db, run_import, tree):
-    rows = [STUDENT_HEADER, *students(3, class_name="10a1"), *students(2, start=4,
-                                                                         class_name="2a")]
+    rows = [STUDENT_HEADER, *students(3, class_name="5a1"), *students(2, start=4,
+                                                                        class_name="2a")]
     plan = run_import(xlsx(rows), tree["school"])
-    assert plan.new_classes == ["10A1 (Trường Tiểu học Tam Đường)"]
-    created = db.scalars(select(OrgUnit).where(OrgUnit.name == "10A1")).one()
-    assert (created.kind, created.grade, created.school_year) == (OrgKind.CLASS, 10, "2026-2027")
+    assert plan.new_classes == ["5A1 (Trường Tiểu học Tam Đường)"]
+    created = db.scalars(select(OrgUnit).where(OrgUnit.name == "5A1")).one()
+    assert (created.kind, created.grade, created.school_year) == (OrgKind.CLASS, 5, "2026-2027")
     assert created.parent_id == tree["school"].id
     in_2a = db.scalars(select(Membership).where(Membership.org_unit_id == tree["class"].id))
     assert len(list(in_2a)) == 2  # "2a" is the existing class 2A

@@ -270,11 +270,11 @@ def test_command_line_previews_then_commits(db, runner, tree, tmp_path):
 
 def test_command_line_reports_problems_and_fails(runner, tree, tmp_path):
     path = tmp_path / "2A.csv"
-    path.write_bytes(csv_text([STUDENT_HEADER, ["1", "12AB", "Hoa", "2A"]]).encode())
+    path.write_bytes(csv_text([STUDENT_HEADER, ["1", "12#AB", "Hoa", "2A"]]).encode())
     result = runner.invoke(args=["lms", "import-roster", "--unit", tree["school"].code,
                                  "--kind", "students", str(path), "--commit"])
     assert result.exit_code == 1
-    assert re.search(r"dòng 2 Mã định danh \(B\): Mã định danh “12AB” không hợp lệ", result.output)
+    assert re.search(r"dòng 2 Mã định danh \(B\): Mã định danh “12#AB” không hợp lệ", result.output)
 
 
 def test_a_roster_larger_than_an_ordinary_form_is_accepted_up_to_its_own_limit(
