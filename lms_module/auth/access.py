@@ -16,8 +16,10 @@ from lms_module.core.request import client_ip, current_person
 from lms_module.db import db_session
 from lms_module.orgs.models import OrgUnit
 from lms_module.orgs.services import get_unit
+from lms_module.people.duties import has_duty_in
 from lms_module.people.models import Role, User
 from lms_module.people.services import active_memberships
+from lms_module.school_years.current import current_school_year
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -50,6 +52,26 @@ def user_can(
     return False
 
 
+def may_see_names(
+    session: Session, user: User, roles: Iterable[Role], unit: OrgUnit | None
+) -> bool:
+    """Tell whether ``user`` may open a page naming the people of ``unit``.
+
+    Names are for the school's adults who need them: a listed role held at the unit or an
+    ancestor (a school manager: the whole school), except that a teacher sees only the
+    classes of their duties this school year, homeroom (GVCN) or taught, at a school where
+    they teach (:mod:`lms_module.people.duties`). Never an admin by virtue of the admin role.
+    """
+    wanted = set(roles)
+    if user_can(session, user, wanted - {Role.TEACHER}, unit, admin_counts=False):
+        return True
+    return (
+        Role.TEACHER in wanted
+        and unit is not None
+        and has_duty_in(session, user, unit, str(current_school_year()))
+    )
+
+
 def has_role(session: Session, user: User, role: Role) -> bool:
     """Tell whether the user holds ``role`` (exactly, admins excluded) anywhere."""
     return any(m.role is role for m in active_memberships(session, user))
@@ -70,8 +92,9 @@ def requires(
     :param unit_arg: name of the view argument holding an org unit id; the user must hold the
         role at that unit or an ancestor. The view receives the loaded unit as ``unit``.
     :param personal_data: the page shows children's names (or hands out their QR cards): only
-        the listed roles may open it, never an admin by virtue of the admin role, and every
-        refusal is written to the audit trail.
+        the listed roles may open it (a teacher: only the classes of their duties, see
+        :func:`may_see_names`), never an admin by virtue of the admin role, and every refusal
+        is written to the audit trail.
     """
 
     def decorator(view: F) -> F:
@@ -85,7 +108,11 @@ def requires(
                 unit = get_unit(session, int(kwargs.pop(unit_arg)))
                 kwargs["unit"] = unit
             user = current_person()
-            if not user_can(session, user, roles, unit, admin_counts=not personal_data):
+            allowed = (
+                may_see_names(session, user, roles, unit) if personal_data
+                else user_can(session, user, roles, unit)
+            )
+            if not allowed:
                 if personal_data:
                     record_denial(session, user, unit)
                 abort(403)

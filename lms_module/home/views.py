@@ -2,19 +2,35 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from flask import Blueprint, abort, current_app, render_template
+from sqlalchemy.orm import Session
 
 from lms_module.audit.services import record_event
-from lms_module.auth.access import record_denial, requires, signed_in, user_can
+from lms_module.auth.access import may_see_names, record_denial, requires, signed_in, user_can
 from lms_module.core.request import client_ip, current_language, current_person
+from lms_module.coverage.figures import TargetReport, target_reports
+from lms_module.coverage.report import STATUS_LABELS
 from lms_module.db import db_session
 from lms_module.home.services import school_classes, subtree_counts
 from lms_module.i18n import local_today
+from lms_module.learning.models import Audience
 from lms_module.learning.services import course_progress, courses_for_user
+from lms_module.obligations.progress import (
+    NextStep,
+    Progress,
+    RequirementProgress,
+    by_requirement,
+    next_steps,
+    obligation_progress,
+)
 from lms_module.obligations.query import training_statuses
+from lms_module.obligations.targets import targets_for
 from lms_module.orgs.models import OrgKind, OrgUnit
 from lms_module.orgs.services import children, enclosing_school
-from lms_module.people.models import Role
+from lms_module.people.duties import class_teachers, duty_classes
+from lms_module.people.models import ClassDuty, Role
 from lms_module.people.services import active_memberships, class_students
 from lms_module.school_years.current import current_school_year
 
@@ -38,8 +54,15 @@ def index() -> str:
         elif membership.role in (Role.TEACHER, Role.STAFF, Role.SCHOOL_MANAGER):
             school = enclosing_school(session, unit)
             section["school"] = school
-            if school is not None and membership.role is not Role.STAFF:
+            if school is not None and membership.role is Role.SCHOOL_MANAGER:
                 section["classes"] = school_classes(session, school, year)
+                section["next_steps"] = _school_next_steps(session, school, year)
+            elif membership.role is Role.TEACHER:
+                # A teacher sees the classes of their duties (homeroom, taught), no others.
+                section["duty_classes"] = [
+                    c for c in duty_classes(session, user, year)
+                    if school is not None and c.unit.path.startswith(school.path)
+                ]
         elif membership.role in (Role.OFFICE_REVIEWER, Role.ADMIN, Role.CONTENT_AUTHOR):
             section["totals"] = subtree_counts(session, [unit])[0]
             section["children"] = subtree_counts(session, children(session, unit))
@@ -71,11 +94,21 @@ def unit_detail(unit: OrgUnit) -> str:
     if unit.kind is OrgKind.CLASS:
         return class_detail_page(unit)
     if unit.kind is OrgKind.SCHOOL:
+        year = str(current_school_year())
+        user = current_person()
+        classes = school_classes(session, unit, year)
+        manager = user_can(session, user, (Role.SCHOOL_MANAGER,), unit, admin_counts=False)
+        if not user_can(session, user, (Role.OFFICE_REVIEWER, Role.SCHOOL_MANAGER), unit):
+            # A teacher of the school: the classes of their duties only.
+            mine = {c.unit.id for c in duty_classes(session, user, year)}
+            classes = [row for row in classes if row.unit.id in mine]
         return render_template(
             "home/school.html",
             unit=unit,
-            classes=school_classes(session, unit, str(current_school_year())),
+            classes=classes,
             totals=subtree_counts(session, [unit])[0],
+            steps=_school_next_steps(session, unit, year) if manager else None,
+            can_print=manager,
         )
     return render_template(
         "home/unit.html",
@@ -88,25 +121,37 @@ def unit_detail(unit: OrgUnit) -> str:
 @bp.get("/classes/<int:unit_id>")
 @requires(Role.SCHOOL_MANAGER, Role.TEACHER, unit_arg="unit_id", personal_data=True)
 def class_detail(unit: OrgUnit) -> str:
-    """List a class's students by name (school staff only; the view is audited)."""
+    """Show a class's progress and students by name (the school's managers and the class's
+    teachers only; the view is audited)."""
     if unit.kind is not OrgKind.CLASS:
         abort(404)
     return class_detail_page(unit)
 
 
 def class_detail_page(unit: OrgUnit) -> str:
-    """Render a class's student list for school staff, recording the access."""
+    """Render a class's progress and student list for school staff, recording the access.
+
+    The school's managers see every class; a teacher the classes of their duties this school
+    year (:func:`~lms_module.auth.access.may_see_names`); nobody else sees the names.
+    """
     session = db_session()
     user = current_person()
     school = enclosing_school(session, unit)
 
-    if school is None or not user_can(
-        session, user, (Role.SCHOOL_MANAGER, Role.TEACHER), unit, admin_counts=False
+    if school is None or not may_see_names(
+        session, user, (Role.SCHOOL_MANAGER, Role.TEACHER), unit
     ):
-        # Office reviewers and admins see head counts, never children's names.
+        # Office reviewers, admins and other teachers see head counts, never children's names.
         record_denial(session, user, unit)
         abort(403)
+    can_manage = user_can(session, user, (Role.SCHOOL_MANAGER,), unit, admin_counts=False)
+    language = current_language()
+    year = unit.school_year or str(current_school_year())
+    today = local_today()
     students = class_students(session, unit)
+    progress = obligation_progress(session, school_year=year, today=today, within=unit)
+    groups = by_requirement([row for row in progress if row.obligation.role is Role.STUDENT])
+    coverage = _class_coverage(session, unit, year, today)
     record_event(
         session,
         "view_class_roster",
@@ -114,12 +159,63 @@ def class_detail_page(unit: OrgUnit) -> str:
         org_unit_id=unit.id,
         ip=client_ip(),
         count=len(students),
+        seen_as="school_manager" if can_manage else "teacher",
     )
-    session.commit()
+    session.commit()  # the audit event, and the coverage rollup refreshed on the way
     return render_template(
         "home/class.html",
         unit=unit,
         school=school,
         students=students,
-        can_manage=user_can(session, user, (Role.SCHOOL_MANAGER,), unit, admin_counts=False),
+        can_manage=can_manage,
+        teachers=class_teachers(session, unit, year),
+        groups=[
+            (group, _band_courses(group, unit, language), _coverage_of(group, coverage))
+            for group in groups
+        ],
+        steps=next_steps(progress),
+        can_print=can_manage,
+        language=language,
+        Progress=Progress,
+        ClassDuty=ClassDuty,
+        STATUS_LABELS=STATUS_LABELS,
     )
+
+
+def _school_next_steps(session: Session, school: OrgUnit, year: str) -> list[NextStep]:
+    """What the school should do next, from the obligations of its whole subtree."""
+    return next_steps(
+        obligation_progress(session, school_year=year, today=local_today(), within=school)
+    )
+
+
+def _class_coverage(
+    session: Session, unit: OrgUnit, year: str, today: dt.date
+) -> dict[int, list[TargetReport]]:
+    """The class's coverage against each students' target that applies to it, by requirement
+    (the coverage report's own figures)."""
+    reports: dict[int, list[TargetReport]] = {}
+    targets = targets_for(session, unit, year, Audience.STUDENT)
+    for report in target_reports(session, targets, unit, today):
+        reports.setdefault(report.target.requirement_id, []).append(report)
+    return reports
+
+
+def _coverage_of(
+    group: RequirementProgress, coverage: dict[int, list[TargetReport]]
+) -> list[TargetReport]:
+    requirement = group.example.requirement
+    return coverage.get(requirement.id, []) if requirement is not None else []
+
+
+def _band_courses(group: RequirementProgress, unit: OrgUnit, language: str) -> list[str]:
+    """The titles of the courses of the class's grade band that meet what the group must meet."""
+    example = group.example
+    courses = example.requirement.courses if example.requirement is not None else (
+        [example.course] if example.course is not None else []
+    )
+    grade = unit.grade
+    return [
+        course.title(language) for course in courses
+        if grade is None or (course.grade_min or 1) <= grade <= (course.grade_max or 12)
+    ]

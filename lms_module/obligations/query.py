@@ -64,6 +64,7 @@ class Obligation:
     #: The unit of the membership that obliges them: the class for students, else the school
     #: (or office).
     unit_name: str
+    unit_id: int
     grade: int | None
     #: What must be met: a requirement (any of its courses will do) or, without one, a course.
     requirement: Requirement | None
@@ -282,6 +283,7 @@ def _members(
             func.coalesce(User.student_code, User.staff_code).label("code"),
             Membership.role,
             member_unit.name.label("unit_name"),
+            member_unit.id.label("unit_id"),
             case((member_unit.kind == OrgKind.CLASS, member_unit.grade)).label("grade"),
             latest_expiry.label("latest_expiry"),
             case((covered, 1), else_=0).label("covered"),
@@ -339,6 +341,7 @@ def _merge(
             code=row.code,
             role=Role(row.role),
             unit_name=row.unit_name,
+            unit_id=row.unit_id,
             grade=row.grade,
             requirement=requirements.get(what[1]) if what[0] == "requirement" else None,
             course=courses.get(what[1]) if what[0] == "course" else None,

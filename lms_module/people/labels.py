@@ -6,7 +6,7 @@ from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 
 from lms_module.orgs.models import OrgKind, SchoolLevel
-from lms_module.people.models import Role
+from lms_module.people.models import ClassDuty, Role
 
 ROLE_LABELS: dict[Role, LazyString] = {
     Role.STUDENT: _l("Học sinh"),
@@ -37,6 +37,14 @@ LEVEL_LABELS: dict[SchoolLevel, LazyString] = {
 }
 
 
+#: A teacher's duty in a class, as a phrase after the class ("Lớp 2A · chủ nhiệm").
+DUTY_LABELS: dict[ClassDuty, LazyString] = {
+    ClassDuty.HOMEROOM: _l("chủ nhiệm"),
+    ClassDuty.SUBJECT: _l("giảng dạy"),
+}
+
+
 def template_labels() -> dict[str, object]:
     """Return the label tables for templates."""
-    return {"ROLE_LABELS": ROLE_LABELS, "KIND_LABELS": KIND_LABELS, "LEVEL_LABELS": LEVEL_LABELS}
+    return {"ROLE_LABELS": ROLE_LABELS, "KIND_LABELS": KIND_LABELS, "LEVEL_LABELS": LEVEL_LABELS,
+            "DUTY_LABELS": DUTY_LABELS}

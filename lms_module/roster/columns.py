@@ -76,6 +76,19 @@ STAFF_COLUMNS = (
         "Số điện thoại",
         ("Điện thoại", "SĐT", "Số ĐT", "ĐT", "Di động", "Phone", "Phone number", "Mobile"),
     ),
+    # A teacher's classes this school year (several: separated by commas or semicolons).
+    Column(
+        "homeroom_classes",
+        "Lớp chủ nhiệm",
+        ("Chủ nhiệm", "Chủ nhiệm lớp", "GVCN", "GVCN lớp", "Lớp CN", "Homeroom",
+         "Homeroom class"),
+    ),
+    Column(
+        "taught_classes",
+        "Lớp giảng dạy",
+        ("Lớp dạy", "Các lớp dạy", "Các lớp giảng dạy", "Dạy lớp", "Lớp được phân công dạy",
+         "Classes taught", "Teaching classes"),
+    ),
     _SCHOOL_CODE,
 )
 

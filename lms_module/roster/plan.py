@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from certificates.inert import starts_like_formula
 from lms_module.orgs.models import OrgKind, OrgUnit, SchoolLevel
-from lms_module.people.models import Membership, Role, User
+from lms_module.people.models import ClassDuty, Membership, Role, User
 from lms_module.people.services import normalize_text
 from lms_module.roster.columns import MAX_NAME_LENGTH, columns_for
 from lms_module.roster.models import RosterKind
@@ -75,6 +75,8 @@ class _StaffOp:
     school: OrgUnit
     user: User | None
     username: str
+    #: The classes of each duty the file gives (a duty whose column is absent: not there).
+    duties: dict[ClassDuty, list[OrgUnit]] = field(default_factory=dict)
 
 
 @dataclass

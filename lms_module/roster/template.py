@@ -13,7 +13,8 @@ from lms_module.roster.student_codes import accepted_code_forms, made_codes_expl
 #: Rows of a downloadable template, one example row per kind.
 TEMPLATE_EXAMPLES: dict[RosterKind, list[str]] = {
     RosterKind.STUDENTS: ["012345678901", "Nguyễn Thị Hoa", "2A", "2"],
-    RosterKind.STAFF: ["CB0001", "Lò Văn Minh", "Giáo viên", "minh@example.edu.vn", "0912345678"],
+    RosterKind.STAFF: ["CB0001", "Lò Văn Minh", "Giáo viên", "minh@example.edu.vn", "0912345678",
+                       "2A", "2A, 3A"],
     RosterKind.UNITS: ["TH-TAMDUONG", "Trường Tiểu học Tam Đường", "Trường", "XA-TAMDUONG",
                        "Tiểu học"],
 }
@@ -23,7 +24,8 @@ def template_headers(kind: RosterKind, scope: OrgUnit) -> tuple[list[str], list[
     """Return the header row and an example row of the downloadable template."""
     headers = {
         RosterKind.STUDENTS: ["Mã định danh", "Họ và tên", "Lớp", "Khối"],
-        RosterKind.STAFF: ["Mã cán bộ", "Họ và tên", "Chức vụ", "Email", "Số điện thoại"],
+        RosterKind.STAFF: ["Mã cán bộ", "Họ và tên", "Chức vụ", "Email", "Số điện thoại",
+                           "Lớp chủ nhiệm", "Lớp giảng dạy"],
         RosterKind.UNITS: ["Mã đơn vị", "Tên đơn vị", "Loại", "Đơn vị cấp trên", "Cấp học"],
     }[kind]
     example = list(TEMPLATE_EXAMPLES[kind])
@@ -80,6 +82,9 @@ def _template_notes(kind: RosterKind, scope: OrgUnit) -> list[str]:
     elif kind is RosterKind.STAFF:
         lines.append(str(_("Chức vụ: Giáo viên, Nhân viên (Bảo vệ, Kế toán, Thủ thư, Y tế...) "
                            "hoặc Cán bộ quản lý (Hiệu trưởng, Phó hiệu trưởng).")))
+        lines.append(str(_("Lớp chủ nhiệm, Lớp giảng dạy (có thể bỏ trống): các lớp của năm học "
+                           "hiện tại, cách nhau bằng dấu phẩy hoặc chấm phẩy, ví dụ 2A, 3A. "
+                           "Nhập lại tệp sẽ thay các lớp đã ghi của giáo viên đó.")))
     else:
         lines.append(str(_("Loại: Sở, Xã/phường, Huyện cũ, Trường. Cấp học (trường): Mầm non, "
                            "Tiểu học, THCS, THPT, Liên cấp, GDTX.")))
