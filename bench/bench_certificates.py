@@ -42,7 +42,7 @@ def sample(index: int) -> CertificateContent:
         place="Lai Châu",
         issued_on=dt.date(2026, 11, 24),
         expires_on=dt.date(2027, 11, 24),
-        holder_label="Em",
+        holder_label="em",
         holder_name=name,
         holder_unit="Lớp 2A, Trường Tiểu học Tân Phong",
         course_title="Em biết tự bảo vệ (lớp 1-2)",

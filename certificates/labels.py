@@ -33,22 +33,27 @@ LABELS: dict[str, dict[str, str]] = {
     },
 }
 
-#: How the holder is addressed: "Em" for a student, "Ông/Bà" for an adult.
+#: How the holder is named after "Chứng nhận" (mid-sentence, so in lower case): "em" for a
+#: student; "ông/bà" for an adult, the official form, which needs no gender (none is recorded).
 HOLDER_LABELS: dict[str, dict[bool, str]] = {
-    "vi": {True: "Em", False: "Ông/Bà"},
+    "vi": {True: "em", False: "ông/bà"},
     "en": {True: "student", False: "Mr/Ms"},
 }
 
-#: The head of the issuing unit, who signs (by the unit's kind).
+#: The head of the issuing unit, who signs (by the unit's kind). A commune's papers on schools
+#: come from its Phòng Văn hóa - Xã hội, whose head signs them (the coverage report uses these
+#: titles too).
 SIGNER_TITLES: dict[str, dict[str, str]] = {
     "vi": {
         "school": "HIỆU TRƯỞNG",
         "province": "GIÁM ĐỐC",
+        "commune": "TRƯỞNG PHÒNG",
         "other": "THỦ TRƯỞNG ĐƠN VỊ",
     },
     "en": {
         "school": "PRINCIPAL",
         "province": "DIRECTOR",
+        "commune": "HEAD OF OFFICE",
         "other": "HEAD OF UNIT",
     },
 }

@@ -47,7 +47,7 @@ class CertificateContent:
     place: str  # e.g. "Lai Châu"
     issued_on: dt.date
     expires_on: dt.date | None
-    holder_label: str  # "Em" for students, "Ông/Bà" for adults
+    holder_label: str  # "em" for students, "ông/bà" for adults: "Chứng nhận em:"
     holder_name: str
     holder_unit: str  # school, and class for students
     course_title: str

@@ -147,6 +147,8 @@ def _verification_page(typed: str) -> str:
         "issuing_unit": certificate.issuing_unit_name,
         "revoked_on": certificate.revoked_at,
         "replaced": revoked and certificate.revoked_reason == REISSUE_REASON,
+        # Only a student's name is shortened, and only their page says so.
+        "student": certificate.holder_is_student,
     }
     return render_template(
         "certification/verify.html", typed=format_code(certificate.code), result=result,

@@ -75,8 +75,8 @@ def test_memory_stays_flat_however_many_entries_are_zipped():
 def test_labels_exist_in_both_languages_for_the_same_keys():
     assert labels_for("en").keys() == labels_for("vi").keys()
     assert labels_for("fr") == labels_for("vi")
-    assert holder_label("vi", student=True) == "Em"
-    assert holder_label("vi", student=False) == "Ông/Bà"
+    assert holder_label("vi", student=True) == "em"
+    assert holder_label("vi", student=False) == "ông/bà"
     assert signer_title("vi", "school") == "HIỆU TRƯỞNG"
 
 

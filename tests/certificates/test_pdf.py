@@ -7,6 +7,7 @@ import io
 
 from pypdf import PdfReader
 
+from certificates.labels import holder_label
 from certificates.pdf import DEFAULT_LABELS, CertificateContent, render_certificate
 
 
@@ -18,7 +19,7 @@ def sample(**changes) -> CertificateContent:
         place="Lai Châu",
         issued_on=dt.date(2026, 11, 23),
         expires_on=dt.date(2027, 11, 23),
-        holder_label="Ông/Bà",
+        holder_label="ông/bà",
         holder_name="Đặng Thị Ưng Ỹ",
         holder_unit="Trường Tiểu học Tân Phong",
         course_title="Phòng, chống bạo lực học đường và xâm hại trẻ em",
@@ -68,9 +69,9 @@ def test_the_same_record_gives_the_same_bytes():
 
 
 def test_student_certificates_show_no_credit_periods():
-    text = extracted_text(render_certificate(sample(credit_periods=0, holder_label="Em")))
+    text = extracted_text(render_certificate(sample(credit_periods=0, holder_label="em")))
     assert "tiết" not in text
-    assert "Chứng nhận Em:" in text
+    assert "Chứng nhận em:" in text
 
 
 def test_the_font_is_embedded_as_a_subset():
@@ -95,4 +96,16 @@ def test_labels_can_be_translated():
     english = {**DEFAULT_LABELS, "title": "CERTIFICATE", "certifies": "This certifies"}
     text = extracted_text(render_certificate(sample(labels=english)))
     assert "CERTIFICATE" in text
-    assert "This certifies Ông/Bà:" in text
+    assert "This certifies ông/bà:" in text
+
+
+def test_the_holder_is_named_in_lower_case_after_chứng_nhận():
+    student = extracted_text(
+        render_certificate(sample(credit_periods=0, holder_label=holder_label("vi", student=True)))
+    )
+    adult = extracted_text(
+        render_certificate(sample(holder_label=holder_label("vi", student=False)))
+    )
+    assert "Chứng nhận em:" in student and "Em:" not in student
+    # An adult's gender is not recorded: "ông/bà" names either, as official documents do.
+    assert "Chứng nhận ông/bà:" in adult and "Ông/Bà" not in adult

@@ -37,6 +37,23 @@ def test_an_adults_name_is_shown_in_full(client, db, teacher, teacher_course):
     assert "Lường Văn Sơn" in page
 
 
+SHORTENED = "Tên học sinh được viết tắt để bảo vệ các em."
+
+
+def test_only_a_students_verify_page_explains_the_shortened_name(
+    client, db, student, student_course, teacher, teacher_course
+):
+    students = complete(db, student, student_course)
+    adults = complete(db, teacher, teacher_course)
+    student_page = client.get(f"/verify/{students.code}").get_data(as_text=True)
+    adult_page = client.get(f"/verify/{adults.code}").get_data(as_text=True)
+    for page in (student_page, adult_page):
+        assert "Trang này chỉ cho biết giấy chứng nhận có thật và còn hiệu lực hay không." in page
+    assert SHORTENED in student_page
+    assert SHORTENED not in adult_page
+    assert "viết tắt" not in adult_page and "Lường Văn Sơn" in adult_page
+
+
 def test_the_typed_form_accepts_lowercase_and_dashes(client, db, student, student_course):
     certificate = complete(db, student, student_course)
     typed = format_code(certificate.code).lower()
