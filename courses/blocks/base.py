@@ -83,6 +83,22 @@ class CourseBlockMixin:
         """Return the English text for English readers when there is one, else Vietnamese."""
         return en if self.language() == "en" and en else vi
 
+    def heading(self, title: str, context: Any, *, level: int = 3) -> dict[str, Any]:
+        """Return how a template shows the block's ``title``: ``title`` (empty: none) and
+        ``heading_level`` (``<h2>``, ``<h3>``...).
+
+        A page or container that shows a heading above the block passes its text as
+        ``context["title_shown"]``, so a block of the same title does not repeat it, and the
+        level of the headings below it as ``context["heading_level"]`` (default ``level``).
+        """
+        context = context or {}
+        requested = context.get("heading_level", level)
+        heading_level = min(max(requested, 1), 6) if isinstance(requested, int) else level
+        return {
+            "title": "" if title == context.get("title_shown") else title,
+            "heading_level": heading_level,
+        }
+
     def fragment(
         self,
         template: str,

@@ -36,20 +36,33 @@ class ContainerBlock(CourseBlockMixin, XBlock):  # type: ignore[misc]
         return round(100 * float(value[str(self.scope_ids.usage_id)]))
 
     def student_view(self, context: Any = None) -> Fragment:
-        """Show the title and every child, in order."""
+        """Show the title, the learner's progress and every child, in order.
+
+        A page that shows the title itself passes it as ``context["title_shown"]``, one that
+        shows the learner's progress ``context["progress_shown"]``: neither is repeated. The
+        children see the title as shown above them, so a child of the same title shows none.
+        """
+        context = dict(context or {})
+        title = self.title()
+        heading = self.heading(title, context, level=2)
+        child_context = {
+            **context,
+            "title_shown": title,
+            "heading_level": min(heading["heading_level"] + (1 if heading["title"] else 0), 6),
+        }
         frag = Fragment()
         children = []
         for child_id in self.children:
             child = self.runtime.get_block(child_id)
-            child_frag = self.runtime.render_child(child, "student_view", context)
+            child_frag = self.runtime.render_child(child, "student_view", child_context)
             frag.add_fragment_resources(child_frag)
             children.append(child_frag.body_html())
         body = self.fragment(
             "container.html",
             tag=self.scope_ids.block_type,
-            title=self.title(),
+            **heading,
             children=children,
-            progress=self.progress(),
+            progress=None if context.get("progress_shown") else self.progress(),
         )
         body.add_fragment_resources(frag)
         return body

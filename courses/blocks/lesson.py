@@ -74,7 +74,7 @@ class LessonBlock(CourseBlockMixin, XBlock):  # type: ignore[misc]
             "lesson.html",
             js=("lesson.js",),
             init="LessonBlock",
-            title=self.pick(self.display_name, self.display_name_en),
+            **self.heading(self.pick(self.display_name, self.display_name_en), context),
             paragraphs=[p.strip() for p in text.split("\n\n") if p.strip()],
             image=image,
             image_alt=self.pick(self.image_alt, self.image_alt_en),

@@ -191,6 +191,7 @@ class ProblemBlock(CourseBlockMixin, XBlock):  # type: ignore[misc]
             "problem.html",
             js=("problem.js",),
             init="ProblemBlock",
+            **self.heading(self.display_name, context),
             parts=parts,
             answers=self.student_answers,
             attempts_left=self.attempts_left(),
@@ -201,7 +202,7 @@ class ProblemBlock(CourseBlockMixin, XBlock):  # type: ignore[misc]
     def submit(self, data: dict[str, Any], suffix: str = "") -> dict[str, Any]:
         """Grade the answers (one point per response) and publish the grade."""
         if self.attempts_left() == 0:
-            raise JsonHandlerError(409, self._("Bạn đã hết lượt làm bài."))
+            raise JsonHandlerError(409, self._("Đã hết lượt làm bài."))
         raw = data.get("answers")
         responses = self.responses()
         if not isinstance(raw, dict) or not responses:

@@ -213,7 +213,7 @@ class QuizBlock(CourseBlockMixin, XBlock):  # type: ignore[misc]
             js=("quiz.js",),
             init="QuizBlock",
             init_args={"submitted": self.attempts > 0},
-            title=self.pick(self.display_name, self.display_name_en),
+            **self.heading(self.pick(self.display_name, self.display_name_en), context),
             questions=self._localized_questions(),
             answers=self.answers,
             speech_lang="en-US" if self.language() == "en" else "vi-VN",
@@ -227,7 +227,7 @@ class QuizBlock(CourseBlockMixin, XBlock):  # type: ignore[misc]
         """Grade the answers, publish the grade and return feedback per chosen option."""
         left = self.attempts_left()
         if left == 0:
-            raise JsonHandlerError(409, self._("Bạn đã hết lượt làm bài."))
+            raise JsonHandlerError(409, self._("Đã hết lượt làm bài."))
         raw = data.get("answers")
         if not isinstance(raw, dict):
             raise JsonHandlerError(400, self._("Hãy chọn một câu trả lời."))

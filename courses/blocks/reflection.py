@@ -45,7 +45,7 @@ class ReflectionBlock(CourseBlockMixin, XBlock):  # type: ignore[misc]
             "reflection.html",
             js=("reflection.js",),
             init="ReflectionBlock",
-            title=self.pick(self.display_name, self.display_name_en),
+            **self.heading(self.pick(self.display_name, self.display_name_en), context),
             prompt=self.pick(self.prompt, self.prompt_en),
         )
 
@@ -60,7 +60,7 @@ class ReflectionBlock(CourseBlockMixin, XBlock):  # type: ignore[misc]
             self.runtime.publish(self, "completion", {"completion": 1.0})
         return {
             "saved": True,
-            "message": self._("Đã lưu. Chỉ mình bạn xem được những gì bạn viết."),
+            "message": self._("Đã lưu. Không ai khác xem được những gì viết ở đây."),
         }
 
     @staticmethod

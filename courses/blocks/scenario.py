@@ -127,7 +127,7 @@ class ScenarioBlock(CourseBlockMixin, XBlock):  # type: ignore[misc]
             "scenario.html",
             js=("scenario.js",),
             init="ScenarioBlock",
-            title=self.pick(self.display_name, self.display_name_en),
+            **self.heading(self.pick(self.display_name, self.display_name_en), context),
             step=self._step_view(step),
             finished=self.finished,
             speech_lang="en-US" if self.language() == "en" else "vi-VN",

@@ -17,11 +17,15 @@ from lms_module.learning.models import BlockUsage, Course
 from lms_module.learning.services import (
     CourseProgress,
     NoSuchBlockError,
+    OutlineChapter,
+    OutlinePage,
     check_may_take_course,
     complete_course_if_done,
+    course_outline,
     course_progress,
     course_units,
     find_block,
+    find_page,
     last_position,
     lock_learner_progress,
     record_block_completion,
@@ -66,6 +70,11 @@ class RenderedUnit:
     viewed: list[str]
     #: The learner's progress with ``viewed`` counted complete: what the page shows.
     progress: CourseProgress
+    #: The unit's title in the learner's language: the page's one ``<h1>``.
+    title: str
+    #: The chapter the unit belongs to, and the unit as a page of it (numbered in it).
+    chapter: OutlineChapter
+    page: OutlinePage
 
 
 def learner_runtime(
@@ -150,7 +159,15 @@ def render_unit(
     viewed = runtime.blocks_completed_on_view(subtree)
     progress = course_progress(session, user, course, blocks, viewed=frozenset(viewed))
     runtime.show_completions(progress.completion)
-    fragment = runtime.render(runtime.get_block(usage_id), "student_view", {})
+    block = runtime.get_block(usage_id)
+    title_of = getattr(block, "title", None)  # our containers' title in the learner's language
+    title = str(title_of()) if callable(title_of) else units[index].display_name
+    located = find_page(course_outline(blocks), usage_id)
+    assert located is not None  # every unit is a page of the outline
+    # The page shows the title (its h1) and the course's progress itself: the unit's block
+    # repeats neither, and its children's headings come under the h1.
+    context = {"title_shown": title, "heading_level": 2, "progress_shown": True}
+    fragment = runtime.render(block, "student_view", context)
     return RenderedUnit(
         unit=units[index],
         fragment=fragment,
@@ -162,6 +179,9 @@ def render_unit(
         blocks=blocks,
         viewed=viewed,
         progress=progress,
+        title=title or units[index].display_name or "",
+        chapter=located[0],
+        page=located[1],
     )
 
 

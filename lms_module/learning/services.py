@@ -46,7 +46,7 @@ class NoSuchCourseError(LMSError):
     status_code = 404
 
     def __init__(self, slug: str) -> None:
-        super().__init__(f"Không tìm thấy khóa học “{slug}”. Hãy mở khóa học từ trang của bạn.")
+        super().__init__(f"Không tìm thấy khóa học “{slug}”. Hãy mở khóa học từ trang chủ.")
 
 
 class NoSuchBlockError(LMSError):
@@ -67,7 +67,8 @@ class CourseNotOpenError(AccessDeniedError):
 
     def __init__(self) -> None:
         super().__init__(
-            "Khóa học này không dành cho bạn. Hãy mở các khóa học trong mục “Khóa học của tôi”."
+            "Khóa học này không được giao cho tài khoản đang đăng nhập. Hãy mở khóa học từ "
+            "trang chủ."
         )
 
 
@@ -98,6 +99,13 @@ def _learner_profile(session: Session, user: User) -> tuple[set[int], set[Audien
         elif membership.role in (Role.ADMIN, Role.CONTENT_AUTHOR):
             sees_all = True
     return grades, audiences, sees_all
+
+
+def addresses_as_child(session: Session, user: User) -> bool:
+    """Tell whether pages speak to ``user`` as to a child ("em"): every role they hold is
+    student. Everyone else reads the adults' wording."""
+    memberships = active_memberships(session, user)
+    return bool(memberships) and all(m.role is Role.STUDENT for m in memberships)
 
 
 def _course_fits(course: Course, grades: set[int], audiences: set[Audience]) -> bool:
@@ -166,6 +174,91 @@ def find_block(session: Session, usage_id: str) -> tuple[Course, BlockUsage]:
 def course_units(blocks: Iterable[BlockUsage]) -> list[BlockUsage]:
     """Return the units (verticals) among ``blocks``, in order."""
     return [b for b in blocks if b.block_type in UNIT_TYPES]
+
+
+@dataclass(frozen=True)
+class OutlinePage:
+    """A unit as the outline lists it: a page of its chapter, numbered within the chapter."""
+
+    unit: BlockUsage
+    #: 1 for the chapter's first page.
+    number: int
+
+
+@dataclass
+class OutlineSection:
+    """The pages of one sequential (``block``; ``None``: pages not inside one)."""
+
+    block: BlockUsage | None
+    pages: list[OutlinePage] = field(default_factory=list)
+
+
+@dataclass
+class OutlineChapter:
+    """A chapter of the curriculum (a "Bài", Open edX's ``chapter``) and its pages.
+
+    ``block`` is ``None`` for the pages of a course that puts them outside any chapter.
+    """
+
+    block: BlockUsage | None
+    sections: list[OutlineSection] = field(default_factory=list)
+
+    @property
+    def pages(self) -> list[OutlinePage]:
+        """Return the chapter's pages, in order."""
+        return [page for section in self.sections for page in section.pages]
+
+    @property
+    def titled_sections(self) -> bool:
+        """Tell whether the sections get headings of their own (a chapter of several)."""
+        return len(self.sections) > 1
+
+
+def _nearest(
+    block: BlockUsage, block_type: str, by_id: dict[str, BlockUsage]
+) -> BlockUsage | None:
+    parent_id = block.parent_usage_id
+    while parent_id is not None:
+        parent = by_id.get(parent_id)
+        if parent is None:
+            return None
+        if parent.block_type == block_type:
+            return parent
+        parent_id = parent.parent_usage_id
+    return None
+
+
+def course_outline(blocks: list[BlockUsage]) -> list[OutlineChapter]:
+    """Return the course's structure as the curriculum has it: chapters, then their pages.
+
+    Each unit belongs to its nearest ``chapter`` and ``sequential`` ancestors; pages are
+    numbered from 1 within their chapter, across its sequentials.
+
+    :param blocks: a version's blocks in outline order (:func:`version_blocks`).
+    """
+    by_id = {b.usage_id: b for b in blocks}
+    chapters: list[OutlineChapter] = []
+    for unit in course_units(blocks):
+        chapter = _nearest(unit, "chapter", by_id)
+        sequential = _nearest(unit, "sequential", by_id)
+        if not chapters or chapters[-1].block is not chapter:
+            chapters.append(OutlineChapter(chapter))
+        current = chapters[-1]
+        if not current.sections or current.sections[-1].block is not sequential:
+            current.sections.append(OutlineSection(sequential))
+        current.sections[-1].pages.append(OutlinePage(unit, len(current.pages) + 1))
+    return chapters
+
+
+def find_page(
+    outline: list[OutlineChapter], usage_id: str
+) -> tuple[OutlineChapter, OutlinePage] | None:
+    """Return the chapter and the page of unit ``usage_id`` in ``outline``, if it is there."""
+    for chapter in outline:
+        for page in chapter.pages:
+            if page.unit.usage_id == usage_id:
+                return chapter, page
+    return None
 
 
 # ------------------------------------------------------------------------------ events
@@ -281,6 +374,10 @@ class CourseProgress:
     score: float = 0.0
     #: Share of the required blocks completed.
     fraction: float = 0.0
+    #: The course's units (pages) and how many of them are done (:meth:`unit_done`): what
+    #: every progress bar shows and the outline ticks, so that they always agree.
+    units_total: int = 0
+    units_done: int = 0
     #: Every required block is complete.
     all_complete: bool = False
     passed: bool = False
@@ -290,8 +387,14 @@ class CourseProgress:
 
     @property
     def percent(self) -> int:
-        """Return the completed share as a whole percentage (for progress bars)."""
-        return round(self.fraction * 100)
+        """Return the share of the units done as a whole percentage (for progress bars)."""
+        if not self.units_total:
+            return 100 if self.all_complete else 0
+        return round(100 * self.units_done / self.units_total)
+
+    def unit_done(self, usage_id: str) -> bool:
+        """Tell whether the learner has done the unit (or container) ``usage_id``."""
+        return self.completion.get(usage_id, 0.0) >= 1.0
 
 
 def course_progress(
@@ -350,6 +453,9 @@ def course_progress(
     required = [v for root in children[None] for v in leaves(root)]
     progress.fraction = sum(required) / len(required) if required else 1.0
     progress.all_complete = all(v >= 1.0 for v in required)
+    units = course_units(blocks)
+    progress.units_total = len(units)
+    progress.units_done = sum(1 for unit in units if progress.unit_done(unit.usage_id))
     scored = [b for b in blocks if b.has_score and b.weight > 0]
     total_weight = sum(b.weight for b in scored)
     progress.score = (

@@ -14,6 +14,7 @@ from flask import (
     Blueprint,
     Response,
     abort,
+    g,
     jsonify,
     redirect,
     render_template,
@@ -23,6 +24,7 @@ from flask import (
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.wrappers import Response as BaseResponse
 from xblock.core import XBlock
 from xblock.exceptions import DisallowedFileError
@@ -42,7 +44,9 @@ from lms_module.learning.player import (
     render_unit,
 )
 from lms_module.learning.services import (
+    addresses_as_child,
     check_may_take_course,
+    course_outline,
     course_units,
     courses_for_user,
     get_course,
@@ -99,7 +103,9 @@ def _json_error(message: str, status: int) -> tuple[Response, int]:
 
 
 #: Said to a signed-out browser calling a handler (a fetch cannot follow a sign-in redirect).
-SIGNED_OUT_MESSAGE = "Bạn chưa đăng nhập hoặc phiên đã hết hạn. Hãy tải lại trang và đăng nhập."
+SIGNED_OUT_MESSAGE = (
+    "Chưa đăng nhập, hoặc phiên đăng nhập đã hết hạn. Hãy tải lại trang và đăng nhập."
+)
 
 
 def signed_in_json(view: F) -> F:
@@ -118,10 +124,31 @@ def signed_in_json(view: F) -> F:
 # ---------------------------------------------------------------------------------- pages
 
 
+@bp.app_context_processor
+def reader_context() -> dict[str, Any]:
+    """Let every page ask ``reader_is_child()``: speak to the signed-in reader as "em"?
+
+    Asked lazily (once a page needs it) and once per request
+    (:func:`~lms_module.learning.services.addresses_as_child` is the rule).
+    """
+
+    def reader_is_child() -> bool:
+        if "lms_reader_is_child" not in g:
+            try:
+                g.lms_reader_is_child = is_signed_in() and addresses_as_child(
+                    db_session(), current_person()
+                )
+            except SQLAlchemyError:  # an error page while the database is away
+                g.lms_reader_is_child = False
+        return bool(g.lms_reader_is_child)
+
+    return {"reader_is_child": reader_is_child}
+
+
 @bp.get("/courses")
 @signed_in
 def my_courses() -> str:
-    """Show "Khóa học của tôi": the user's courses with their progress.
+    """Show "Khóa học của em" (a child) or "Khóa học của tôi": the courses, with progress.
 
     Records a passed course's missed completion (:func:`progress_for_page`), then commits.
     """
@@ -162,7 +189,7 @@ def outline(slug: str) -> str:
     return render_template(
         "learning/outline.html",
         course=course,
-        blocks=[b for b in blocks if b.depth > 0 and b.block_type != "html" and b.depth <= 3],
+        outline=course_outline(blocks),
         progress=progress,
         resume=last_position(session, current_person(), course),
         language=current_language(),
@@ -403,7 +430,7 @@ def handler(usage_id: str, handler_name: str, suffix: str) -> Any:
         return _json_error(error.message, error.status_code)
     except ScopeWriteRefusedError:
         session.rollback()
-        return _json_error("Bạn không được thay đổi nội dung khóa học.", 403)
+        return _json_error("Người học không được thay đổi nội dung khóa học.", 403)
     session.commit()
     headers = [(k, v) for k, v in response.headerlist if k.lower() != "content-length"]
     return Response(response.body, status=response.status_code, headers=headers)

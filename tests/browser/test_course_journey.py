@@ -22,7 +22,7 @@ def is_view_record(response: Response) -> bool:
 
 
 def next_unit(page: Page) -> None:
-    page.get_by_role("link", name="Bài tiếp").click()
+    page.get_by_role("link", name="Trang tiếp").click()
 
 
 def test_a_student_reads_answers_retries_and_completes_the_sample_course(page: Page) -> None:
@@ -47,12 +47,14 @@ def test_a_student_reads_answers_retries_and_completes_the_sample_course(page: P
     expect(lesson).to_be_visible()
     expect(page.get_by_role("img", name="Tấm khiên màu xanh có dấu tích trắng")).to_be_visible()
     expect(page.locator("#course-unit")).to_contain_text("Em có thể gọi 111")
-    # The unit's bar counts what this view completes (a lesson and an HTML block).
-    expect(page.locator("#course-unit .cb-progress progress")).to_have_attribute("value", "100")
+    # One h1, the page's title; the bar counts the pages done, this view's included.
+    expect(page.get_by_role("heading", level=1)).to_have_text("Quy tắc đồ lót")
+    expect(page.get_by_label("Tiến độ")).to_have_attribute("value", "1")
+    expect(page.get_by_label("Tiến độ")).to_have_attribute("max", "4")
 
     # The view is recorded: the outline counts the unit read and resumes there.
     page.get_by_role("navigation", name="Vị trí").get_by_role("link", name="Em an toàn").click()
-    expect(page.get_by_label("Tiến độ")).to_have_attribute("value", "40")
+    expect(page.get_by_label("Tiến độ")).to_have_attribute("value", "1")
     expect(page.get_by_role("link", name="Quy tắc đồ lót")).to_have_attribute(
         "aria-current", "step"
     )
@@ -99,11 +101,12 @@ def test_a_student_reads_answers_retries_and_completes_the_sample_course(page: P
     # The results: 100% and the course completed.
     page.get_by_role("link", name="Xem kết quả").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Kết quả: Em an toàn")
-    expect(page.get_by_role("status")).to_contain_text("Bạn đã hoàn thành khóa học ngày")
-    expect(page.get_by_role("definition").first).to_have_text("100%")
+    expect(page.get_by_role("status")).to_contain_text("Em đã hoàn thành khóa học ngày")
+    expect(page.get_by_role("definition").first).to_have_text("4/4 trang đã xong")
     page.get_by_role("link", name="Về mục lục khóa học").click()
-    expect(page.get_by_text("Bạn đã hoàn thành khóa học này.")).to_be_visible()
-    expect(page.get_by_label("Tiến độ")).to_have_attribute("value", "100")
+    expect(page.get_by_text("Em đã hoàn thành khóa học này.")).to_be_visible()
+    expect(page.get_by_label("Tiến độ")).to_have_attribute("value", "4")
+    expect(page.get_by_role("link", name="Xem lại")).to_be_visible()
 
     assert not errors, errors
 

@@ -149,7 +149,7 @@ def test_a_quiz_grades_gives_feedback_and_limits_attempts_in_the_workbench(workb
 
     third = call(workbench, quiz, "submit", {"answers": {"q1": ["a"], "q2": ["true"]}}, student)
     assert third.status_code == 409
-    assert third.json()["error"] == "Bạn đã hết lượt làm bài."
+    assert third.json()["error"] == "Đã hết lượt làm bài."
 
 
 def test_a_reflection_is_saved_for_its_author_only_in_the_workbench(workbench):
@@ -162,7 +162,7 @@ def test_a_reflection_is_saved_for_its_author_only_in_the_workbench(workbench):
     )
     assert saved.json() == {
         "saved": True,
-        "message": "Đã lưu. Chỉ mình bạn xem được những gì bạn viết.",
+        "message": "Đã lưu. Không ai khác xem được những gì viết ở đây.",
     }
     assert "Mẹ và cô Hoa" in show(workbench, "reflection", "reflection-writer")
     assert "Mẹ và cô Hoa" not in show(workbench, "reflection", "reflection-reader")

@@ -135,7 +135,7 @@ def test_a_teacher_cannot_call_handlers_of_a_student_course(
         headers={"X-CSRFToken": _token(client)},
     )
     assert response.status_code == 403
-    assert "không dành cho bạn" in response.get_json()["error"]
+    assert "không được giao cho tài khoản" in response.get_json()["error"]
 
 
 def test_state_written_by_a_handler_is_the_callers_own(

@@ -43,6 +43,8 @@ function QuizBlock(runtime, element, args) {
       if (result.attempts_left === 0) { submit.disabled = true; }
     }
     status.textContent = text;
+    // The result is what the learner needs next: keyboard and screen reader users land on it.
+    status.focus();
     root.dispatchEvent(new CustomEvent("xblock:progress", { bubbles: true }));
   }
 

@@ -22,6 +22,11 @@ function ScenarioBlock(runtime, element) {
     });
   }
 
+  function focusOn(element) {
+    if (!element.hasAttribute("tabindex")) { element.setAttribute("tabindex", "-1"); }
+    element.focus();
+  }
+
   function finish(done) {
     root.querySelector(".cb-done").hidden = !done;
     root.querySelector(".cb-restart").hidden = !done;
@@ -51,6 +56,13 @@ function ScenarioBlock(runtime, element) {
             for (var i = 0; i < choices.length; i++) { choices[i].disabled = true; }
           }
           finish(result.finished);
+          // The clicked button is gone (or disabled): the learner reads on from the next
+          // situation, or from what the last choice led to at an ending.
+          if (result.next) {
+            focusOn(stepBox.querySelector(".cb-situation"));
+          } else {
+            focusOn(outcome);
+          }
           root.dispatchEvent(new CustomEvent("xblock:progress", { bubbles: true }));
         }, function () {});
       return;
@@ -60,6 +72,7 @@ function ScenarioBlock(runtime, element) {
         renderStep(result.next);
         setText(root.querySelector(".cb-consequence"), "");
         setText(root.querySelector(".cb-feedback"), "");
+        focusOn(stepBox.querySelector(".cb-situation"));
       }, function () {});
     }
   });
