@@ -3,6 +3,7 @@ cell made inert by :func:`certificates.inert.inert_cell`."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -15,10 +16,17 @@ from certificates.inert import inert_cell
 
 #: Fixed workbook properties: the same rows give the same content, whenever exported.
 CREATOR = "Truong hoc an toan"
+#: How number and date cells are shown: real numbers, never text, so the sheet can add them
+#: up; Excel writes the separators of the reader's own locale (1.234,5 or 1,234.5). Every
+#: fraction the product exports is a rate with one decimal.
+NUMBER_FORMATS: dict[type, str] = {
+    int: "#,##0", float: "#,##0.0", dt.datetime: "DD/MM/YYYY HH:MM", dt.date: "DD/MM/YYYY",
+}
 
 
 def inert_cells(sheet: Any, values: Iterable[Any], *, font: Font | None = None) -> list[Cell]:
-    """Return cells to ``sheet.append`` (normal or write-only sheet): text is stored as text.
+    """Return cells to ``sheet.append`` (normal or write-only sheet): text is stored as text,
+    numbers and dates as numbers with a format (:data:`NUMBER_FORMATS`).
 
     openpyxl stores any text starting with ``=`` as a formula; the cells made here hold
     :func:`inert_cell` values and are typed as strings, so no formula reaches the file.
@@ -28,6 +36,12 @@ def inert_cells(sheet: Any, values: Iterable[Any], *, font: Font | None = None) 
         cell = WriteOnlyCell(sheet, value=inert_cell(value))
         if isinstance(cell.value, str):
             cell.data_type = "s"
+        elif not isinstance(value, bool):
+            number_format = next(
+                (f for kind, f in NUMBER_FORMATS.items() if isinstance(value, kind)), None
+            )
+            if number_format is not None:
+                cell.number_format = number_format
         if font is not None:
             cell.font = font
         cells.append(cell)

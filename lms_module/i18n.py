@@ -1,4 +1,5 @@
-"""Languages and formats: Vietnamese first, English second, dates as dd/mm/yyyy."""
+"""Languages and formats: Vietnamese first, English second, dates as dd/mm/yyyy, numbers as the
+page's language writes them (1.234 and 95,3% in Vietnamese; 1,234 and 95.3% in English)."""
 
 from __future__ import annotations
 
@@ -6,8 +7,11 @@ import datetime as dt
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from flask import Flask, current_app, has_request_context, request
+from babel.numbers import format_decimal, get_decimal_symbol
+from babel.numbers import format_percent as babel_format_percent
+from flask import Flask, current_app, has_app_context, has_request_context, request
 from flask_babel import Babel, format_date
+from flask_babel import gettext as _
 
 TRANSLATIONS_DIR = str(Path(__file__).parent / "translations")
 LANGUAGE_COOKIE = "lms_lang"
@@ -37,6 +41,10 @@ def init_i18n(app: Flask) -> None:
             locale_selector=select_locale,
         )
     app.jinja_env.filters["vn_date"] = vn_date
+    app.jinja_env.filters["number"] = format_number
+    app.jinja_env.filters["percent"] = format_percent
+    app.jinja_env.filters["class_label"] = class_label
+    app.jinja_env.filters["unit_text"] = holder_unit_label
 
 
 def local_today() -> dt.date:
@@ -49,3 +57,106 @@ def vn_date(value: dt.date | dt.datetime | None) -> str:
     if value is None:
         return ""
     return str(format_date(value, "dd/MM/yyyy"))
+
+
+#: What stands for a missing figure (a rate with nobody to divide by).
+NO_FIGURE = "–"
+
+
+def _language(language: str | None) -> str:
+    """The language to format in: the one given, else the page's (the default outside one)."""
+    if language:
+        return language
+    if not has_app_context():
+        return "vi"
+    from lms_module.core.request import current_language
+
+    return current_language()
+
+
+def _pattern(decimals: int, *, grouping: bool, optional: bool = False) -> str:
+    whole = "#,##0" if grouping else "0"
+    return whole + ("." + ("#" if optional else "0") * decimals if decimals else "")
+
+
+def format_number(
+    value: float | None, language: str | None = None, *, decimals: int = 0
+) -> str:
+    """Return ``value`` as ``language`` writes it: "1.234" and "95,3" in Vietnamese, "1,234" and
+    "95.3" in English; "–" for ``None``.
+
+    :param language: "vi" or "en"; the page's language when not given (templates, views).
+    :param decimals: digits after the decimal mark, always shown.
+    """
+    if value is None:
+        return NO_FIGURE
+    return str(format_decimal(value, _pattern(decimals, grouping=True),
+                              locale=_language(language)))
+
+
+def format_percent(
+    value: float | None, language: str | None = None, *, decimals: int = 1,
+    optional_decimals: bool = False,
+) -> str:
+    """Return a percentage (95.3 means 95.3%) as "95,3%" in Vietnamese or "95.3%" in English;
+    "–" for ``None`` (nobody to divide by).
+
+    :param optional_decimals: drop zero decimals ("95%" for a target of 95, "97,5%" for 97.5).
+    """
+    if value is None:
+        return NO_FIGURE
+    pattern = _pattern(decimals, grouping=True, optional=optional_decimals) + "%"
+    return str(babel_format_percent(value / 100, pattern, locale=_language(language)))
+
+
+def format_target(value: float, language: str | None = None) -> str:
+    """Return a target percentage without zero decimals: "95%", "97,5%"."""
+    return format_percent(value, language, optional_decimals=True)
+
+
+# ------------------------------------------------------------------------------ CSV
+
+#: The CSV rule, one for every CSV export: numbers use the language's decimal mark and no
+#: thousands separator; the field separator is ";" where the decimal mark is "," (Vietnamese),
+#: else "," (English). Files are UTF-8 with a byte-order mark.
+CSV_SEPARATORS = {",": ";", ".": ","}
+
+
+def csv_delimiter(language: str) -> str:
+    """Return the CSV field separator for ``language``: ";" for Vietnamese, "," for English."""
+    return CSV_SEPARATORS.get(str(get_decimal_symbol(language)), ",")
+
+
+def csv_number(value: float | None, language: str, *, decimals: int = 0) -> str:
+    """Return a number for a CSV cell: the language's decimal mark, no thousands separator
+    ("1234,5" in Vietnamese, "1234.5" in English); empty for ``None``."""
+    if value is None:
+        return ""
+    return str(format_decimal(value, _pattern(decimals, grouping=False), locale=language))
+
+
+# ------------------------------------------------------------------------------ labels
+
+
+def class_label(name: str) -> str:
+    """Return a class as the page's language names it: "Lớp 2A" / "Class 2A".
+
+    Class units are named "2A" or, from some rosters, "Lớp 2A"; either gives one label.
+    """
+    return str(_("Lớp %(name)s", name=_bare_class(name)))
+
+
+def _bare_class(name: str) -> str:
+    return name[4:].lstrip() if name[:4].casefold() == "lớp " else name
+
+
+def holder_unit_label(text: str) -> str:
+    """Return a certificate's printed holder unit ("Lớp 2A, Trường Tiểu học ...") in the page's
+    language: the class word is translated, the school's proper name stays as it is.
+
+    The certificate keeps the Vietnamese text it was printed with; only pages translate it.
+    """
+    if text[:4].casefold() != "lớp " or ", " not in text:
+        return text
+    class_name, school = text.split(", ", 1)
+    return str(_("Lớp %(cls)s, %(school)s", cls=_bare_class(class_name), school=school))

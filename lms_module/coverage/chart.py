@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
@@ -30,16 +30,57 @@ class Chart:
 
 
 LABEL_WIDTH, BAR_AREA, ROW, TOP, FIGURE_WIDTH = 230, 300, 26, 28, 120
+#: Lines a label may take; a name longer than that ends in "…" and is read in full in the
+#: table beside the chart (and in the SVG's title and description).
+LABEL_LINES = 2
+#: Characters of a label line in the SVG (13 px text in LABEL_WIDTH; the browser measures
+#: nothing for us, so this errs on the short side).
+SVG_LINE_CHARS = 30
+SVG_LINE_HEIGHT = 15
 
 
-def _short(label: str, limit: int = 28) -> str:
-    return label if len(label) <= limit else label[: limit - 1] + "…"
+def wrap_label(
+    label: str, fits: Callable[[str], bool], max_lines: int = LABEL_LINES
+) -> list[str]:
+    """Break ``label`` into at most ``max_lines`` lines at spaces, each one ``fits``.
+
+    A word wider than a line is broken inside; a name that needs more lines has its last line
+    end in "…".
+    """
+    lines: list[str] = []
+    for word in label.split():
+        if lines and fits(f"{lines[-1]} {word}"):
+            lines[-1] += f" {word}"
+            continue
+        while not fits(word) and len(word) > 1:  # wider than a line: break inside the word
+            cut = max((n for n in range(1, len(word)) if fits(word[:n])), default=1)
+            lines.append(word[:cut])
+            word = word[cut:]
+        lines.append(word)
+    if len(lines) <= max_lines:
+        return lines
+    last = " ".join(lines[max_lines - 1:])
+    while last and not fits(last + "…"):
+        last = last[:-1]
+    return [*lines[: max_lines - 1], last.rstrip() + "…"]
+
+
+def abbreviated(lines: Sequence[str], label: str) -> bool:
+    """Tell whether wrapped ``lines`` leave part of ``label`` out."""
+    return " ".join(lines) != " ".join(label.split())
+
+
+def _svg_fits(text: str) -> bool:
+    return len(text) <= SVG_LINE_CHARS
 
 
 def render_svg(chart: Chart, *, element_id: str = "coverage-chart") -> str:
     """Return an inline ``<svg>`` (presentation attributes only: CSP forbids style="")."""
     width = LABEL_WIDTH + BAR_AREA + FIGURE_WIDTH
-    height = TOP + ROW * max(len(chart.bars), 1) + 24
+    labels = [wrap_label(bar.label, _svg_fits) for bar in chart.bars]
+    rows = [ROW + SVG_LINE_HEIGHT * (len(lines) - 1) for lines in labels]
+    tops = [TOP + sum(rows[:index]) for index in range(len(rows))]
+    height = TOP + (sum(rows) or ROW) + 24
     title_id, desc_id = f"{element_id}-title", f"{element_id}-desc"
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" id="{element_id}" role="img" '
@@ -57,21 +98,24 @@ def render_svg(chart: Chart, *, element_id: str = "coverage-chart") -> str:
             f'stroke="{GRID}" stroke-width="1"/>'
             f'<text x="{x:.1f}" y="{TOP - 10}" text-anchor="middle" fill="{TEXT}">{tick}%</text>'
         )
-    for index, bar in enumerate(chart.bars):
-        y = TOP + index * ROW
-        parts.append(
-            f'<text x="{LABEL_WIDTH - 8}" y="{y + 17}" text-anchor="end" fill="{TEXT}">'
-            f"{escape(_short(bar.label))}</text>"
+    for bar, lines, top, row in zip(chart.bars, labels, tops, rows, strict=True):
+        y = top + (row - ROW) / 2  # the bar sits in the middle of its label's lines
+        spans = "".join(
+            f'<tspan x="{LABEL_WIDTH - 8}" y="{top + 17 + SVG_LINE_HEIGHT * number}">'
+            f"{escape(line)}</tspan>"
+            for number, line in enumerate(lines)
         )
+        full = f"<title>{escape(bar.label)}</title>" if abbreviated(lines, bar.label) else ""
+        parts.append(f'<text text-anchor="end" fill="{TEXT}">{full}{spans}</text>')
         if bar.percent is not None:
             colour = BAR_MET if bar.percent >= chart.target_percent else BAR
             length = BAR_AREA * min(bar.percent, 100.0) / 100
             parts.append(
-                f'<rect x="{LABEL_WIDTH}" y="{y + 4}" width="{length:.1f}" height="{ROW - 8}" '
-                f'fill="{colour}"/>'
+                f'<rect x="{LABEL_WIDTH}" y="{y + 4:.1f}" width="{length:.1f}" '
+                f'height="{ROW - 8}" fill="{colour}"/>'
             )
         parts.append(
-            f'<text x="{LABEL_WIDTH + BAR_AREA + 6}" y="{y + 17}" fill="{TEXT}">'
+            f'<text x="{LABEL_WIDTH + BAR_AREA + 6}" y="{y + 17:.1f}" fill="{TEXT}">'
             f"{escape(bar.text)}</text>"
         )
     x = LABEL_WIDTH + BAR_AREA * chart.target_percent / 100
@@ -89,26 +133,32 @@ def render_drawing(chart: Chart, width: float, font: str, bold_font: str) -> obj
     """Return the same chart as a reportlab :class:`~reportlab.graphics.shapes.Drawing`."""
     from reportlab.graphics.shapes import Drawing, Line, Rect, String
     from reportlab.lib.colors import HexColor
+    from reportlab.pdfbase.pdfmetrics import stringWidth
 
     from certificates.fonts import nfc
 
-    label_width, figure_width, row, top = width * 0.36, 50.0, 16.0, 22.0
+    label_width, figure_width, row, top, size, leading = width * 0.36, 50.0, 16.0, 22.0, 8, 9.0
     area = width - label_width - figure_width
-    height = top + row * max(len(chart.bars), 1) + 20
-    drawing = Drawing(width, height)
 
-    def y_of(index: int) -> float:
-        return height - top - (index + 1) * row
+    def fits(text: str) -> bool:
+        return bool(stringWidth(nfc(text), font, size) <= label_width - 8)
+
+    labels = [wrap_label(bar.label, fits) for bar in chart.bars]
+    rows = [row + leading * (len(lines) - 1) for lines in labels]
+    height = top + (sum(rows) or row) + 20
+    drawing = Drawing(width, height)
 
     for tick in (0, 25, 50, 75, 100):
         x = label_width + area * tick / 100
         drawing.add(Line(x, 16, x, height - top + 4, strokeColor=HexColor(GRID), strokeWidth=0.5))
         drawing.add(String(x, height - top + 8, f"{tick}%", fontName=font, fontSize=8,
                            textAnchor="middle"))
-    for index, bar in enumerate(chart.bars):
-        y = y_of(index)
-        drawing.add(String(label_width - 4, y + 4, nfc(_short(bar.label, 40)), fontName=font,
-                           fontSize=8, textAnchor="end"))
+    for index, (bar, lines) in enumerate(zip(chart.bars, labels, strict=True)):
+        bottom = height - top - sum(rows[: index + 1])  # the row's lower edge
+        y = bottom + (rows[index] - row) / 2
+        for number, line in enumerate(lines):  # first line at the top of the row
+            drawing.add(String(label_width - 4, bottom + 4 + leading * (len(lines) - 1 - number),
+                               nfc(line), fontName=font, fontSize=size, textAnchor="end"))
         if bar.percent is not None:
             colour = BAR_MET if bar.percent >= chart.target_percent else BAR
             drawing.add(Rect(label_width, y + 2, area * min(bar.percent, 100.0) / 100, row - 5,

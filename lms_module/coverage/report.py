@@ -30,6 +30,7 @@ from lms_module.coverage.rollup import ensure_rollup
 from lms_module.coverage.status import Status
 from lms_module.db import subtree_condition
 from lms_module.learning.models import Audience
+from lms_module.i18n import format_percent as format_percent  # the one helper, re-exported
 from lms_module.obligations.models import CoverageTarget
 from lms_module.obligations.targets import targets_for
 from lms_module.orgs.models import OrgKind, OrgUnit, SchoolLevel
@@ -50,13 +51,6 @@ AUDIENCE_LABELS: dict[Audience, LazyString] = {
 }
 #: Sort keys of the drill-down table (query string ``sort``).
 SORT_KEYS = ("coverage", "name", "population", "to_train")
-
-
-def format_percent(value: float | None) -> str:
-    """Return "95,3%" (Vietnamese decimal comma) or "–" when there is nothing to divide."""
-    if value is None:
-        return "–"
-    return f"{value:.1f}".replace(".", ",") + "%"
 
 
 def format_date(day: dt.date) -> str:

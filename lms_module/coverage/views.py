@@ -25,10 +25,9 @@ from lms_module.coverage.report import (
     CoverageReport,
     build_report,
     format_date,
-    format_percent,
 )
 from lms_module.db import db_session
-from lms_module.i18n import local_today
+from lms_module.i18n import format_number, format_percent, format_target, local_today
 from lms_module.learning.models import AUDIENCE_ROLES, Audience
 from lms_module.obligations.models import CoverageTarget, Requirement
 from lms_module.obligations.targets import InvalidTargetError, set_target
@@ -102,23 +101,19 @@ def chart_for(report: CoverageReport, language: str) -> Chart | None:
     if not rows:
         rows = []
     bars = [Bar(row.label, row.figures.percent,
-                f"{format_percent(row.figures.percent)} ({row.figures.covered}/"
-                f"{row.figures.population})") for row in rows]
+                f"{format_percent(row.figures.percent, language)} "
+                f"({format_number(row.figures.covered, language)}/"
+                f"{format_number(row.figures.population, language)})") for row in rows]
     bars.insert(0, Bar(report.unit.name, report.selected.figures.percent,
-                       format_percent(report.selected.figures.percent)))
+                       format_percent(report.selected.figures.percent, language)))
     return Chart(
         title=_("Độ bao phủ: %(audience)s, %(requirement)s",
                 audience=AUDIENCE_LABELS[target.audience],
                 requirement=target.requirement.title(language)),
         bars=bars,
         target_percent=target.percent,
-        target_text=_("Chỉ tiêu %(percent)s", percent=format_percent(target.percent)),
+        target_text=_("Chỉ tiêu %(percent)s", percent=format_target(target.percent, language)),
     )
-
-
-@bp.app_template_filter("percent")
-def _percent_filter(value: float | None) -> str:
-    return format_percent(value)
 
 
 @bp.app_template_filter("ddmmyyyy")
@@ -301,13 +296,13 @@ def export(unit: OrgUnit, fmt: str) -> Response:
     elif fmt == "csv":
         data = report_csv(report, language)
     else:
-        data = report_pdf(session, report, language, signer=user.full_name)
+        data = report_pdf(session, report, language, prepared_by=user.full_name)
     record_event(session, "export_coverage_report", actor_id=user.id, org_unit_id=unit.id,
                  ip=client_ip(), format=fmt, school_year=report.school_year)
     session.commit()
     filename = f"bao-cao-bao-phu-{unit.code}-{report.school_year}.{fmt}"
     return Response(
         data,
-        mimetype=EXPORT_TYPES[fmt],
+        content_type=EXPORT_TYPES[fmt],  # as is: a mimetype= would get a second charset
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )

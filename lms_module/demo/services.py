@@ -15,7 +15,7 @@ from lms_module.i18n import local_today
 from lms_module.learning.course_loader import ImportReport, load_course
 from lms_module.orgs.models import OrgKind, OrgUnit, SchoolLevel
 from lms_module.orgs.services import create_unit, unit_by_code
-from lms_module.people.models import Role, User
+from lms_module.people.models import ClassDuty, Role, TeachingAssignment, User
 from lms_module.people.services import add_membership, create_user, user_by_username
 from lms_module.school_years.year import SchoolYear
 
@@ -31,11 +31,20 @@ GIVEN_NAMES = ["Hoa", "Lan", "Mai", "Dũng", "Hùng", "Tú", "Vy", "Ỹ", "Ưng"
 
 @dataclass(frozen=True)
 class DemoLogin:
-    """A demo account to print: its role, username and where it belongs."""
+    """A demo account to print: its role, username and where it belongs (with what to try)."""
 
     role_label: str
     username: str
     where: str
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    """A demo sign-in: its role, username and the state the demo leaves it in."""
+
+    role_label: str
+    username: str
+    note: str = ""
 
 
 @dataclass(frozen=True)
@@ -66,8 +75,10 @@ SCHOOLS = [
                SchoolLevel.MULTI_LEVEL, (1, 3, 5, 7, 9), "DEMO-LC-SH"),
     SchoolPlan("DEMO-THCS-TD", "Trường THCS Tam Đường", SchoolLevel.LOWER_SECONDARY, (6, 8),
                "DEMO-LC-TD"),
+    # Formerly in Huyện Tam Đường; the district was abolished on 1/7/2025, so its schools
+    # now answer to the commune (the legacy district holds no school in the current year).
     SchoolPlan("DEMO-TH-BL", "Trường Tiểu học Bình Lư", SchoolLevel.PRIMARY, (2, 4),
-               "DEMO-LC-H-TD"),
+               "DEMO-LC-TD"),
     SchoolPlan("DEMO-THPT-LC", "Trường THPT Thành phố Lai Châu", SchoolLevel.UPPER_SECONDARY,
                (10, 11, 12), PROVINCE_CODE),
     SchoolPlan("DEMO-GDTX-LC", "Trung tâm GDNN-GDTX tỉnh Lai Châu", SchoolLevel.CONTINUING,
@@ -146,7 +157,7 @@ def _build(session: Session, rng: random.Random) -> None:
         add_membership(session, manager, school, Role.SCHOOL_MANAGER, school_year=year)
         for index in range(1, 4):
             teacher = _account(
-                session, f"gv{index}.{slug}", _name(rng), password=index == 1, staff=True
+                session, f"gv{index}.{slug}", _name(rng), password=index <= 2, staff=True
             )
             add_membership(session, teacher, school, Role.TEACHER, school_year=year)
         staff = _account(session, f"nv.{slug}", _name(rng), password=True, staff=True)
@@ -165,6 +176,24 @@ def _build(session: Session, rng: random.Random) -> None:
                 )
                 add_membership(session, student, class_unit, Role.STUDENT, school_year=year)
     session.flush()
+    _add_homeroom(session, year)
+
+
+#: The demo's homeroom teacher (GVCN) and their class: (username, class code without the year).
+HOMEROOM = ("gv1.thtp", "DEMO-TH-TP", 2)
+
+
+def _add_homeroom(session: Session, year: str) -> None:
+    """Make the demo teacher the homeroom teacher of grade 2A (the class of ``hs.thtp.2``)."""
+    username, school_code, grade = HOMEROOM
+    teacher = user_by_username(session, username)
+    class_unit = unit_by_code(
+        session, f"{school_code}-{SchoolYear.parse(year).start}-{grade}A"
+    )
+    if teacher is not None and class_unit is not None:
+        session.add(TeachingAssignment(user_id=teacher.id, class_unit_id=class_unit.id,
+                                       school_year=year, duty=ClassDuty.HOMEROOM))
+        session.flush()
 
 
 def _name(rng: random.Random) -> str:
@@ -190,23 +219,41 @@ def _account(
     )
 
 
+NOT_STARTED = "chưa bắt đầu"
+FINISHED = "đã hoàn thành"
+#: The demo sign-ins, as printed and listed in the README ("Tài khoản demo"): a student and
+#: adults who have not started beside some who have finished (certification/demo.py), the
+#: manager of every school whose students are listed, and an untouched teacher who is also
+#: the homeroom teacher of the grade-2 student's class.
 DEMO_ACCOUNTS = [
-    ("Quản trị (tỉnh)", "admin", "Sở GD-ĐT Lai Châu"),
-    ("Cán bộ Sở GD-ĐT", "so.laichau", "Sở GD-ĐT Lai Châu"),
-    ("Cán bộ xã", "xa.tamduong", "Xã Tam Đường"),
-    ("Cán bộ quản lý trường", "ql.thtp", "Trường Tiểu học Tân Phong"),
-    ("Giáo viên", "gv1.thtp", "Trường Tiểu học Tân Phong"),
-    ("Nhân viên", "nv.thtp", "Trường Tiểu học Tân Phong"),
-    ("Học sinh lớp 2", "hs.thtp.2", "Trường Tiểu học Tân Phong"),
-    ("Học sinh lớp 4", "hs.thtp.4", "Trường Tiểu học Tân Phong"),
-    ("Học sinh lớp 7", "hs.lcshptdtbt.7", "Trường PTDTBT TH và THCS Sìn Hồ"),
-    ("Học sinh lớp 11", "hs.thptlc.11", "Trường THPT Thành phố Lai Châu"),
+    DemoAccount("Quản trị (tỉnh)", "admin"),
+    DemoAccount("Cán bộ Sở GD-ĐT", "so.laichau"),
+    DemoAccount("Cán bộ xã", "xa.tamduong"),
+    DemoAccount("Cán bộ quản lý trường", "ql.thtp", FINISHED),
+    DemoAccount("Giáo viên chủ nhiệm lớp 2A", "gv1.thtp", NOT_STARTED),
+    DemoAccount("Giáo viên", "gv2.thtp", FINISHED),
+    DemoAccount("Nhân viên", "nv.thtp", NOT_STARTED),
+    DemoAccount("Học sinh lớp 2", "hs.thtp.2", NOT_STARTED),
+    DemoAccount("Học sinh lớp 4", "hs.thtp.4", FINISHED),
+    DemoAccount("Cán bộ quản lý trường", "ql.lcshptdtbt"),
+    DemoAccount("Học sinh lớp 7", "hs.lcshptdtbt.7", NOT_STARTED),
+    DemoAccount("Cán bộ quản lý trường", "ql.thptlc"),
+    DemoAccount("Học sinh lớp 11", "hs.thptlc.11", FINISHED),
 ]
 
 
 def _demo_logins(session: Session) -> list[DemoLogin]:
-    return [
-        DemoLogin(label, username, where)
-        for label, username, where in DEMO_ACCOUNTS
-        if user_by_username(session, username) is not None
-    ]
+    """The demo sign-ins that exist, each with the unit it belongs to (a student's school)."""
+    logins = []
+    for account in DEMO_ACCOUNTS:
+        user = user_by_username(session, account.username)
+        if user is None:
+            continue
+        memberships = [m for m in user.memberships if m.active]
+        unit = memberships[0].org_unit if memberships else None
+        if unit is not None and unit.kind is OrgKind.CLASS and unit.parent is not None:
+            unit = unit.parent
+        where = unit.name if unit is not None else ""
+        logins.append(DemoLogin(account.role_label, account.username,
+                                f"{where} ({account.note})" if account.note else where))
+    return logins

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
 
@@ -132,7 +133,8 @@ def test_xlsx_export_has_vietnamese_headers_and_a_sheet_per_level(db, small, log
         "Đối tượng", "Yêu cầu", "Chỉ tiêu (%)", "Hạn", "Cần đào tạo", "Đã có chứng nhận",
         "Tỉ lệ (%)"]
     assert [c.value for c in targets[5]][:8] == [
-        "Học sinh", "Kỹ năng sống và tự bảo vệ", 95, "31/05/2027", 12, 7, 58.3, 5]
+        "Học sinh", "Kỹ năng sống và tự bảo vệ", 95, dt.datetime(2027, 5, 31), 12, 7, 58.3, 5]
+    assert targets["D5"].number_format == "DD/MM/YYYY"  # a date Excel shows as 31/05/2027
     children = {row[0]: row[2:5] for row in workbook["Đơn vị trực thuộc"].iter_rows(
         min_row=2, values_only=True)}
     assert children["Huyện Tam Đường (cũ)"] == (7, 4, 57.1)
@@ -148,8 +150,8 @@ def test_csv_export_is_utf8_with_bom(db, small, login):
     response = client.get(f"/units/{small.units['province'].id}/coverage/report.csv")
     assert response.data.startswith(b"\xef\xbb\xbf")
     text = response.data.decode("utf-8-sig")
-    assert "Sở GD-ĐT Lai Châu,Toàn đơn vị,Học sinh" in text
-    assert "Phường Tân Phong,Đơn vị trực thuộc,Học sinh" in text
+    assert "Sở GD-ĐT Lai Châu;Toàn đơn vị;Học sinh" in text  # Vietnamese: ";" between fields
+    assert "Phường Tân Phong;Đơn vị trực thuộc;Học sinh" in text
 
 
 def test_pdf_export_follows_the_official_layout(db, small, login):
@@ -165,7 +167,8 @@ def test_pdf_export_follows_the_official_layout(db, small, login):
     flat = re.sub(r"\s+", " ", " ".join(page.extract_text() for page in pages))
     for expected in ("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc",
                      "SỞ GD-ĐT LAI CHÂU", "Số:", "/BC-", "Lai Châu, ngày", "BÁO CÁO",
-                     "58,3%", "Phường Tân Phong", "THỦ TRƯỞNG ĐƠN VỊ", "Đỗ Thị Thanh Hương"):
+                     "58,3%", "Phường Tân Phong", "GIÁM ĐỐC",
+                     "Người lập biểu: Đỗ Thị Thanh Hương"):
         assert expected in flat, expected
     for name in CHILD_NAMES:
         assert name not in flat
