@@ -29,8 +29,8 @@ from lms_module.coverage.models import CoverageSchoolRollup
 from lms_module.coverage.rollup import ensure_rollup
 from lms_module.coverage.status import Status
 from lms_module.db import subtree_condition
-from lms_module.learning.models import Audience
 from lms_module.i18n import format_percent as format_percent  # the one helper, re-exported
+from lms_module.learning.models import Audience
 from lms_module.obligations.models import CoverageTarget
 from lms_module.obligations.targets import targets_for
 from lms_module.orgs.models import OrgKind, OrgUnit, SchoolLevel
