@@ -23,6 +23,7 @@ from certificates.pdf import CertificateContent, Revocation, render_certificate
 from lms_module.audit.services import record_event
 from lms_module.auth.access import user_can
 from lms_module.certification.models import Certificate, CertificateSequence
+from lms_module.core.collation import person_sort_key, text_sort_key
 from lms_module.core.errors import AccessDeniedError, LMSError
 from lms_module.db import dialect_insert, subtree_condition, utcnow
 from lms_module.i18n import local_today
@@ -364,6 +365,9 @@ def unit_certificates_query(
 ) -> Select[Certificate]:
     """Return a query of the certificates issued within ``unit``'s subtree, filtered.
 
+    The query's own order is by code point (deterministic, not Vietnamese): read it through
+    :func:`in_holder_order` for a list or an export.
+
     :param holder_unit_id: only holders of this class (or unit) at issue.
     :param status: only valid, expired or revoked ones on ``today``.
     :param include_revoked: ``False`` leaves revoked certificates out (bulk downloads).
@@ -395,6 +399,34 @@ def unit_certificates_query(
     return query.order_by(Certificate.holder_unit_name, Certificate.holder_name, Certificate.id)
 
 
+def in_holder_order(
+    session: Session, query: Select[Certificate], *, limit: int | None = None,
+    batch_size: int = 200,
+) -> Iterator[Certificate]:
+    """Yield the certificates of ``query`` by class, then holder, in Vietnamese order.
+
+    The order is found from the ids and names alone (:mod:`~lms_module.core.collation`: class
+    names with numbers as numbers, holders given name first); the certificates are then read
+    ``batch_size`` at a time, so memory does not grow with them. ``limit`` keeps the first
+    ones in that order (a capped list cuts where the Vietnamese order does).
+    """
+    rows = session.execute(
+        query.with_only_columns(
+            Certificate.id, Certificate.holder_unit_name, Certificate.holder_name
+        ).order_by(None)
+    ).all()
+    ordered = sorted(
+        rows,
+        key=lambda r: (text_sort_key(r.holder_unit_name), person_sort_key(r.holder_name), r.id),
+    )
+    ids = [row.id for row in ordered[:limit]]
+    for start in range(0, len(ids), batch_size):
+        chunk = ids[start:start + batch_size]
+        found = {c.id: c for c in session.scalars(select(Certificate).where(
+            Certificate.id.in_(chunk)))}
+        yield from (found[i] for i in chunk if i in found)
+
+
 def unit_certificates(
     session: Session,
     unit: OrgUnit,
@@ -404,13 +436,15 @@ def unit_certificates(
     status: CertificateStatus | None = None,
     today: dt.date | None = None,
 ) -> list[Certificate]:
-    """Return the certificates issued within ``unit``'s subtree (filters as in the query)."""
+    """Return the certificates issued within ``unit``'s subtree (filters as in the query), by
+    class and holder in Vietnamese order."""
     return list(
-        session.scalars(
+        in_holder_order(
+            session,
             unit_certificates_query(
                 unit, holder_unit_id=holder_unit_id, course_id=course_id, status=status,
                 today=today,
-            )
+            ),
         )
     )
 
@@ -636,11 +670,12 @@ def zip_entries(
 ) -> Iterator[Entry]:
     """Yield ``(name, render)`` for each certificate of ``query``, reading rows in batches.
 
-    Rows are streamed from the database (``yield_per``) and each PDF is rendered only when
-    the ZIP writer asks for it, so memory does not grow with the number of certificates.
-    Names are unique because serials are: ``<class or school>/<serial>_<holder>.pdf``.
+    Entries come by class, then holder, in Vietnamese order (:func:`in_holder_order`: rows are
+    read ``batch_size`` at a time) and each PDF is rendered only when the ZIP writer asks for
+    it, so memory does not grow with the number of certificates. Names are unique because
+    serials are: ``<class or school>/<serial>_<holder>.pdf``.
     """
-    for certificate in session.scalars(query.execution_options(yield_per=batch_size)):
+    for certificate in in_holder_order(session, query, batch_size=batch_size):
         folder = _ascii_slug(certificate.holder_unit_name) or "don-vi"
         yield f"{folder}/{pdf_filename(certificate)}", partial(
             certificate_pdf, certificate, base_url=base_url, url_prefix=url_prefix,

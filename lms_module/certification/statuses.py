@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lms_module.certification.models import Certificate
+from lms_module.core.collation import person_sort_key
 from lms_module.db import subtree_condition
 from lms_module.orgs.models import OrgUnit
 from lms_module.people.models import Membership, Role, User
@@ -38,7 +39,8 @@ class InServiceRecord:
 def in_service_periods(
     session: Session, school: OrgUnit, school_year: str, *, language: str = "vi"
 ) -> list[InServiceRecord]:
-    """Return each active teacher's and manager's periods earned in ``school_year``, by name.
+    """Return each active teacher's and manager's periods earned in ``school_year``, by name
+    (given name first, in Vietnamese order: :mod:`~lms_module.core.collation`).
 
     A certificate counts in the school year it was issued in, unless revoked (a re-issue
     replaces it, so a course counts once); it still counts after it expires, since the
@@ -55,7 +57,7 @@ def in_service_periods(
             Membership.role.in_((Role.TEACHER, Role.SCHOOL_MANAGER)),
             User.active.is_(True),
         )
-        .order_by(User.full_name, User.id)
+        .order_by(User.id)
     ).all()
     records: dict[int, InServiceRecord] = {}
     for user_id, full_name, staff_code, role in people:
@@ -89,4 +91,4 @@ def in_service_periods(
                 certificate.credit_periods,
             )
         )
-    return list(records.values())
+    return sorted(records.values(), key=lambda r: (person_sort_key(r.full_name), r.user_id))

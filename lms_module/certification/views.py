@@ -36,6 +36,7 @@ from lms_module.certification.services import (
     certificates_of,
     find_by_code,
     get_certificate,
+    in_holder_order,
     issue_on_completion,
     may_manage,
     may_read,
@@ -47,6 +48,7 @@ from lms_module.certification.services import (
     unit_certificates_query,
 )
 from lms_module.certification.statuses import in_service_periods
+from lms_module.core.collation import person_sort_key, text_sort_key
 from lms_module.core.limiter import limiter
 from lms_module.core.request import client_ip, current_language, current_person
 from lms_module.core.urls import local_target, public_base_url
@@ -57,7 +59,7 @@ from lms_module.learning.services import course_completed
 from lms_module.obligations.query import training_statuses
 from lms_module.obligations.statuses import NEEDS_ACTION, TrainingStatus
 from lms_module.orgs.models import OrgKind, OrgUnit
-from lms_module.orgs.services import subtree
+from lms_module.orgs.services import subtree, unit_sort_key
 from lms_module.people.models import Role
 from lms_module.people.services import display_name_for_public
 from lms_module.school_years.current import current_school_year
@@ -292,7 +294,7 @@ def school_certificates(unit: OrgUnit) -> str:
         unit, holder_unit_id=filters["holder_unit_id"], course_id=filters["course_id"],
         status=filters["status"], today=today,
     )
-    certificates = list(session.scalars(query.limit(1000)))
+    certificates = list(in_holder_order(session, query, limit=1000))
     # The list names children: record who looked, from where, at which part of it.
     record_event(
         session, "certificates_listed", actor_id=current_person().id, org_unit_id=unit.id,
@@ -303,7 +305,7 @@ def school_certificates(unit: OrgUnit) -> str:
         "certification/school.html",
         unit=unit,
         rows=[(c, certificate_status(c, today)) for c in certificates],
-        classes=sorted(filters["classes"].values(), key=lambda c: (c.grade or 0, c.name)),
+        classes=sorted(filters["classes"].values(), key=unit_sort_key),
         courses=filters["courses"],
         selected=filters,
         back=url_for(".school_certificates", unit_id=unit.id, **filters["args"]),
@@ -429,7 +431,8 @@ def training_status(unit: OrgUnit) -> str:
     order = {status: index for index, status in enumerate(NEEDS_ACTION)}
     listed = sorted(
         (row for row in rows if row.status in order),
-        key=lambda row: (order[row.status], row.obligation.unit_name, row.obligation.full_name),
+        key=lambda row: (order[row.status], text_sort_key(row.obligation.unit_name),
+                         person_sort_key(row.obligation.full_name), row.obligation.user_id),
     )
     return render_template(
         "certification/training_status.html", unit=unit, rows=listed, counts=counts,

@@ -27,6 +27,7 @@ from lms_module.learning.models import Audience
 from lms_module.obligations.models import CoverageTarget
 from lms_module.obligations.query import obligations
 from lms_module.orgs.models import OrgKind, OrgUnit, SchoolLevel
+from lms_module.orgs.services import unit_sort_key
 from lms_module.school_years.closing import reporting_date
 
 # ---------------------------------------------------------------------------- figures
@@ -170,7 +171,8 @@ def school_grade_figures(
 def school_class_figures(
     session: Session, school: OrgUnit, scope: ReportScope
 ) -> list[UnitFigures]:
-    """Return the school's classes of the year (students) with their figures."""
+    """Return the school's classes of the year (students) with their figures, by grade and
+    name (Vietnamese order)."""
     rows = session.execute(
         select(OrgUnit, *_rollup_sums())
         .join(CoverageRollup, CoverageRollup.unit_id == OrgUnit.id)
@@ -180,8 +182,8 @@ def school_class_figures(
             OrgUnit.kind == OrgKind.CLASS,
         )
         .group_by(OrgUnit.id)
-        .order_by(OrgUnit.grade, OrgUnit.name)
     ).all()
+    rows = sorted(rows, key=lambda row: unit_sort_key(row[0]))
     return [UnitFigures(u, Figures(int(p), int(c), int(b))) for u, p, c, b in rows]
 
 

@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
+from lms_module.core.collation import text_sort_key
 from lms_module.coverage.figures import (
     Figures,
     GradeFigures,
@@ -34,6 +35,7 @@ from lms_module.learning.models import Audience
 from lms_module.obligations.models import CoverageTarget
 from lms_module.obligations.targets import targets_for
 from lms_module.orgs.models import OrgKind, OrgUnit, SchoolLevel
+from lms_module.orgs.services import unit_sort_key
 
 STATUS_LABELS: dict[Status, LazyString] = {
     Status.MET: _l("Đạt chỉ tiêu"),
@@ -109,17 +111,24 @@ def _drill_rows(rows: Sequence[UnitFigures], percent: float) -> list[DrillRow]:
 
 
 def sort_rows(rows: list[DrillRow], key: str, descending: bool) -> list[DrillRow]:
-    """Sort drill-down rows server-side; units without population always come last."""
+    """Sort drill-down rows server-side; units without population always come last.
+
+    Names compare in Vietnamese order (:mod:`~lms_module.core.collation`), also as the tie
+    breaker of the other keys.
+    """
     if key == "name":
-        return sorted(rows, key=lambda r: r.label, reverse=descending)
+        return sorted(rows, key=lambda r: text_sort_key(r.label), reverse=descending)
     if key == "population":
-        return sorted(rows, key=lambda r: (r.figures.population, r.label), reverse=descending)
+        return sorted(rows, key=lambda r: (r.figures.population, text_sort_key(r.label)),
+                      reverse=descending)
     if key == "to_train":
-        return sorted(rows, key=lambda r: (r.still_to_train, r.label), reverse=descending)
+        return sorted(rows, key=lambda r: (r.still_to_train, text_sort_key(r.label)),
+                      reverse=descending)
     with_data = [r for r in rows if r.figures.percent is not None]
     without = [r for r in rows if r.figures.percent is None]
-    with_data.sort(key=lambda r: (r.figures.percent or 0.0, r.label), reverse=descending)
-    return with_data + sorted(without, key=lambda r: r.label)
+    with_data.sort(key=lambda r: (r.figures.percent or 0.0, text_sort_key(r.label)),
+                   reverse=descending)
+    return with_data + sorted(without, key=lambda r: text_sort_key(r.label))
 
 
 def build_report(
@@ -173,7 +182,8 @@ def schools_figures(
     session: Session, unit: OrgUnit, target: CoverageTarget, today: dt.date,
     school_level: SchoolLevel | None = None,
 ) -> list[UnitFigures]:
-    """Return every school of ``unit``'s subtree with its figures for ``target`` (exports)."""
+    """Return every school of ``unit``'s subtree with its figures for ``target`` (exports), by
+    name in Vietnamese order."""
     ensure_rollup(session, target.requirement_id, target.school_year, target.audience, today)
     scope: ReportScope = scope_of(target, school_level)
     school = aliased(OrgUnit)
@@ -186,6 +196,6 @@ def schools_figures(
             *_scope_conditions(scope, CoverageSchoolRollup),
         )
         .group_by(school.id)
-        .order_by(school.path)
     ).all()
+    rows = sorted(rows, key=lambda row: unit_sort_key(row[0]))
     return [UnitFigures(s, Figures(int(p), int(c), int(b))) for s, p, c, b in rows]

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session, aliased
 
 from lms_module.db import subtree_condition
 from lms_module.orgs.models import OrgKind, OrgUnit
+from lms_module.orgs.services import unit_sort_key
 from lms_module.people.models import Membership, Role
 
 
@@ -66,7 +67,8 @@ class ClassRow:
 
 
 def school_classes(session: Session, school: OrgUnit, school_year: str) -> list[ClassRow]:
-    """Return the school's classes of a school year, by grade and name, with head counts."""
+    """Return the school's classes of a school year, by grade and name (Vietnamese order), with
+    head counts."""
     rows = session.execute(
         select(OrgUnit, func.count(Membership.id))
         .outerjoin(
@@ -81,6 +83,6 @@ def school_classes(session: Session, school: OrgUnit, school_year: str) -> list[
             OrgUnit.school_year == school_year,
         )
         .group_by(OrgUnit.id)
-        .order_by(OrgUnit.grade, OrgUnit.name)
     ).all()
-    return [ClassRow(unit, count) for unit, count in rows]
+    ordered = sorted(rows, key=lambda row: unit_sort_key(row[0]))
+    return [ClassRow(unit, count) for unit, count in ordered]

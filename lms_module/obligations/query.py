@@ -28,6 +28,7 @@ from sqlalchemy import Date, case, exists, func, literal, or_, select, union_all
 from sqlalchemy.orm import Session, aliased
 
 from lms_module.certification.models import Certificate
+from lms_module.core.collation import person_sort_key, text_sort_key
 from lms_module.db import subtree_condition
 from lms_module.learning.models import AUDIENCE_ROLES, Audience, Course
 from lms_module.obligations.models import (
@@ -130,7 +131,8 @@ def obligations(
 ) -> list[Obligation]:
     """Return who must complete what, by when, in ``within``'s subtree (or for ``user``).
 
-    Sorted by grade (adults first), unit, name and what is due.
+    Sorted by grade (adults first), unit, name (given name first, in Vietnamese order:
+    :mod:`~lms_module.core.collation`) and what is due.
 
     :param within: the org unit whose subtree is asked about (a school, a class...).
     :param user: only this person's obligations (all their units if ``within`` is ``None``).
@@ -315,8 +317,8 @@ def _merge(
     """One obligation per person and thing, with the earliest deadline of its sources."""
     ordered = sorted(
         rows,
-        key=lambda r: (-1 if r.grade is None else r.grade, r.unit_name, r.full_name,
-                       r.user_id, r.source),
+        key=lambda r: (-1 if r.grade is None else r.grade, text_sort_key(r.unit_name),
+                       person_sort_key(r.full_name), r.user_id, r.source),
     )
     merged: dict[tuple[int, tuple[str, int]], dict[str, Any]] = {}
     for row in ordered:

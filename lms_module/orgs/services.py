@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from lms_module.core.collation import text_sort_key
 from lms_module.core.errors import LMSError
 from lms_module.db import subtree_condition
 from lms_module.orgs.models import OrgKind, OrgUnit, SchoolLevel
@@ -90,13 +91,17 @@ def subtree(session: Session, unit: OrgUnit, *, kinds: Sequence[OrgKind] = ()) -
     return list(session.scalars(query.order_by(OrgUnit.path)))
 
 
+def unit_sort_key(unit: OrgUnit) -> tuple[int, bytes, int]:
+    """Return where a unit comes in a list: by grade (classes), then by name in Vietnamese
+    order (:mod:`~lms_module.core.collation`: "Lớp 2A" before "Lớp 10A", "Phường Đoàn Kết"
+    before "Phường Tân Phong")."""
+    return (unit.grade or 0, text_sort_key(unit.name), unit.id)
+
+
 def children(session: Session, unit: OrgUnit) -> list[OrgUnit]:
-    """Return the direct children of a unit, by name."""
-    return list(
-        session.scalars(
-            select(OrgUnit).where(OrgUnit.parent_id == unit.id).order_by(OrgUnit.name)
-        )
-    )
+    """Return the direct children of a unit, in list order (:func:`unit_sort_key`)."""
+    units = session.scalars(select(OrgUnit).where(OrgUnit.parent_id == unit.id))
+    return sorted(units, key=unit_sort_key)
 
 
 def enclosing_school(session: Session, unit: OrgUnit) -> OrgUnit | None:

@@ -14,8 +14,10 @@ from dataclasses import dataclass, field
 from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session, aliased
 
+from lms_module.core.collation import person_sort_key
 from lms_module.db import subtree_condition
 from lms_module.orgs.models import OrgKind, OrgUnit
+from lms_module.orgs.services import unit_sort_key
 from lms_module.people.models import ClassDuty, Membership, Role, TeachingAssignment, User
 
 #: The order duties are shown in.
@@ -66,7 +68,7 @@ def duty_classes(session: Session, user: User, school_year: str) -> list[DutyCla
     found: dict[int, DutyClass] = {}
     for unit, duty in rows:
         found.setdefault(unit.id, DutyClass(unit)).duties.add(duty)
-    return sorted(found.values(), key=lambda c: (c.unit.grade or 0, c.unit.name, c.unit.id))
+    return sorted(found.values(), key=lambda c: unit_sort_key(c.unit))
 
 
 def has_duty_in(session: Session, user: User, unit: OrgUnit, school_year: str) -> bool:
@@ -91,7 +93,8 @@ def class_teachers(
     ).all()
     return sorted(
         ((user, duty) for user, duty in rows),
-        key=lambda pair: (DUTY_ORDER.index(pair[1]), pair[0].full_name, pair[0].id),
+        key=lambda pair: (DUTY_ORDER.index(pair[1]), person_sort_key(pair[0].full_name),
+                          pair[0].id),
     )
 
 
@@ -111,9 +114,8 @@ def current_duties(
             TeachingAssignment.school_year == school_year,
             subtree_condition(OrgUnit.path, school.path),
         )
-        .order_by(OrgUnit.grade, OrgUnit.name, OrgUnit.id)
     ).all()
-    for user_id, duty, unit in rows:
+    for user_id, duty, unit in sorted(rows, key=lambda row: unit_sort_key(row[2])):
         found.setdefault((user_id, duty), []).append(unit)
     return found
 

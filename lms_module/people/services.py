@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.base import NO_VALUE
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from lms_module.core.collation import person_sort_key
 from lms_module.core.errors import LMSError
 from lms_module.orgs.models import OrgUnit
 from lms_module.people.models import Membership, Role, User
@@ -152,17 +153,16 @@ def given_name(full_name: str) -> str:
 
 
 def class_students(session: Session, class_unit: OrgUnit) -> list[User]:
-    """Return the active students of a class, by name."""
-    return list(
-        session.scalars(
-            select(User)
-            .join(Membership, Membership.user_id == User.id)
-            .where(
-                Membership.org_unit_id == class_unit.id,
-                Membership.role == Role.STUDENT,
-                Membership.active.is_(True),
-                User.active.is_(True),
-            )
-            .order_by(User.full_name)
+    """Return the active students of a class, by name (given name first, in Vietnamese order:
+    :mod:`~lms_module.core.collation`)."""
+    students = session.scalars(
+        select(User)
+        .join(Membership, Membership.user_id == User.id)
+        .where(
+            Membership.org_unit_id == class_unit.id,
+            Membership.role == Role.STUDENT,
+            Membership.active.is_(True),
+            User.active.is_(True),
         )
     )
+    return sorted(students, key=lambda user: (person_sort_key(user.full_name), user.id))

@@ -29,6 +29,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from lms_module.core.collation import text_sort_key
 from lms_module.orgs.levels import school_grades
 from lms_module.orgs.models import OrgKind, OrgUnit, SchoolLevel
 from lms_module.orgs.services import create_unit, subtree
@@ -138,11 +139,12 @@ def _plan_students(
             _("%(name)s (lớp %(class_name)s)", name=r.name,
               class_name=plan._classes[r.class_key].name)
             for r in checked if occurrences[(r.school.id, r.class_key[1], name_key(r.name))] > 1
-        })
+        }, key=text_sort_key)
     _match_students(session, plan, check, checked)
     plan.new_classes = sorted(
         {f"{c.name} ({c.school.name})" for c in plan._classes.values()
-         if isinstance(c, _NewClass)}
+         if isinstance(c, _NewClass)},
+        key=text_sort_key,
     )
 
 
