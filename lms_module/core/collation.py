@@ -26,7 +26,7 @@ from __future__ import annotations
 import threading
 from functools import lru_cache
 
-import icu  # type: ignore[import-untyped]  # PyICU ships no type information
+import icu  # PyICU ships no type information (see the mypy overrides)
 
 __all__ = ["PersonKey", "person_sort_key", "text_sort_key"]
 
