@@ -13,11 +13,13 @@ from lms_module.people.models import Role
 #: Views that take no sign-in; everything else must carry @requires or @signed_in.
 PUBLIC_ENDPOINTS = {
     "lms.core.static",
-    "lms.core.font",
+    "lms.core.favicon",
+    "lms.coverage.static",
     "lms.core.set_language",
     "lms.core.health",
     "lms.auth.login",
     "lms.auth.card_login",
+    "lms.auth.quick_exit",  # anyone may leave; signs out only the visitor's own session
     "lms.certification.verify_form",
     "lms.certification.verify",
 }
@@ -122,6 +124,7 @@ def test_student_cannot_open_the_class_list(client, login, make_user, tree):
 #: only, never an admin by virtue of the admin role (data minimisation), refusals audited.
 PERSONAL_DATA_ENDPOINTS = {
     "lms.home.class_detail",
+    "lms.home.class_teachers_update",
     "lms.auth.class_login_cards",
     "lms.auth.revoke_cards",
     "lms.certification.school_certificates",

@@ -64,7 +64,7 @@ def test_revoking_cards_ends_the_session_a_card_opened(app, client, login, make_
     class_page = f"/classes/{tree['class'].id}"
     client.post(
         f"/units/{tree['class'].id}/students/{student.id}/revoke-cards",
-        data={"csrf_token": csrf_token_from(client, class_page)},
+        data={"csrf_token": csrf_token_from(client, class_page), "confirmed": "yes"},
     )
     assert not is_signed_in(child)
     event = db.scalars(select(AuditEvent).where(AuditEvent.action == "login_cards_revoked")).one()

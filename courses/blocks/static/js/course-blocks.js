@@ -39,14 +39,35 @@
     if (element) { element.textContent = text == null ? "" : String(text); }
   }
 
+  // The device's voice for a language ("vi-VN": any vi, vi-VN or vi_VN voice), or null.
+  function voiceFor(lang) {
+    var wanted = String(lang || "vi").toLowerCase().split(/[-_]/)[0];
+    var voices = window.speechSynthesis.getVoices() || [];
+    for (var i = 0; i < voices.length; i++) {
+      if (String(voices[i].lang || "").toLowerCase().split(/[-_]/)[0] === wanted) {
+        return voices[i];
+      }
+    }
+    return null;
+  }
+
   // Wire the block's "read aloud" button (if any): it speaks the text of the block's
-  // .cb-speak elements, in page order, with the browser's own speech synthesis.
+  // .cb-speak elements, in page order, with the browser's own speech synthesis. The button
+  // shows only once the device has a voice for the page's language: without one the browser
+  // would read Vietnamese with an English voice, or stay silent. Voices load late
+  // (voiceschanged), so the button may appear a moment after the page.
   function readAloud(root) {
     var button = root.querySelector(".cb-read-aloud");
     if (!button || !("speechSynthesis" in window)) { return; }
     var label = button.querySelector(".cb-label");
     var speaking = false;
-    button.hidden = false;
+    var voice = null;
+    function findVoice() {
+      voice = voiceFor(button.getAttribute("data-lang"));
+      button.hidden = !voice;
+    }
+    findVoice();
+    window.speechSynthesis.addEventListener("voiceschanged", findVoice);
 
     function stop() {
       window.speechSynthesis.cancel();
@@ -65,6 +86,7 @@
       }
       var utterance = new window.SpeechSynthesisUtterance(parts.join(". "));
       utterance.lang = button.getAttribute("data-lang") || "vi-VN";
+      if (voice) { utterance.voice = voice; }
       utterance.rate = 0.9;
       utterance.onend = stop;
       window.speechSynthesis.cancel();
