@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Blueprint, abort, current_app, render_template
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 from sqlalchemy.orm import Session
+from werkzeug.wrappers import Response as BaseResponse
 
 from lms_module.audit.services import record_event
 from lms_module.auth.access import may_see_names, record_denial, requires, signed_in, user_can
+from lms_module.core.errors import LMSError
 from lms_module.core.request import client_ip, current_language, current_person
 from lms_module.coverage.figures import TargetReport, target_reports
 from lms_module.coverage.report import STATUS_LABELS
 from lms_module.db import db_session
+from lms_module.home.forms import NOBODY, ClassTeachersForm
 from lms_module.home.services import school_classes, subtree_counts
 from lms_module.i18n import local_today
 from lms_module.learning.models import Audience
@@ -29,8 +33,13 @@ from lms_module.obligations.query import training_statuses
 from lms_module.obligations.targets import targets_for
 from lms_module.orgs.models import OrgKind, OrgUnit
 from lms_module.orgs.services import children, enclosing_school
-from lms_module.people.duties import class_teachers, duty_classes
-from lms_module.people.models import ClassDuty, Role
+from lms_module.people.duties import (
+    class_teachers,
+    duty_classes,
+    school_teachers,
+    set_class_teachers,
+)
+from lms_module.people.models import ClassDuty, Role, User
 from lms_module.people.services import active_memberships, class_students
 from lms_module.school_years.current import current_school_year
 
@@ -162,13 +171,15 @@ def class_detail_page(unit: OrgUnit) -> str:
         seen_as="school_manager" if can_manage else "teacher",
     )
     session.commit()  # the audit event, and the coverage rollup refreshed on the way
+    teachers = class_teachers(session, unit, year)
     return render_template(
         "home/class.html",
         unit=unit,
         school=school,
         students=students,
         can_manage=can_manage,
-        teachers=class_teachers(session, unit, year),
+        teachers=teachers,
+        teachers_form=_teachers_form(session, school, year, teachers) if can_manage else None,
         groups=[
             (group, _band_courses(group, unit, language), _coverage_of(group, coverage))
             for group in groups
@@ -180,6 +191,45 @@ def class_detail_page(unit: OrgUnit) -> str:
         ClassDuty=ClassDuty,
         STATUS_LABELS=STATUS_LABELS,
     )
+
+
+def _teachers_form(
+    session: Session, school: OrgUnit, year: str, current: list[tuple[User, ClassDuty]]
+) -> ClassTeachersForm:
+    """The manager's form to change a class's teachers, showing the current ones."""
+    homeroom = next((u.id for u, duty in current if duty is ClassDuty.HOMEROOM), NOBODY)
+    return ClassTeachersForm(
+        [(teacher.id, teacher.full_name) for teacher in school_teachers(session, school, year)],
+        homeroom=homeroom,
+        subject=[u.id for u, duty in current if duty is ClassDuty.SUBJECT],
+    )
+
+
+@bp.post("/classes/<int:unit_id>/teachers")
+@requires(Role.SCHOOL_MANAGER, unit_arg="unit_id", personal_data=True)
+def class_teachers_update(unit: OrgUnit) -> BaseResponse:
+    """Let a school manager set a class's homeroom and subject teachers (no file needed)."""
+    session = db_session()
+    school = enclosing_school(session, unit)
+    if unit.kind is not OrgKind.CLASS or school is None:
+        abort(404)
+    year = unit.school_year or str(current_school_year())
+    teachers = {t.id: t for t in school_teachers(session, school, year)}
+    form = ClassTeachersForm([(t.id, t.full_name) for t in teachers.values()])
+    if not form.validate_on_submit():
+        raise LMSError(_("Chưa lưu được: hãy chọn giáo viên trong danh sách của trường rồi "
+                         "lưu lại."))
+    homeroom = teachers.get(form.homeroom.data)
+    subject = [teachers[user_id] for user_id in form.subject.data]
+    set_class_teachers(session, unit, year, homeroom=homeroom, subject=subject)
+    record_event(
+        session, "class_teachers_set", actor_id=current_person().id, org_unit_id=unit.id,
+        ip=client_ip(), school_year=year, homeroom_id=homeroom.id if homeroom else None,
+        subject_ids=sorted(t.id for t in subject),
+    )
+    session.commit()
+    flash(_("Đã lưu giáo viên của lớp %(name)s.", name=unit.name), "success")
+    return redirect(url_for(".class_detail", unit_id=unit.id))
 
 
 def _school_next_steps(session: Session, school: OrgUnit, year: str) -> list[NextStep]:

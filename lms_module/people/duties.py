@@ -98,6 +98,51 @@ def class_teachers(
     )
 
 
+def school_teachers(session: Session, school: OrgUnit, school_year: str) -> list[User]:
+    """Return the school's active teachers of ``school_year`` (who may be given its classes),
+    by name."""
+    teachers = session.scalars(
+        select(User)
+        .join(Membership, Membership.user_id == User.id)
+        .where(
+            Membership.org_unit_id == school.id,
+            Membership.role == Role.TEACHER,
+            Membership.active.is_(True),
+            or_(Membership.school_year == school_year, Membership.school_year.is_(None)),
+            User.active.is_(True),
+        )
+        .distinct()
+    )
+    return sorted(teachers, key=lambda user: (person_sort_key(user.full_name), user.id))
+
+
+def set_class_teachers(
+    session: Session,
+    class_unit: OrgUnit,
+    school_year: str,
+    *,
+    homeroom: User | None,
+    subject: Iterable[User],
+) -> None:
+    """Make these the class's teachers for ``school_year``: its homeroom teacher (or none) and
+    its subject teachers. Their duties in other classes are kept."""
+    session.execute(
+        delete(TeachingAssignment)
+        .where(
+            TeachingAssignment.class_unit_id == class_unit.id,
+            TeachingAssignment.school_year == school_year,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    wanted = [(homeroom, ClassDuty.HOMEROOM)] if homeroom is not None else []
+    wanted += [(user, ClassDuty.SUBJECT) for user in {u.id: u for u in subject}.values()]
+    for user, duty in wanted:
+        session.add(TeachingAssignment(
+            user_id=user.id, class_unit_id=class_unit.id, school_year=school_year, duty=duty
+        ))
+    session.flush()
+
+
 def current_duties(
     session: Session, user_ids: Iterable[int], school: OrgUnit, school_year: str
 ) -> dict[tuple[int, ClassDuty], list[OrgUnit]]:
