@@ -15,13 +15,15 @@ from flask import (
 )
 from flask_babel import get_locale
 from flask_login import LoginManager
-from flask_wtf.csrf import CSRFError, generate_csrf, validate_csrf
+from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 from wtforms import ValidationError
 
 from lms_module.auth.access import is_signed_in
 from lms_module.auth.sessions import session_is_current
+from lms_module.core.compression import compression
+from lms_module.core.csrf import check_csrf_token, masked_csrf_token
 from lms_module.core.errors import (
     LMSError,
     render_database_error,
@@ -50,8 +52,11 @@ SECURITY_HEADERS = {
 }
 HSTS = "max-age=31536000; includeSubDomains"
 
-#: Endpoints whose responses may be cached (static files and fonts: no personal data).
-CACHEABLE_ENDPOINTS = frozenset({"lms.core.static", "lms.core.font"})
+#: Endpoints whose responses may be cached (static files, web fonts included, and the
+#: favicon: no personal data); they set their own Cache-Control (core/assets.py: immutable
+#: under a content-hashed name, revalidated under a plain one). The block files and inline
+#: block resources of the course player set theirs too (private: signed-in only).
+CACHEABLE_ENDPOINTS = frozenset({"lms.core.static", "lms.core.favicon", "lms.coverage.static"})
 
 
 
@@ -66,6 +71,8 @@ def init_web(app: Flask) -> None:
 
     prefix = app.config["LMS_URL_PREFIX"].rstrip("/")
     app.register_blueprint(build_blueprint(), url_prefix=prefix or None)
+    compression.init_app(app)
+    app.after_request(_compress)
     app.after_request(_add_security_headers)
     if not prefix:
         # The module owns the whole app: unmatched URLs get its page (and headers) too.
@@ -166,7 +173,7 @@ def _template_globals() -> dict[str, Any]:
     from lms_module.people.labels import template_labels
 
     return {
-        "csrf_token": generate_csrf,
+        "csrf_token": masked_csrf_token,
         "get_locale": get_locale,
         "lms_config": current_app.config,
         "lms_signed_in": is_signed_in,
@@ -175,26 +182,41 @@ def _template_globals() -> dict[str, Any]:
 
 
 def _check_csrf() -> None:
-    """Refuse a state-changing request without a valid CSRF token (form field or header)."""
+    """Refuse a state-changing request without a valid CSRF token (form field or header).
+
+    Pages hold the token masked anew for each response (``core/csrf.py``, against BREACH).
+    """
     if request.method in SAFE_METHODS:
         return
     token = request.form.get("csrf_token") or request.headers.get("X-CSRFToken")
     try:
-        validate_csrf(token)
+        check_csrf_token(token)
     except ValidationError as error:
         raise CSRFError(str(error)) from error
 
 
+def _is_module_response() -> bool:
+    """Tell whether the request is the module's (everything when standalone)."""
+    prefix = current_app.config["LMS_URL_PREFIX"].rstrip("/")
+    return not prefix or request.path == prefix or request.path.startswith(prefix + "/")
+
+
+def _compress(response: Response) -> Response:
+    """Compress the module's HTML, CSS, JS, JSON and SVG; a host app's routes are its own."""
+    if not _is_module_response():
+        return response
+    return compression.compress(response)
+
+
 def _add_security_headers(response: Response) -> Response:
     """Add the security headers to every response of the module, errors included."""
-    prefix = current_app.config["LMS_URL_PREFIX"].rstrip("/")
-    if prefix and not (request.path == prefix or request.path.startswith(prefix + "/")):
+    if not _is_module_response():
         return response  # a host app's page: its own business
     for header, value in SECURITY_HEADERS.items():
         response.headers.setdefault(header, value)
     if current_app.config["SESSION_COOKIE_SECURE"]:
         response.headers.setdefault("Strict-Transport-Security", HSTS)
-    if request.endpoint not in CACHEABLE_ENDPOINTS:
+    if request.endpoint not in CACHEABLE_ENDPOINTS or response.status_code >= 400:
         # Pages and downloads may carry names: never kept by a browser or a proxy.
         response.headers.setdefault("Cache-Control", "no-store")
     return response

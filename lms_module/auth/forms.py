@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
+from lms_module.core.csrf import ModuleForm
 
-class LoginForm(FlaskForm):  # type: ignore[misc]
+
+class LoginForm(ModuleForm):
     """Username and password."""
 
     username = StringField(

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 
+from lms_module.core.csrf import ModuleForm
 
-class CourseUploadForm(FlaskForm):  # type: ignore[misc]
+
+class CourseUploadForm(ModuleForm):
     """One course as an OLX archive (.tar.gz), inline or in the Open edX export layout."""
 
     archive = FileField(

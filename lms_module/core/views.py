@@ -1,40 +1,36 @@
-"""Shared pages: static assets, the bundled web font, language choice, health check."""
+"""Shared pages: static files (web fonts included), favicon, language choice, health check."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import fontpkg_be_vietnam_pro
-from flask import Blueprint, Response, abort, current_app, redirect, request, send_file, url_for
+from flask import Blueprint, current_app, redirect, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
 from lms_module.auth.access import public
+from lms_module.core.assets import StaticFiles
 from lms_module.core.urls import local_target
 from lms_module.i18n import LANGUAGE_COOKIE
 
-bp = Blueprint(
-    "core",
-    __name__,
-    static_folder="../static",
-    static_url_path="/assets",
-)
+bp = Blueprint("core", __name__)
 
-#: Font files served to browsers (the package ships more weights than the pages use).
-FONT_FILES = {
-    "regular": "BeVietnamPro-Regular.ttf",
-    "bold": "BeVietnamPro-Bold.ttf",
-}
-FONT_DIR = Path(fontpkg_be_vietnam_pro.__file__).parent / "files"
+#: The module's css, js, web fonts (WOFF2 subsets, see core/fonts.py) and favicon.
+STATIC_FILES = StaticFiles(Path(__file__).resolve().parent.parent / "static")
+bp.url_defaults(STATIC_FILES.url_defaults)
 
 
-@bp.get("/fonts/<name>.ttf")
+@bp.get("/assets/<path:filename>")
 @public
-def font(name: str) -> Response:
-    """Serve the Be Vietnam Pro font from its Python package (no web font CDN)."""
-    if name not in FONT_FILES:
-        abort(404)
-    response = send_file(FONT_DIR / FONT_FILES[name], mimetype="font/ttf", max_age=31536000)
-    return response
+def static(filename: str) -> BaseResponse:
+    """Serve a static file; ``url_for`` names it by content hash (cached for a year)."""
+    return STATIC_FILES.response(filename)
+
+
+@bp.get("/favicon.ico")
+@public
+def favicon() -> BaseResponse:
+    """Serve the icon where browsers and tools look for it without a page's ``<link>``."""
+    return STATIC_FILES.response("favicon.ico")
 
 
 @bp.post("/language")

@@ -7,10 +7,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import Field, SelectChoice, SelectField, StringField
 from wtforms.validators import AnyOf, ValidationError
 
+from lms_module.core.csrf import ModuleForm
 from lms_module.core.inputs import bounded_int
 from lms_module.coverage.report import AUDIENCE_LABELS
 from lms_module.obligations.population import COVERAGE_AUDIENCES
@@ -95,7 +95,7 @@ def _source(text: str | None) -> str:
     return (text or "").strip()[:200]
 
 
-class TargetForm(FlaskForm):  # type: ignore[misc]
+class TargetForm(ModuleForm):
     """One coverage target of a unit: who, which requirement, what rate, which year, by when.
 
     The page lays out the labels (``coverage/targets.html``).

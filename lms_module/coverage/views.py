@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
@@ -10,9 +11,11 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from werkzeug.wrappers import Response as BaseResponse
 
 from lms_module.audit.services import record_event
-from lms_module.auth.access import requires
+from lms_module.auth.access import public, requires
+from lms_module.core.assets import StaticFiles
 from lms_module.core.inputs import bounded_int, query_int
 from lms_module.core.request import client_ip, current_language, current_person
 from lms_module.coverage.chart import Bar, Chart, render_svg
@@ -37,10 +40,18 @@ from lms_module.people.services import active_memberships
 from lms_module.school_years.current import current_school_year
 from lms_module.school_years.year import SchoolYear, SchoolYearError
 
-bp = Blueprint(
-    "coverage", __name__, template_folder="templates", static_folder="static",
-    static_url_path="/coverage-static",
-)
+bp = Blueprint("coverage", __name__, template_folder="templates")
+
+#: The dashboard's stylesheet, under a content-hashed URL like every static file.
+STATIC_FILES = StaticFiles(Path(__file__).resolve().parent / "static")
+bp.url_defaults(STATIC_FILES.url_defaults)
+
+
+@bp.get("/coverage-static/<path:filename>")
+@public
+def static(filename: str) -> BaseResponse:
+    """Serve the area's static files (``core/assets.py``: immutable when hashed)."""
+    return STATIC_FILES.response(filename)
 
 VIEW_ROLES = (Role.OFFICE_REVIEWER, Role.SCHOOL_MANAGER, Role.ADMIN)
 

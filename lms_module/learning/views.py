@@ -26,15 +26,13 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.wrappers import Response as BaseResponse
-from xblock.core import XBlock
-from xblock.exceptions import DisallowedFileError
-from xblock.plugin import PluginMissingError
 
 from lms_module.auth.access import ACCESS_ATTRIBUTE, is_signed_in, signed_in
 from lms_module.core.errors import JSON_ENDPOINTS, LMSError, render_http_error
 from lms_module.core.inputs import InvalidInputError, json_object_body
 from lms_module.core.request import current_language, current_person
 from lms_module.db import db_session
+from lms_module.learning.block_files import find_block_file, shared_block_file
 from lms_module.learning.models import BlockUsage, Course, CourseAsset
 from lms_module.learning.player import (
     handle_block_request,
@@ -89,6 +87,10 @@ class FlaskRuntimeUrls:
         return url + (f"?{query}" if query else "")
 
     def block_resource(self, block_type: str, uri: str) -> str:
+        # One URL per file content, whichever block type asks (block_files.py).
+        shared = shared_block_file(block_type, uri)
+        if shared is not None:
+            block_type, uri = shared.block_type, shared.hashed_uri
         return url_for("lms.learning.block_resource", block_type=block_type, uri=uri)
 
     def resource(self, path: str) -> str:
@@ -332,23 +334,27 @@ def course_asset(slug: str, path: str) -> Response:
 
 @bp.get("/xblock/resource/<block_type>/<path:uri>")
 @signed_in
-def block_resource(block_type: str, uri: str) -> Response:
+def block_resource(block_type: str, uri: str) -> BaseResponse:
     """Serve a css/js file packaged with a block class (``local_resource_url``).
 
-    Signed-in only, like every page that shows blocks (so the public surface stays small).
+    Pages name it by content (``block_files.py``): that URL is kept for a year; the plain
+    path is still served, to be revalidated. Signed-in only, like every page that shows
+    blocks (so the public surface stays small), hence ``private``.
     """
-    try:
-        block_class = XBlock.load_class(block_type)
-        handle = block_class.open_local_resource(uri)
-    except (PluginMissingError, DisallowedFileError, FileNotFoundError, IsADirectoryError):
+    found = find_block_file(block_type, uri)
+    if found is None:
         abort(404)
-    with handle:
-        data = handle.read()
-    mimetype = mimetypes.guess_type(uri)[0] or "application/octet-stream"
-    response = Response(data, mimetype=mimetype)
+    block_file, current = found
+    mimetype = mimetypes.guess_type(block_file.uri)[0] or "application/octet-stream"
+    response = Response(block_file.data, mimetype=mimetype)
+    response.set_etag(block_file.digest)
     response.cache_control.private = True
-    response.cache_control.max_age = 3600
-    return response
+    if current:
+        response.cache_control.max_age = 365 * 24 * 3600
+        response.cache_control.immutable = True
+    else:
+        response.cache_control.no_cache = True
+    return response.make_conditional(request)
 
 
 @bp.get("/xblock/<usage_id>/inline/<digest>.<ext>")

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import RadioField, SelectChoice
 from wtforms.validators import AnyOf
 
+from lms_module.core.csrf import ModuleForm
 from lms_module.roster.models import RosterKind
 
 #: Extensions offered in the file picker; anything else is refused before reading. Old .xls
@@ -15,7 +15,7 @@ from lms_module.roster.models import RosterKind
 ACCEPTED_EXTENSIONS = ["xlsx", "csv", "txt", "tsv", "xls"]
 
 
-class RosterUploadForm(FlaskForm):  # type: ignore[misc]
+class RosterUploadForm(ModuleForm):
     """What the file lists, and the file."""
 
     kind = RadioField(

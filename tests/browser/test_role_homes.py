@@ -74,5 +74,6 @@ def test_font_is_served_by_the_app_itself(page: Page) -> None:
     page.on("request", lambda request: requests.append(request.url))
     page.goto("/login")
     page.wait_for_load_state("networkidle")
-    assert any(url.endswith("/fonts/regular.ttf") for url in requests)
+    font = re.compile(r"/fonts/be-vietnam-pro-400\.[0-9a-f]{12}\.woff2$")
+    assert any(font.search(url) for url in requests)
     assert all(url.startswith(page.url.split("/login")[0]) for url in requests)

@@ -102,12 +102,16 @@ ALLOWED_GET_WRITES = {
 }
 
 
+#: Base classes of the module's Flask-WTF forms (core/csrf.py: masked CSRF token).
+FORM_BASES = frozenset({"FlaskForm", "ModuleForm"})
+
+
 def form_fields(source: str) -> set[str]:
     """The fields declared on the Flask-WTF forms of a module (``name = SomeField(...)``)."""
     names: set[str] = set()
     for node in ast.walk(ast.parse(source)):
         if not isinstance(node, ast.ClassDef) or not any(
-            isinstance(base, ast.Name) and base.id == "FlaskForm" for base in node.bases
+            isinstance(base, ast.Name) and base.id in FORM_BASES for base in node.bases
         ):
             continue
         for statement in node.body:

@@ -9,7 +9,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from helpers import PASSWORD, csrf_token_from
+from helpers import CSRF_PATTERN, PASSWORD, csrf_token_from
 from lms_module.audit.models import AuditEvent
 from lms_module.auth.services import card_expiry, login_card_token
 from lms_module.config import DEFAULTS
@@ -126,8 +126,7 @@ def test_a_class_of_40_behind_one_address_signs_in_with_cards_in_a_minute(
             phone = app.test_client()
             path = f"/card/{login_card_token(student, SECRET, expires=expires)}"
             page = phone.get(path, environ_base=nat)
-            token = page.get_data(as_text=True).split('name="csrf_token" value="')[1][:200]
-            token = token.split('"')[0]
+            token = CSRF_PATTERN.search(page.get_data(as_text=True)).group(1)
             entered = phone.post(path, data={"csrf_token": token}, environ_base=nat)
             statuses.append((page.status_code, entered.status_code))
     finally:

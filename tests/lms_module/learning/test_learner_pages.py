@@ -46,7 +46,7 @@ def test_unit_page_has_previous_next_and_no_inline_script(login, student, sample
     for tag in re.findall(r"<script[^>]*>", page):
         assert "src=" in tag or 'type="application/json"' in tag, tag
     assert 'data-init="ScenarioBlock"' in page
-    assert "/xblock/resource/scenario/static/js/scenario.js" in page
+    assert re.search(r'src="/xblock/resource/\w+/static/js/scenario\.[0-9a-f]{12}\.js"', page)
 
 
 def test_block_assets_are_served(login, student, sample_course, client):
