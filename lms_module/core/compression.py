@@ -14,8 +14,13 @@ says ``Vary: Accept-Encoding``, so a shared cache never hands gzip to a client t
 ask for it.
 
 BREACH (a compressed page that holds a secret beside text the attacker chose leaks the secret
-through its size) is answered in ``core/csrf.py``: the CSRF token in a page is masked anew for
-every response, and the session cookie travels in a header, which is not compressed.
+through its size, over thousands of requests the victim's browser must be made to send) is
+answered in ``core/csrf.py``: the CSRF token in a page is masked anew for every response, and
+the session cookie travels in a header, which is not compressed. Other private text in pages
+(names, certificate codes) is compressed, an accepted risk: the session cookie is
+``SameSite=Lax``, so another site's scripts, images and frames load our pages signed out, and
+the top-level navigations that do carry it cannot be repeated from a page the attacker keeps
+(``Cross-Origin-Opener-Policy: same-origin`` cuts a popup off from its opener).
 """
 
 from __future__ import annotations
