@@ -6,11 +6,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import Field, SelectChoice, SelectField, SelectMultipleField
 from wtforms.validators import ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from lms_module.core.csrf import ModuleForm
 from lms_module.core.inputs import bounded_int
 
 #: The homeroom choice that means "no homeroom teacher".
@@ -21,7 +21,7 @@ def _user_id(value: object) -> int | None:
     return bounded_int(str(value), minimum=NOBODY)
 
 
-class ClassTeachersForm(FlaskForm):  # type: ignore[misc]
+class ClassTeachersForm(ModuleForm):
     """A class's homeroom teacher (one, or nobody) and its subject teachers, chosen among the
     school's teachers.
 
