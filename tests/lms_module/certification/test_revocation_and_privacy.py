@@ -378,3 +378,18 @@ def test_no_page_or_file_with_names_may_be_stored_by_a_cache(
     refused = client.get(f"/certificates/{revoked.id}.pdf")
     assert refused.status_code == 410
     assert "no-store" in refused.headers["Cache-Control"]
+
+
+def test_the_revoke_form_states_the_consequence_without_javascript(
+    client, db, login, student, student_course, manager, tree
+):
+    """The dialog text is also printed inside the form, so a phone without scripts reads it."""
+    certificate = complete(db, student, student_course)
+    login(manager)
+    page = client.get(f"/units/{tree['school'].id}/certificates").get_data(as_text=True)
+    form = page[page.index(f"/certificates/{certificate.id}/revoke"):]
+    form = form[: form.index("</form>")]
+    consequence = "giấy không còn hiệu lực, trang kiểm tra sẽ báo đã thu hồi"
+    assert consequence in form.split(">", 1)[0]  # the data-confirm attribute
+    assert consequence in form.split(">", 1)[1]  # and the visible text
+    assert "Không hoàn tác được." in form.split(">", 1)[1]
