@@ -19,15 +19,12 @@ from lms_module.coverage.models import CoverageRollup, CoverageSchoolRollup, Rol
 from lms_module.db import utcnow
 from lms_module.i18n import local_today
 from lms_module.obligations.models import Assignment, CoverageTarget
-from lms_module.orgs.levels import LEVEL_GRADES
-from lms_module.orgs.models import OrgKind, OrgUnit, SchoolLevel
+from lms_module.orgs.levels import school_grades
+from lms_module.orgs.models import OrgKind, OrgUnit
 from lms_module.orgs.services import create_unit
 from lms_module.people.models import ADULT_ROLES, Membership, Role, User
 from lms_module.school_years.models import SchoolYearClosing, YearEndMembership
 from lms_module.school_years.year import SchoolYear, SchoolYearError
-
-#: The last grade a school of each level teaches: its students in that grade leave.
-LAST_GRADE = {level: grades[-1] for level, grades in LEVEL_GRADES.items() if grades}
 
 
 @dataclass(frozen=True)
@@ -106,7 +103,9 @@ def remember_who_was_there(session: Session, year: SchoolYear) -> None:
 def promote_classes(session: Session, year: SchoolYear) -> Promotion:
     """Move each class's remembered students into next year's class of the same letter.
 
-    Students of a school's last grade (:data:`LAST_GRADE`) leave the school instead.
+    Students of a school's last grade leave the school instead: the last of the grades the
+    school may hold (:func:`lms_module.orgs.levels.school_grades`, the same rule the roster
+    import checks classes with), so grade 9 leaves a "Tiểu học và THCS" school.
     """
     now = utcnow()
     next_year = str(year.next)
@@ -131,8 +130,8 @@ def promote_classes(session: Session, year: SchoolYear) -> Promotion:
             .where(Membership.org_unit_id == old_class.id, Membership.role == Role.STUDENT)
         )
         count = session.scalar(select(func.count()).select_from(members.subquery())) or 0
-        level = school.school_level if school is not None else None
-        if school is None or grade >= LAST_GRADE.get(level or SchoolLevel.MULTI_LEVEL, 12):
+        grades = school_grades(school) if school is not None else range(0)
+        if not grades or grade >= grades[-1]:
             left += count
             continue
         name = _next_class_name(old_class.name, grade)

@@ -13,7 +13,7 @@ from lms_module.coverage.rollup import ensure_rollup
 from lms_module.learning.models import Audience
 from lms_module.obligations.models import Assignment, CoverageTarget
 from lms_module.obligations.query import obligations
-from lms_module.orgs.models import OrgKind, OrgUnit
+from lms_module.orgs.models import OrgKind, OrgUnit, SchoolLevel
 from lms_module.people.models import Membership, Role
 from lms_module.people.services import add_membership
 
@@ -126,3 +126,26 @@ def test_rollover_moves_dated_assignments_and_their_requirement_a_year_on(db, sm
          dt.date(2028, 5, 31), True),
         (small.courses["adult"].id, None, Role.TEACHER, None, None, None, True),
     }
+
+
+def test_the_last_grade_a_multi_level_school_holds_leaves_and_its_fifth_grade_moves_up(
+    db, small, make_unit, make_user, runner
+):
+    """A "Tiểu học và THCS" school keeps its grade 5 (into 6A) and lets grade 9 leave, by the
+    same grades the roster import accepts for it."""
+    combined = make_unit(
+        OrgKind.SCHOOL, small.units["primary"].parent, name="Trường PTDTBT TH và THCS Nậm Tăm",
+        school_level=SchoolLevel.MULTI_LEVEL,
+    )
+    fifth = make_unit(OrgKind.CLASS, combined, name="5A", grade=5)
+    ninth = make_unit(OrgKind.CLASS, combined, name="9A", grade=9)
+    fifth_grader = make_user(Role.STUDENT, fifth)
+    ninth_grader = make_user(Role.STUDENT, ninth)
+    db.flush()
+    result = runner.invoke(args=["lms", "rollover", "--from", SCHOOL_YEAR, "--to", "2027-2028"])
+    assert result.exit_code == 0, result.output
+    db.expire_all()
+    moved = {(m.org_unit.name, m.school_year, m.active) for m in fifth_grader.memberships}
+    assert moved == {("5A", SCHOOL_YEAR, False), ("6A", "2027-2028", True)}
+    left = {(m.org_unit.name, m.school_year, m.active) for m in ninth_grader.memberships}
+    assert left == {("9A", SCHOOL_YEAR, False)}

@@ -6,7 +6,6 @@ import pytest
 
 from lms_module.orgs.levels import school_grades
 from lms_module.orgs.models import OrgKind, OrgUnit, SchoolLevel
-from lms_module.school_years.rollover import LAST_GRADE
 
 
 def school(level: SchoolLevel | None, name: str = "Trường Tam Đường") -> OrgUnit:
@@ -42,10 +41,3 @@ def test_each_level_teaches_its_grades(level, grades):
 def test_a_multi_level_school_teaches_the_levels_its_name_combines(name, first, last):
     grades = school_grades(school(SchoolLevel.MULTI_LEVEL, name))
     assert (grades[0], grades[-1]) == (first, last)
-
-
-def test_the_rollover_lets_the_last_grade_of_each_level_leave():
-    assert LAST_GRADE == {
-        SchoolLevel.PRIMARY: 5, SchoolLevel.LOWER_SECONDARY: 9, SchoolLevel.UPPER_SECONDARY: 12,
-        SchoolLevel.MULTI_LEVEL: 12, SchoolLevel.CONTINUING: 12,
-    }
