@@ -13,10 +13,16 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
-from helpers import PASSWORD, SCHOOL_YEAR, make_test_app, reset_schema, sign_in
-from lms_module.core.limiter import limiter
+from helpers import (
+    PASSWORD,
+    SCHOOL_YEAR,
+    make_test_app,
+    reset_schema,
+    rolled_back_session,
+    sign_in,
+)
 from lms_module.orgs.models import OrgKind, OrgUnit, SchoolLevel
 from lms_module.orgs.services import create_unit
 from lms_module.people.models import Role, User
@@ -52,22 +58,8 @@ def app(database_url: str) -> Iterator[Flask]:
 @pytest.fixture
 def db(app: Flask) -> Iterator[Session]:
     """A session whose work is rolled back after the test, also what views commit."""
-    state = app.extensions["lms"]
-    original_factory = state.session_factory
-    connection = state.engine.connect()
-    transaction = connection.begin()
-    state.session_factory = sessionmaker(
-        bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
-    )
-    session = state.session_factory()
-    limiter.reset()
-    try:
+    with rolled_back_session(app) as session:
         yield session
-    finally:
-        session.close()
-        state.session_factory = original_factory
-        transaction.rollback()
-        connection.close()
 
 
 @pytest.fixture

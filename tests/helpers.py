@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import text
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from lms_module import create_app
+from lms_module.core.limiter import limiter
 from lms_module.db import Base
 from lms_module.learning.models import Audience, Course, CourseVersion
 from lms_module.migrate import VERSION_TABLE, upgrade_database
@@ -54,6 +57,28 @@ def open_unit(client: FlaskClient, slug: str, usage_id: str) -> Any:
     answer = client.post(html.unescape(viewed.group(1)), headers={"X-CSRFToken": token.group(1)})
     assert answer.status_code == 200, answer.get_data(as_text=True)
     return page
+
+
+@contextmanager
+def rolled_back_session(app: Flask) -> Iterator[Session]:
+    """Give a session whose work, and whatever the app's views commit meanwhile, is rolled back
+    at the end (the views' sessions join one outer transaction through savepoints)."""
+    state = app.extensions["lms"]
+    original_factory = state.session_factory
+    connection = state.engine.connect()
+    transaction = connection.begin()
+    state.session_factory = sessionmaker(
+        bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
+    )
+    session = state.session_factory()
+    limiter.reset()
+    try:
+        yield session
+    finally:
+        session.close()
+        state.session_factory = original_factory
+        transaction.rollback()
+        connection.close()
 
 
 def reset_schema(app: Flask) -> None:

@@ -15,11 +15,10 @@ from dataclasses import dataclass
 import pytest
 from flask import Flask
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
-from helpers import sign_in
+from helpers import rolled_back_session, sign_in
 from lms_module.certification.models import Certificate
-from lms_module.core.limiter import limiter
 from lms_module.db import subtree_condition
 from lms_module.demo.services import DEMO_ACCOUNTS, DEMO_PASSWORD
 from lms_module.learning.models import (
@@ -51,16 +50,7 @@ class Demo:
 
 @pytest.fixture(scope="module")
 def demo(app: Flask) -> Iterator[Demo]:
-    state = app.extensions["lms"]
-    original_factory = state.session_factory
-    connection = state.engine.connect()
-    transaction = connection.begin()
-    state.session_factory = sessionmaker(
-        bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
-    )
-    session = state.session_factory()
-    limiter.reset()
-    try:
+    with rolled_back_session(app) as session:
         result = app.test_cli_runner().invoke(args=["lms", "demo"])
         assert result.exit_code == 0, result.output
         lines = {
@@ -70,11 +60,6 @@ def demo(app: Flask) -> Iterator[Demo]:
             if f" {account.username} " in f" {line} "
         }
         yield Demo(session, lines)
-    finally:
-        session.close()
-        state.session_factory = original_factory
-        transaction.rollback()
-        connection.close()
 
 
 def _learning_rows(session: Session, user: User) -> int:
