@@ -130,8 +130,7 @@ def promote_classes(session: Session, year: SchoolYear) -> Promotion:
             .where(Membership.org_unit_id == old_class.id, Membership.role == Role.STUDENT)
         )
         count = session.scalar(select(func.count()).select_from(members.subquery())) or 0
-        grades = school_grades(school) if school is not None else range(0)
-        if not grades or grade >= grades[-1]:
+        if school is None or not (grades := school_grades(school)) or grade >= grades[-1]:
             left += count
             continue
         name = _next_class_name(old_class.name, grade)
