@@ -137,6 +137,7 @@ class BlockUsage(Base):
     position: Mapped[int]
     depth: Mapped[int] = mapped_column(SmallInteger)
     display_name: Mapped[str] = mapped_column(String(200), default="")
+    display_name_en: Mapped[str] = mapped_column(String(200), default="", server_default="")
     #: Open edX completion mode: "completable", "aggregator" or "excluded".
     completion_mode: Mapped[str] = mapped_column(String(20))
     has_score: Mapped[bool] = mapped_column(default=False)
@@ -146,6 +147,13 @@ class BlockUsage(Base):
 
     def __repr__(self) -> str:
         return f"<BlockUsage {self.usage_id!r}>"
+
+    def title(self, language: str) -> str:
+        """Return the block's title in ``language`` ("en" or Vietnamese), falling back to
+        Vietnamese (the outline, the breadcrumb and the results name blocks by it)."""
+        return self.display_name_en if language == "en" and self.display_name_en else (
+            self.display_name
+        )
 
 
 class CourseAsset(Base):

@@ -51,6 +51,8 @@ class ParsedBlock:
     position: int
     depth: int
     display_name: str = ""
+    #: The English title, where the block has one (our blocks' ``display_name_en``).
+    display_name_en: str = ""
     completion_mode: str = XBlockCompletionMode.COMPLETABLE
     has_score: bool = False
     weight: float = 0.0
@@ -284,6 +286,7 @@ class _ParsingRuntime(LmsRuntime):
         block.save()
         has_score = bool(getattr(block, "has_score", False))
         entry.display_name = str(getattr(block, "display_name", "") or "")[:200]
+        entry.display_name_en = str(getattr(block, "display_name_en", "") or "")[:200]
         entry.completion_mode = XBlockCompletionMode.get_mode(block)
         entry.has_score = has_score
         entry.weight = float(getattr(block, "weight", 1.0) or 0.0) if has_score else 0.0

@@ -26,9 +26,9 @@ COURSE_SLUG = "cau-truc-bai"
 COURSE = f"""
 <course slug="{COURSE_SLUG}" display_name="Cấu trúc bài học" audience="student" grade_min="1"
         grade_max="5" pass_mark="0">
-  <chapter url_name="c1" display_name="Bài 1. Cơ thể của em">
+  <chapter url_name="c1" display_name="Bài 1. Cơ thể của em" display_name_en="Lesson 1. My body">
     <sequential url_name="s1" display_name="Cơ thể của em">
-      <vertical url_name="v1" display_name="Mục tiêu">
+      <vertical url_name="v1" display_name="Mục tiêu" display_name_en="Objectives">
         <lesson url_name="l1" display_name="Mục tiêu"><text>Cơ thể em là của em.</text></lesson>
       </vertical>
       <vertical url_name="v2" display_name="Quy tắc đồ lót">
@@ -237,3 +237,21 @@ def test_a_finished_course_says_xem_lai_instead_of_hoc_tiep(
     assert review[0].get("href") == f"/courses/{COURSE_SLUG}/units/{unit_id('v1')}"
     assert "Em đã hoàn thành khóa học này." in text_of(outline)
     assert not re.search(r"Học tiếp|Bắt đầu học", text_of(outline))
+
+
+def test_an_english_reader_sees_the_chapters_and_pages_by_their_english_titles(
+    login: Callable[[User], FlaskClient], student: User, course: Course, client: FlaskClient
+) -> None:
+    """Titles a block has in English are used in English; the others fall back to Vietnamese."""
+    login(student)
+    english = {"Accept-Language": "en"}
+    outline = html.fromstring(client.get(f"/courses/{COURSE_SLUG}", headers=english).data)
+    assert [text_of(h) for h in outline.xpath("//nav//h2")] == [
+        "Lesson 1. My body", "Bài 2. Nói “Không!”"]
+    assert text_of(outline.xpath("//nav//li/a")[0]) == "Objectives"
+    unit = client.get(f"/courses/{COURSE_SLUG}/units/{unit_id('v2')}", headers=english)
+    crumbs = html.fromstring(unit.data).xpath("//nav[contains(@class, 'breadcrumb')]")
+    breadcrumb = text_of(crumbs[0])
+    assert "Lesson 1. My body" in breadcrumb and "Bài 1" not in breadcrumb
+    vietnamese = html.fromstring(client.get(f"/courses/{COURSE_SLUG}").data)
+    assert text_of(vietnamese.xpath("//nav//h2")[0]) == "Bài 1. Cơ thể của em"
