@@ -451,6 +451,8 @@ def _learner(
         grade = course.grade_min or 1
         unit = make_unit(OrgKind.CLASS, tree["school"], name=f"{grade}A", grade=grade)
         return make_user(Role.STUDENT, unit, username="hs.hoc.thu")
+    # Parents hold no role yet (parent accounts come later): an admin, who may take every
+    # course, takes the parents' course in their place.
     role = ROLE_FOR_AUDIENCE.get(course.audience, Role.ADMIN)
     return make_user(role, tree["school"], username="nguoi.hoc.thu")
 

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from forms_of_address import forbidden_forms
+from forms_of_address import QUOTED, forbidden_forms
 from lxml import etree
 
 import courses.blocks
@@ -26,7 +26,9 @@ SVG_TITLE = "{http://www.w3.org/2000/svg}title"
 #: ``_("...")`` or ``self._("...")`` in the blocks' Python and templates.
 INTERFACE_STRING = re.compile(r"""_\(\s*(["'])(.+?)\1""")
 #: How each adult audience is spoken to.
-ADULT_ADDRESS = {"teacher": "thầy cô", "staff": "anh chị"}
+ADULT_ADDRESS = {"teacher": "thầy cô", "staff": "anh chị", "parent": "anh chị"}
+#: "em" outside a character's words (“…”), other than in "trẻ em" (children).
+READER_EM = re.compile(r"(?<!trẻ )\bem\b", re.IGNORECASE)
 
 
 def _audience(folder: Path) -> str:
@@ -35,6 +37,7 @@ def _audience(folder: Path) -> str:
 
 STUDENT_FOLDERS = [p for p in COURSE_FOLDERS if _audience(p) == "student"]
 ADULT_FOLDERS = [p for p in COURSE_FOLDERS if _audience(p) != "student"]
+PARENT_FOLDERS = [p for p in COURSE_FOLDERS if _audience(p) == "parent"]
 
 
 def _element_texts(element: etree._Element) -> Iterator[str]:
@@ -91,6 +94,18 @@ def test_adult_course_content_never_calls_the_reader_bạn(folder):
     address = ADULT_ADDRESS.get(_audience(folder))
     if address is not None:
         assert sum(text.lower().count(address) for _w, text in texts) >= 5, address
+
+
+@pytest.mark.parametrize("folder", PARENT_FOLDERS, ids=[p.name for p in PARENT_FOLDERS])
+def test_parents_course_content_never_calls_the_reader_em(folder):
+    # The parent is "anh chị" and the child "con" or "cháu"; "em" is the children's courses'
+    # word for their reader. A child's own words in quotation marks are the story's.
+    wrong = [
+        f"{where}: …{text[max(0, m.start() - 30): m.end() + 30]}…"
+        for where, text in vietnamese_texts(folder)
+        for m in READER_EM.finditer(QUOTED.sub(lambda q: " " * len(q.group(0)), text))
+    ]
+    assert wrong == [], "\n".join(wrong)
 
 
 def test_the_blocks_interface_strings_never_say_bạn_or_tôi():
