@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import html
+import itertools
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -14,10 +16,12 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
 from lms_module import create_app
+from lms_module.certification.models import Certificate
 from lms_module.core.limiter import limiter
-from lms_module.db import Base
-from lms_module.learning.models import Audience, Course, CourseVersion
+from lms_module.db import Base, utcnow
+from lms_module.learning.models import Audience, Completion, Course, CourseVersion
 from lms_module.migrate import VERSION_TABLE, upgrade_database
+from lms_module.people.models import User
 
 PASSWORD = "mat-khau-thu-nghiem"
 SCHOOL_YEAR = "2026-2027"
@@ -121,3 +125,33 @@ def make_course(session: Session, slug: str, audience: Audience,
     course.current_version_id = version.id
     session.flush()
     return course
+
+
+_certificate_numbers = itertools.count(1)
+
+
+def record_certificate(session: Session, user: User, course: Course, *, issued: dt.date,
+                       expires: dt.date | None, revoked: bool = False) -> Certificate:
+    """Record a completion and its certificate directly (the issuing rules are not under test),
+    held at the user's first membership's unit."""
+    assert course.current_version_id is not None
+    completion = Completion(user_id=user.id, course_version_id=course.current_version_id,
+                            score=1.0)
+    session.add(completion)
+    session.flush()
+    number = next(_certificate_numbers)
+    unit = next(m.org_unit for m in user.memberships)
+    certificate = Certificate(
+        serial=f"{number:05d}/2026/CN-T", code=f"T{number:016d}", org_unit_id=unit.id,
+        year=issued.year, number=number, user_id=user.id, completion_id=completion.id,
+        course_id=course.id, course_version_id=course.current_version_id, holder_unit_id=unit.id,
+        issued_on=issued, expires_on=expires, holder_name=user.full_name,
+        holder_is_student=course.audience is Audience.STUDENT, holder_unit_name=unit.name,
+        issuing_unit_name=unit.name, parent_unit_name="", place="Lai Châu", signer_title="HT",
+        course_title_vi=course.title_vi,
+        revoked_at=utcnow() if revoked else None,
+        revoked_reason="Sai thông tin" if revoked else None,
+    )
+    session.add(certificate)
+    session.flush()
+    return certificate

@@ -5,18 +5,16 @@ and browser tests)."""
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from helpers import PASSWORD, SCHOOL_YEAR, make_course
+from helpers import PASSWORD, SCHOOL_YEAR, make_course, record_certificate
 from lms_module.certification.models import Certificate
 from lms_module.learning.models import (
     Audience,
     BlockCompletion,
-    Completion,
     Course,
     LearnerPosition,
 )
@@ -30,7 +28,6 @@ from lms_module.school_years.year import SchoolYear
 
 #: Today in the app's time zone (LMS_TIMEZONE), as the pages compute it.
 TODAY = dt.datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).date()
-_serials = itertools.count(1)
 
 
 def give_duty(
@@ -48,26 +45,8 @@ def give_duty(
 
 def give_certificate(session: Session, user: User, course: Course) -> Certificate:
     """Record a completion and a valid certificate directly (issuing is not under test)."""
-    assert course.current_version_id is not None
-    completion = Completion(user_id=user.id, course_version_id=course.current_version_id,
-                            score=1.0)
-    session.add(completion)
-    session.flush()
-    number = next(_serials)
-    unit = user.memberships[0].org_unit
-    certificate = Certificate(
-        serial=f"{number:05d}/2026/CN-GV", code=f"GV{number:015d}", org_unit_id=unit.id,
-        year=TODAY.year, number=number, user_id=user.id, completion_id=completion.id,
-        course_id=course.id, course_version_id=course.current_version_id,
-        holder_unit_id=unit.id, issued_on=TODAY - dt.timedelta(days=3),
-        expires_on=TODAY + dt.timedelta(days=200), holder_name=user.full_name,
-        holder_is_student=course.audience is Audience.STUDENT, holder_unit_name=unit.name,
-        issuing_unit_name=unit.name, parent_unit_name="", place="Lai Châu", signer_title="HT",
-        course_title_vi=course.title_vi,
-    )
-    session.add(certificate)
-    session.flush()
-    return certificate
+    return record_certificate(session, user, course, issued=TODAY - dt.timedelta(days=3),
+                              expires=TODAY + dt.timedelta(days=200))
 
 
 def open_course(session: Session, user: User, course: Course) -> None:

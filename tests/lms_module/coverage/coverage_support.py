@@ -4,16 +4,13 @@ the docstring of :func:`build_small_tree`)."""
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from helpers import SCHOOL_YEAR, make_course
-from lms_module.certification.models import Certificate
-from lms_module.db import utcnow
-from lms_module.learning.models import Audience, Completion, Course
+from helpers import SCHOOL_YEAR, make_course, record_certificate
+from lms_module.learning.models import Audience, Course
 from lms_module.obligations.models import CoverageTarget, Requirement
 from lms_module.obligations.targets import set_target
 from lms_module.orgs.models import OrgKind, OrgUnit, SchoolLevel
@@ -25,7 +22,6 @@ from lms_module.people.services import add_membership, create_user
 TODAY = dt.datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).date()
 DEADLINE = dt.date(2027, 5, 31)
 PASSWORD = "mat-khau-thu-nghiem"
-_serials = itertools.count(1)
 
 
 def days(n: int) -> dt.date:
@@ -43,30 +39,8 @@ class SmallTree:
     targets: dict[str, CoverageTarget] = field(default_factory=dict)
 
 
-def give_certificate(session: Session, user: User, course: Course, *, issued: dt.date,
-                     expires: dt.date | None, revoked: bool = False) -> Certificate:
-    """Record a completion and its certificate directly (the issuing rules are not under test)."""
-    assert course.current_version_id is not None
-    completion = Completion(user_id=user.id, course_version_id=course.current_version_id,
-                            score=1.0)
-    session.add(completion)
-    session.flush()
-    number = next(_serials)
-    unit = next(m.org_unit for m in user.memberships)
-    certificate = Certificate(
-        serial=f"{number:05d}/2026/CN-T", code=f"T{number:016d}", org_unit_id=unit.id,
-        year=issued.year, number=number, user_id=user.id, completion_id=completion.id,
-        course_id=course.id, course_version_id=course.current_version_id, holder_unit_id=unit.id,
-        issued_on=issued, expires_on=expires, holder_name=user.full_name,
-        holder_is_student=course.audience is Audience.STUDENT, holder_unit_name=unit.name,
-        issuing_unit_name=unit.name, parent_unit_name="", place="Lai Châu", signer_title="HT",
-        course_title_vi=course.title_vi,
-        revoked_at=utcnow() if revoked else None,
-        revoked_reason="Sai thông tin" if revoked else None,
-    )
-    session.add(certificate)
-    session.flush()
-    return certificate
+#: Certificates recorded directly (the issuing rules are not under test).
+give_certificate = record_certificate
 
 
 def build_small_tree(session: Session) -> SmallTree:

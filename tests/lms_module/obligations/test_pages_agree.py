@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-import itertools
 import re
 from collections import Counter
 from zoneinfo import ZoneInfo
@@ -14,12 +13,10 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from helpers import SCHOOL_YEAR, make_course, sign_in
-from lms_module.certification.models import Certificate
+from helpers import SCHOOL_YEAR, make_course, record_certificate, sign_in
 from lms_module.coverage.figures import target_report
-from lms_module.db import utcnow
 from lms_module.demo.services import DEMO_PASSWORD
-from lms_module.learning.models import Audience, Completion, Course
+from lms_module.learning.models import Audience, Course
 from lms_module.obligations.models import Assignment, CoverageTarget, Requirement
 from lms_module.obligations.query import obligations
 from lms_module.obligations.targets import set_target
@@ -33,31 +30,12 @@ TODAY = dt.datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).date()
 DEADLINE = SchoolYear.parse(SCHOOL_YEAR).reporting_end
 #: The training-status page's labels of the people not covered (due, overdue, expired).
 NOT_COVERED_LABELS = {"Cần hoàn thành", "Quá hạn", "Đã hết hạn"}
-_numbers = itertools.count(1)
 
 
 def _certificate(db: Session, user: User, course: Course, *, issued_days_ago: int,
                  expires: dt.date | None, revoked: bool = False) -> None:
-    """Record a completion and its certificate directly (the issuing rules are not under test)."""
-    assert course.current_version_id is not None
-    completion = Completion(user_id=user.id, course_version_id=course.current_version_id,
-                            score=1.0)
-    db.add(completion)
-    db.flush()
-    number = next(_numbers)
-    unit = user.memberships[0].org_unit
-    db.add(Certificate(
-        serial=f"{number:05d}/2026/CN-OB", code=f"OB{number:015d}", org_unit_id=unit.id,
-        year=TODAY.year, number=number, user_id=user.id, completion_id=completion.id,
-        course_id=course.id, course_version_id=course.current_version_id,
-        holder_unit_id=unit.id, issued_on=TODAY - dt.timedelta(days=issued_days_ago),
-        expires_on=expires, holder_name=user.full_name,
-        holder_is_student=course.audience is Audience.STUDENT, holder_unit_name=unit.name,
-        issuing_unit_name=unit.name, parent_unit_name="", place="Lai Châu", signer_title="HT",
-        course_title_vi=course.title_vi, revoked_at=utcnow() if revoked else None,
-        revoked_reason="Sai thông tin" if revoked else None,
-    ))
-    db.flush()
+    record_certificate(db, user, course, issued=TODAY - dt.timedelta(days=issued_days_ago),
+                       expires=expires, revoked=revoked)
 
 
 def _table_rows(page: str) -> list[list[str]]:
