@@ -35,6 +35,7 @@ import argparse
 import logging
 import os
 import statistics
+import sys
 import tempfile
 import threading
 from collections.abc import Iterator
@@ -47,21 +48,17 @@ from flask import Flask
 from playwright.sync_api import BrowserContext, CDPSession, Page, sync_playwright
 from werkzeug.serving import make_server
 
-from lms_module import create_app
-from lms_module.db import db_session
-from lms_module.demo.services import DEMO_PASSWORD, build_demo
-from lms_module.migrate import upgrade_database
+ROOT = Path(__file__).resolve().parents[1]
+# Chromium's switches and the sign-in through the form, as the browser tests have them.
+sys.path.insert(0, str(ROOT / "tests" / "browser"))
 
-#: Chromium's switches in a container (as in tests/browser/conftest.py).
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+from browser_support import CHROMIUM_ARGS, sign_in  # noqa: E402
+
+from lms_module import create_app  # noqa: E402
+from lms_module.db import db_session  # noqa: E402
+from lms_module.demo.services import build_demo  # noqa: E402
+from lms_module.migrate import upgrade_database  # noqa: E402
+
 #: The slow-3G profile: 400 ms round trip, 400 kbit/s each way (bytes per second for CDP).
 SLOW_3G = {
     "offline": False,
@@ -164,14 +161,6 @@ def demo_server(folder: Path) -> Iterator[str]:
         thread.join(timeout=10)
         server.server_close()
         app.extensions["lms"].engine.dispose()
-
-
-def sign_in(page: Page, username: str) -> None:
-    page.goto("/login")
-    page.get_by_label("Tên đăng nhập").fill(username)
-    page.get_by_label("Mật khẩu").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Đăng nhập").click()
-    page.wait_for_url(lambda url: "/login" not in url)
 
 
 def first_lesson_url(page: Page) -> str:

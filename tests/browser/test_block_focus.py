@@ -6,6 +6,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterator
 
+import browser_support
 import pytest
 from flask import Flask
 from playwright.sync_api import Browser, Page, expect
@@ -67,10 +68,7 @@ def sized_page(
 
 
 def sign_in(page: Page, username: str) -> None:
-    page.goto("/login")
-    page.get_by_label("Tên đăng nhập").fill(username)
-    page.get_by_label("Mật khẩu").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Đăng nhập").click()
+    browser_support.sign_in(page, username)
     expect(page.get_by_role("heading", level=1)).to_contain_text("Xin chào")
 
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import re
 
+from browser_support import sign_in
 from playwright.sync_api import ConsoleMessage, Page, Response, expect
-
-from lms_module.demo.services import DEMO_PASSWORD
 
 STUDENT = "hs.thtp.2"
 
@@ -31,10 +30,7 @@ def test_a_student_reads_answers_retries_and_completes_the_sample_course(page: P
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.on("console", lambda message: record_console_error(errors, message))
 
-    page.goto("/login")
-    page.get_by_label("Tên đăng nhập").fill(STUDENT)
-    page.get_by_label("Mật khẩu").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Đăng nhập").click()
+    sign_in(page, STUDENT)
 
     # Open the course from the home page and start it.
     page.get_by_role("link", name="Em an toàn", exact=True).click()

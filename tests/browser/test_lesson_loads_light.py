@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
+from browser_support import sign_in
 from playwright.sync_api import Page, Request, Response, expect
-
-from lms_module.demo.services import DEMO_PASSWORD
 
 STUDENT = "hs.thtp.4"
 
 
 def test_a_lesson_loads_with_no_failed_request_in_the_web_font(page: Page) -> None:
-    page.goto("/login")
-    page.get_by_label("Tên đăng nhập").fill(STUDENT)
-    page.get_by_label("Mật khẩu").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Đăng nhập").click()
-    page.wait_for_url(lambda url: "/login" not in url)
+    sign_in(page, STUDENT)
     page.goto("/courses")
     page.locator("main a[href*='/courses/']").first.click()
     lesson = page.locator("main a[href*='/units/']").first.get_attribute("href")

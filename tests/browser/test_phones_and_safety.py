@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+import browser_support
 import pytest
 from flask import Flask
 from playwright.sync_api import Browser, BrowserContext, Dialog, Page, expect
@@ -200,10 +201,7 @@ def page(browser: Browser, live_server: str, viewport: dict[str, int]) -> Iterat
 
 
 def sign_in(page: Page, username: str) -> None:
-    page.goto("/login")
-    page.get_by_label("Tên đăng nhập").fill(username)
-    page.get_by_label("Mật khẩu").fill(PASSWORD)
-    page.get_by_role("button", name="Đăng nhập").click()
+    browser_support.sign_in(page, username, PASSWORD)
     expect(page.get_by_role("heading", level=1)).to_contain_text("Xin chào")
 
 

@@ -5,16 +5,8 @@ from __future__ import annotations
 import re
 
 import pytest
+from browser_support import sign_in
 from playwright.sync_api import Page, expect
-
-from lms_module.demo.services import DEMO_PASSWORD
-
-
-def sign_in(page: Page, username: str) -> None:
-    page.goto("/login")
-    page.get_by_label("Tên đăng nhập").fill(username)
-    page.get_by_label("Mật khẩu").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Đăng nhập").click()
 
 
 @pytest.mark.parametrize(

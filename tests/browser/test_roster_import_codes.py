@@ -8,6 +8,7 @@ import io
 from collections.abc import Iterator
 
 import pytest
+from browser_support import sign_in
 from flask import Flask
 from openpyxl import Workbook
 from playwright.sync_api import Browser, Page, expect
@@ -82,10 +83,7 @@ def test_manager_imports_a_list_with_school_codes_and_one_without_codes(
     coded_class, plain_class = ("4K", "5K") if width == 375 else ("4M", "5M")
     try:
         page = context.new_page()
-        page.goto("/login")
-        page.get_by_label("Tên đăng nhập").fill("ql.patan")
-        page.get_by_label("Mật khẩu").fill(PASSWORD)
-        page.get_by_role("button", name="Đăng nhập").click()
+        sign_in(page, "ql.patan", PASSWORD)
 
         # The school's own codes, typed in lower case: stored in capitals.
         coded = workbook([

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from browser_support import sign_in
 from flask import Flask
 from playwright.sync_api import Browser, expect
 from teaching import build_school
@@ -34,10 +35,7 @@ def test_homeroom_teacher_opens_their_class_and_sees_its_progress(
     )
     try:
         page = context.new_page()
-        page.goto("/login")
-        page.get_by_label("Tên đăng nhập").fill(school_people["hanh"])
-        page.get_by_label("Mật khẩu").fill(PASSWORD)
-        page.get_by_role("button", name="Đăng nhập").click()
+        sign_in(page, school_people["hanh"], PASSWORD)
         expect(page.get_by_role("heading", name="Lớp của tôi")).to_be_visible()
         page.get_by_role("link", name="Lớp 2A").click()
 
