@@ -1,9 +1,10 @@
 """Mark the units whose coverage rollup a write changes, whatever API the write uses.
 
 Who is covered changes with certificates (issued, re-issued, revoked), memberships (added,
-moved, deactivated), accounts (``active``), org units (moved in the tree, level, grade, year)
-and a requirement's courses. Every INSERT, UPDATE and DELETE of those tables goes through
-SQLAlchemy's ``before_execute`` event, whichever way it was written: the ORM's unit of work,
+moved, deactivated), accounts (``active``, the ``family_id`` that parents' links set), org
+units (moved in the tree, level, grade, year) and a requirement's courses. Every INSERT,
+UPDATE and DELETE of those tables goes through SQLAlchemy's ``before_execute`` event,
+whichever way it was written: the ORM's unit of work,
 ``session.execute(insert(...).on_conflict_do_nothing().returning(...))`` as certificates are
 issued, bulk ``update()`` or ``insert().from_select()``, or a bare ``connection.execute()``.
 :func:`track_statement`, listening there on the module's engine (:func:`track_engine`, called
@@ -52,7 +53,8 @@ MARKED = "coverage_marked"
 #: Columns whose change moves a person in or out of the figures, per table.
 CERTIFICATE_COLUMNS = frozenset({"user_id", "course_id", "issued_on", "expires_on", "revoked_at"})
 MEMBERSHIP_COLUMNS = frozenset({"user_id", "org_unit_id", "role", "school_year", "active"})
-USER_COLUMNS = frozenset({"active"})
+#: A user's family joins or splits the families counted in their units (``coverage.families``).
+USER_COLUMNS = frozenset({"active", "family_id"})
 UNIT_COLUMNS = frozenset({"path", "parent_id", "school_level", "kind", "grade", "school_year"})
 
 #: IN lists are cut to this size (SQLite allows 32766 variables a statement).

@@ -109,3 +109,40 @@ class RollupBuild(Base):
     as_of: Mapped[dt.date] = mapped_column(Date)
     built_at: Mapped[Timestamp]
 
+
+
+class CoverageFamilyOverlap(Base):
+    """A family counted in two units that a report above both must count once.
+
+    The families of a unit are counted in each class where they have a child. List a family's
+    classes in path order: each pair of neighbours in that list is one row here, at the pair's
+    lowest common ancestor, subtracting the family once. Since a subtree is one range of paths,
+    its classes of a family are neighbours in the list, and the sum of the class rows and of the
+    rows here over any subtree counts each family with a child in it exactly once
+    (``coverage.families``). The per-school sums include these rows.
+    """
+
+    __tablename__ = "lms_coverage_family_overlap"
+    __table_args__ = (
+        Index("ix_lms_coverage_family_overlap_family", "requirement_id", "school_year",
+              "family_key"),
+        Index("ix_lms_coverage_family_overlap_scope", "requirement_id", "school_year", "path"),
+    )
+
+    id: Mapped[IntPK]
+    requirement_id: Mapped[int] = mapped_column(ForeignKey("lms_requirement.id"))
+    school_year: Mapped[str] = mapped_column(String(9))
+    #: The family's id, or minus the child's user id for a child no adult is linked to.
+    family_key: Mapped[int] = mapped_column(Integer)
+    #: The lowest common ancestor of the two classes (a school, a commune, a province...).
+    unit_id: Mapped[int] = mapped_column(ForeignKey("lms_org_unit.id"))
+    path: Mapped[str] = mapped_column(PathString)
+    school_level: Mapped[SchoolLevel | None] = mapped_column(
+        string_enum(SchoolLevel, "school_level")
+    )
+    left_unit_id: Mapped[int] = mapped_column(ForeignKey("lms_org_unit.id"), index=True)
+    right_unit_id: Mapped[int] = mapped_column(ForeignKey("lms_org_unit.id"), index=True)
+    #: 1 when the family is covered (then it is subtracted from the covered count too).
+    covered: Mapped[int] = mapped_column(SmallInteger)
+    covered_before: Mapped[int] = mapped_column(SmallInteger)
+    valid_until: Mapped[dt.date | None] = mapped_column(Date)

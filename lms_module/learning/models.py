@@ -38,13 +38,14 @@ class Audience(enum.StrEnum):
     PARENT = "parent"
 
 
-#: The role whose members make up each audience (of a target, an assignment, a course);
-#: parents hold no role, so no target counts them.
+#: The role whose members make up each audience (of a target, an assignment, a course).
+#: A target for parents counts families, not parents (``coverage.families``).
 AUDIENCE_ROLES: dict[Audience, Role] = {
     Audience.STUDENT: Role.STUDENT,
     Audience.TEACHER: Role.TEACHER,
     Audience.STAFF: Role.STAFF,
     Audience.MANAGER: Role.SCHOOL_MANAGER,
+    Audience.PARENT: Role.PARENT,
 }
 #: The audience each of those roles belongs to (the same mapping, read the other way).
 ROLE_AUDIENCES: dict[Role, Audience] = {role: audience for audience, role in AUDIENCE_ROLES.items()}
@@ -248,6 +249,10 @@ class Completion(Base):
     course_version_id: Mapped[int] = mapped_column(ForeignKey("lms_course_version.id"), index=True)
     score: Mapped[float] = mapped_column(Float)
     completed_at: Mapped[Timestamp]
+    #: Set when attending a session held in person (``in_person``) was the completion.
+    in_person_session_id: Mapped[int | None] = mapped_column(
+        ForeignKey("lms_in_person_session.id"), index=True
+    )
 
     course_version: Mapped[CourseVersion] = relationship()
 
@@ -265,3 +270,21 @@ class LearnerPosition(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, onupdate=utcnow
     )
+
+
+class TalkCard(Base):
+    """A "Cùng con trò chuyện" card: for one unit of a student course version, what the child
+    learned and two questions to ask at home (loaded with the course, read by parents)."""
+
+    __tablename__ = "lms_talk_card"
+    __table_args__ = (UniqueConstraint("course_version_id", "unit_usage_id"),)
+
+    id: Mapped[IntPK]
+    course_version_id: Mapped[int] = mapped_column(ForeignKey("lms_course_version.id"))
+    #: The unit (chapter) of the student course the card goes with.
+    unit_usage_id: Mapped[str] = mapped_column(String(BLOCK_ID_LENGTH))
+    position: Mapped[int] = mapped_column(SmallInteger, default=0)
+    learned_vi: Mapped[str] = mapped_column(String(1000))
+    learned_en: Mapped[str] = mapped_column(String(1000), default="")
+    questions_vi: Mapped[list[str]] = mapped_column(JSON, default=list)
+    questions_en: Mapped[list[str]] = mapped_column(JSON, default=list)

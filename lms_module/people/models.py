@@ -21,6 +21,9 @@ class Role(enum.StrEnum):
     OFFICE_REVIEWER = "office_reviewer"
     CONTENT_AUTHOR = "content_author"
     ADMIN = "admin"
+    #: A parent or caregiver linked to a child (``families``): a membership at the child's
+    #: school, held while a link to a child of that school lasts.
+    PARENT = "parent"
 
 
 #: Roles of the adults who work in a school: they take the adults' courses, keep their
@@ -66,6 +69,9 @@ class User(Base):
     #: revocation, new password, deactivation) ends every session of this user at once.
     session_version: Mapped[int] = mapped_column(default=1, server_default="1")
     active: Mapped[bool] = mapped_column(default=True)
+    #: The family (children and the adults linked to them) this person belongs to; ``None``
+    #: for a child no adult is linked to (a family of one) and for adults without children.
+    family_id: Mapped[int | None] = mapped_column(ForeignKey("lms_family.id"), index=True)
     created_at: Mapped[Timestamp]
 
     memberships: Mapped[list[Membership]] = relationship(

@@ -1,0 +1,1 @@
+"""Families: parents and caregivers linked to their children, their consent, their view."""

@@ -1,0 +1,1 @@
+"""Sessions held in person (parents' meetings, staff training): attendance is a completion."""
