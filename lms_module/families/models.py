@@ -103,8 +103,11 @@ class ConsentRecord(Base):
     __table_args__ = (Index("ix_lms_consent_record_child", "child_user_id", "answered_at"),)
 
     id: Mapped[IntPK]
-    adult_user_id: Mapped[int] = mapped_column(ForeignKey("lms_user.id"), index=True)
+    #: The adult who answered; ``None`` for a refusal given with a letter's code by someone
+    #: who made no account (``letter_id`` says which letter).
+    adult_user_id: Mapped[int | None] = mapped_column(ForeignKey("lms_user.id"), index=True)
     child_user_id: Mapped[int] = mapped_column(ForeignKey("lms_user.id"))
+    letter_id: Mapped[int | None] = mapped_column(ForeignKey("lms_parent_letter.id"))
     notice_version: Mapped[str] = mapped_column(String(20))
     answer: Mapped[ConsentAnswer] = mapped_column(string_enum(ConsentAnswer, "consent_answer"))
     answered_at: Mapped[Timestamp]

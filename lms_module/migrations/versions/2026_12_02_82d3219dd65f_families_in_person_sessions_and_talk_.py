@@ -62,22 +62,6 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_lms_coverage_family_overlap_right_unit_id'), ['right_unit_id'], unique=False)
         batch_op.create_index('ix_lms_coverage_family_overlap_scope', ['requirement_id', 'school_year', 'path'], unique=False)
 
-    op.create_table('lms_consent_record',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('adult_user_id', sa.Integer(), nullable=False),
-    sa.Column('child_user_id', sa.Integer(), nullable=False),
-    sa.Column('notice_version', sa.String(length=20), nullable=False),
-    sa.Column('answer', sa.Enum('given', 'refused', name='consent_answer', native_enum=False, create_constraint=True, length=30), nullable=False),
-    sa.Column('answered_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('withdrawn_at', sa.DateTime(timezone=True), nullable=True),
-    sa.ForeignKeyConstraint(['adult_user_id'], ['lms_user.id'], name=op.f('fk_lms_consent_record_adult_user_id_lms_user')),
-    sa.ForeignKeyConstraint(['child_user_id'], ['lms_user.id'], name=op.f('fk_lms_consent_record_child_user_id_lms_user')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_lms_consent_record'))
-    )
-    with op.batch_alter_table('lms_consent_record', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_lms_consent_record_adult_user_id'), ['adult_user_id'], unique=False)
-        batch_op.create_index('ix_lms_consent_record_child', ['child_user_id', 'answered_at'], unique=False)
-
     op.create_table('lms_in_person_session',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('org_unit_id', sa.Integer(), nullable=False),
@@ -118,6 +102,24 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('lms_parent_letter', schema=None) as batch_op:
         batch_op.create_index('ix_lms_parent_letter_child', ['child_user_id', 'revoked_at'], unique=False)
+
+    op.create_table('lms_consent_record',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('adult_user_id', sa.Integer(), nullable=True),
+    sa.Column('child_user_id', sa.Integer(), nullable=False),
+    sa.Column('letter_id', sa.Integer(), nullable=True),
+    sa.Column('notice_version', sa.String(length=20), nullable=False),
+    sa.Column('answer', sa.Enum('given', 'refused', name='consent_answer', native_enum=False, create_constraint=True, length=30), nullable=False),
+    sa.Column('answered_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('withdrawn_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['adult_user_id'], ['lms_user.id'], name=op.f('fk_lms_consent_record_adult_user_id_lms_user')),
+    sa.ForeignKeyConstraint(['child_user_id'], ['lms_user.id'], name=op.f('fk_lms_consent_record_child_user_id_lms_user')),
+    sa.ForeignKeyConstraint(['letter_id'], ['lms_parent_letter.id'], name=op.f('fk_lms_consent_record_letter_id_lms_parent_letter')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_lms_consent_record'))
+    )
+    with op.batch_alter_table('lms_consent_record', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_lms_consent_record_adult_user_id'), ['adult_user_id'], unique=False)
+        batch_op.create_index('ix_lms_consent_record_child', ['child_user_id', 'answered_at'], unique=False)
 
     op.create_table('lms_data_request',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -215,6 +217,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_lms_in_person_attendance_user_id'))
 
     op.drop_table('lms_in_person_attendance')
+    with op.batch_alter_table('lms_consent_record', schema=None) as batch_op:
+        batch_op.drop_index('ix_lms_consent_record_child')
+        batch_op.drop_index(batch_op.f('ix_lms_consent_record_adult_user_id'))
+
+    op.drop_table('lms_consent_record')
     with op.batch_alter_table('lms_parent_link', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_lms_parent_link_child_user_id'))
         batch_op.drop_index(batch_op.f('ix_lms_parent_link_adult_user_id'))
@@ -234,11 +241,6 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_lms_in_person_session_org_unit_id'))
 
     op.drop_table('lms_in_person_session')
-    with op.batch_alter_table('lms_consent_record', schema=None) as batch_op:
-        batch_op.drop_index('ix_lms_consent_record_child')
-        batch_op.drop_index(batch_op.f('ix_lms_consent_record_adult_user_id'))
-
-    op.drop_table('lms_consent_record')
     with op.batch_alter_table('lms_coverage_family_overlap', schema=None) as batch_op:
         batch_op.drop_index('ix_lms_coverage_family_overlap_scope')
         batch_op.drop_index(batch_op.f('ix_lms_coverage_family_overlap_right_unit_id'))
