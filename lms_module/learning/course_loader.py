@@ -27,6 +27,7 @@ from lms_module.learning.models import (
     CourseVersion,
     SharedFieldValue,
 )
+from lms_module.learning.talk_cards import read_talk_cards, store_talk_cards
 from lms_module.xblock_runtime.ids import DEFINITION_PREFIX, USAGE_PREFIX, safe_name
 from lms_module.xblock_runtime.olx import (
     CONTENT_SCOPES,
@@ -52,6 +53,8 @@ class ImportReport:
     #: Unknown OLX tags (shown as placeholders) and the usage ids where they occur.
     unknown_types: dict[str, list[str]] = field(default_factory=dict)
     assets: int = 0
+    #: "Cùng con trò chuyện" cards stored (:mod:`lms_module.learning.talk_cards`).
+    talk_cards: int = 0
     warnings: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
@@ -141,6 +144,7 @@ def load_course(
     root, root_url_name = read_course_tree(files)
     course_slug = safe_name(slug or _default_slug(root, path)).lower().replace(".", "-")[:60]
     metadata = _course_metadata(root)
+    cards = read_talk_cards(files, metadata["audience"])
 
     course = session.scalar(select(Course).where(Course.slug == course_slug))
     if course is None:
@@ -194,6 +198,7 @@ def load_course(
                 )
             )
             assets += 1
+    talk_cards = store_talk_cards(session, version, cards, parsed.blocks)
     report = ImportReport(
         course_slug,
         number,
@@ -202,6 +207,7 @@ def load_course(
         block_types=parsed.block_types(),
         unknown_types=parsed.unknown,
         assets=assets,
+        talk_cards=talk_cards,
     )
     report.warnings = [
         f"Loại nội dung <{tag}> chưa được hỗ trợ: hiển thị thay thế ở {len(ids)} chỗ."
