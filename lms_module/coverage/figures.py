@@ -16,9 +16,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session, aliased
 
+from lms_module.coverage.families import direct_family_counts, uncovered_families
 from lms_module.coverage.models import CoverageRollup, CoverageSchoolRollup
 from lms_module.coverage.rollup import _rollup_select, ensure_rollups
 from lms_module.coverage.status import Status, target_status
@@ -288,8 +290,15 @@ def direct_subtree_figures(
 ) -> Figures:
     """Compute a subtree's figures straight from memberships and certificates (no rollup).
 
-    The reference the rollup is tested and benchmarked against.
+    The reference the rollup is tested and benchmarked against. Families are counted
+    distinct over the subtree (:func:`~lms_module.coverage.families.direct_family_counts`).
     """
+    if scope.audience is Audience.PARENT:
+        return Figures(*direct_family_counts(
+            session, requirement_id=scope.requirement_id, year=scope.school_year,
+            day=reporting_date(session, scope.school_year, today), within=unit.path,
+            school_level=scope.school_level,
+        ))
     source = _direct_rows(session, unit, scope, today)
     query = select(
         func.coalesce(func.sum(source.c.population), 0),
@@ -306,6 +315,11 @@ def direct_children_figures(
     session: Session, unit: OrgUnit, scope: ReportScope, today: dt.date
 ) -> dict[int, Figures]:
     """Compute each child unit's figures straight from memberships and certificates."""
+    if scope.audience is Audience.PARENT:
+        return {
+            child.id: direct_subtree_figures(session, child, scope, today)
+            for child in session.scalars(select(OrgUnit).where(OrgUnit.parent_id == unit.id))
+        }
     source = _direct_rows(session, unit, scope, today)
     child = aliased(OrgUnit)
     rows = session.execute(
@@ -338,9 +352,20 @@ def uncovered_people(
     """Return the named members of a class or school not yet covered, by unit and name.
 
     The people the training-status page lists as not covered, from the same query
-    (:func:`~lms_module.obligations.query.obligations`). Only for school managers: the view
-    checks the role and records the access.
+    (:func:`~lms_module.obligations.query.obligations`). For the parents' audience, the
+    families not covered, each named by its children there ("Gia đình em ...": the family is
+    what the figures count, and a family nobody has linked yet has no adult to name). Only for
+    school managers: the view checks the role and records the access.
     """
+    if scope.audience is Audience.PARENT:
+        return [
+            UncoveredPerson(0, family_label(family.children), None,
+                            ", ".join(dict.fromkeys(family.unit_names)))
+            for family in uncovered_families(
+                session, requirement_id=scope.requirement_id, year=scope.school_year,
+                day=reporting_date(session, scope.school_year, today), within=unit.path,
+            )
+        ]
     return [
         UncoveredPerson(o.user_id, o.full_name, o.code, o.unit_name)
         for o in obligations(
@@ -349,3 +374,9 @@ def uncovered_people(
         )
         if not o.covered
     ]
+
+
+def family_label(children: Sequence[str]) -> str:
+    """Name a family by its children: "Gia đình em Lan, em Minh"."""
+    return str(_("Gia đình %(children)s", children=", ".join(
+        _("em %(name)s", name=name) for name in children)))

@@ -354,8 +354,9 @@ def _org_units(connection: Connection, statement: Any, sets: Sequence[Mapping[st
         paths = _written_per_set(statement, sets, "path")
         if ids is not None and _UNKNOWN not in paths:
             marks.moved.update(zip(ids, paths, strict=True))
-        else:
-            mark_units_dirty(connection, units)
+        # Families are counted once at the lowest common ancestor of their classes, which a
+        # move may change: the families of the moved units are counted again.
+        mark_units_dirty(connection, units)
     if changed & {"kind", "grade", "school_year"}:
         mark_units_dirty(connection, units)
     if "parent_id" in changed:

@@ -49,7 +49,7 @@ AUDIENCE_LABELS: dict[Audience, LazyString] = {
     Audience.TEACHER: _l("Giáo viên"),
     Audience.STAFF: _l("Nhân viên"),
     Audience.MANAGER: _l("Cán bộ quản lý"),
-    Audience.PARENT: _l("Cha mẹ học sinh"),
+    Audience.PARENT: _l("Gia đình có trẻ em"),
 }
 #: Sort keys of the drill-down table (query string ``sort``).
 SORT_KEYS = ("coverage", "name", "population", "to_train")

@@ -30,15 +30,22 @@ from sqlalchemy import (
     literal,
     null,
     select,
+    union_all,
     update,
 )
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
 from lms_module.certification.models import Certificate
+from lms_module.coverage.families import (
+    classes_of,
+    family_rollup_select,
+    write_family_overlaps,
+)
 from lms_module.coverage.invalidation import write_marks
 from lms_module.coverage.models import (
     CoverageDirtyUnit,
+    CoverageFamilyOverlap,
     CoverageRollup,
     CoverageSchoolRollup,
     RollupBuild,
@@ -72,7 +79,11 @@ def _rollup_select(
     """Return the grouped SELECT computing rollup rows from memberships and certificates.
 
     :param unit_ids: only memberships at these units; :param within: only under this path.
+    The parents' audience counts families (:mod:`~lms_module.coverage.families`).
     """
+    if audience is Audience.PARENT:
+        return family_rollup_select(session, requirement_id=requirement_id, year=year, day=day,
+                                    unit_ids=unit_ids, within=within)
     course_ids = requirement_course_ids(session, requirement_id) or [-1]
     before = day - dt.timedelta(days=RATE_WINDOW_DAYS)
     member_unit = aliased(OrgUnit)
@@ -155,7 +166,14 @@ def _write_rollup(
     day: dt.date,
     unit_ids: Sequence[int] | None = None,
 ) -> None:
-    """Replace the rollup rows of the given units (all units: ``None``) with fresh figures."""
+    """Replace the rollup rows of the given units (all units: ``None``) with fresh figures.
+
+    For the parents' audience the rows are those of the classes among the units and of the
+    schools among them (where parents are members), and the families of those classes have
+    their overlap rows rewritten.
+    """
+    if audience is Audience.PARENT and unit_ids is not None:
+        unit_ids = classes_of(session, unit_ids)
     scope = _key_conditions(CoverageRollup, requirement_id, year, audience)
     if unit_ids is not None:
         scope.append(CoverageRollup.unit_id.in_(unit_ids))
@@ -175,8 +193,14 @@ def _write_rollup(
         .where(*scope, CoverageRollup.valid_until == FAR_FUTURE)
         .values(valid_until=None)
     )
+    overlap_units: set[int] = set()
+    if audience is Audience.PARENT:
+        overlap_units = write_family_overlaps(
+            session, requirement_id=requirement_id, year=year, day=day, class_ids=unit_ids
+        )
     _write_school_sums(
-        session, requirement_id=requirement_id, year=year, audience=audience, unit_ids=unit_ids
+        session, requirement_id=requirement_id, year=year, audience=audience, unit_ids=unit_ids,
+        overlap_units=overlap_units,
     )
 
 
@@ -187,10 +211,13 @@ def _write_school_sums(
     year: str,
     audience: Audience,
     unit_ids: Sequence[int] | None = None,
+    overlap_units: set[int] | frozenset[int] = frozenset(),
 ) -> None:
-    """Replace the per-school sums of the schools holding ``unit_ids`` (all: ``None``).
+    """Replace the per-school sums of the schools holding ``unit_ids`` (all: ``None``) and of
+    ``overlap_units`` (where family overlap rows were written or removed).
 
-    A class's rows count for its school; any other unit's rows for the unit itself.
+    A class's rows count for its school; any other unit's rows for the unit itself; a family
+    overlap row for its unit (a school, or an office above several schools), subtracted.
     """
     member = aliased(OrgUnit)
     owner_id = case((member.kind == OrgKind.CLASS, member.parent_id), else_=member.id)
@@ -201,15 +228,26 @@ def _write_school_sums(
         .join(member, member.id == CoverageRollup.unit_id)
         .where(*_key_conditions(CoverageRollup, requirement_id, year, audience))
     )
+    overlaps = (
+        select(CoverageFamilyOverlap.unit_id.label("owner_id"), literal(-1).label("population"),
+               (-CoverageFamilyOverlap.covered).label("covered"),
+               (-CoverageFamilyOverlap.covered_before).label("covered_before"))
+        .where(CoverageFamilyOverlap.requirement_id == requirement_id,
+               CoverageFamilyOverlap.school_year == year)
+    )
     if unit_ids is not None:
-        owners = sorted(set(session.scalars(select(owner_id).where(member.id.in_(unit_ids)))))
+        owners = sorted(
+            set(session.scalars(select(owner_id).where(member.id.in_(unit_ids))))
+            | set(overlap_units)
+        )
         scope.append(CoverageSchoolRollup.unit_id.in_(owners))
         rows = rows.where(
             (CoverageRollup.unit_id.in_(owners))
             | ((member.parent_id.in_(owners)) & (member.kind == OrgKind.CLASS))
         )
+        overlaps = overlaps.where(CoverageFamilyOverlap.unit_id.in_(owners))
     session.execute(delete(CoverageSchoolRollup).where(*scope))
-    sums = rows.subquery("rows")
+    sums = (union_all(rows, overlaps) if audience is Audience.PARENT else rows).subquery("rows")
     owner = aliased(OrgUnit)
     session.execute(insert(CoverageSchoolRollup).from_select(
         list(SCHOOL_SUM_COLUMNS),

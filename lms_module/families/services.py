@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from sqlalchemy import or_, select, update
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from lms_module.audit.services import record_event
@@ -143,6 +143,14 @@ def children_of(session: Session, adult: User) -> list[User]:
     ))
 
 
+def has_been_linked(session: Session, adult: User) -> bool:
+    """Tell whether ``adult`` was ever linked to a child (a parent's account, even when every
+    link has ended since)."""
+    return session.scalar(
+        select(ParentLink.id).where(ParentLink.adult_user_id == adult.id).limit(1)
+    ) is not None
+
+
 def links_of_child(session: Session, child: User) -> list[ParentLink]:
     """Return the standing links of a child (the adults who follow it)."""
     return list(session.scalars(
@@ -209,15 +217,12 @@ def regroup_families(session: Session, user_ids: Iterable[int]) -> None:
             continue
         group = _linked_group(session, start)
         seen |= group
+        members = list(session.scalars(select(User).where(User.id.in_(sorted(group)))))
         if len(group) == 1:
-            session.execute(update(User).where(User.id == start, User.family_id.is_not(None))
-                            .values(family_id=None))
+            for person in members:
+                person.family_id = None
             continue
-        held = sorted(
-            family_id for family_id in session.scalars(
-                select(User.family_id).where(User.id.in_(group), User.family_id.is_not(None))
-            ) if family_id is not None
-        )
+        held = sorted(person.family_id for person in members if person.family_id is not None)
         if held:
             family_id = held[0]
         else:
@@ -225,12 +230,9 @@ def regroup_families(session: Session, user_ids: Iterable[int]) -> None:
             session.add(family)
             session.flush()
             family_id = family.id
-        session.execute(
-            update(User)
-            .where(User.id.in_(sorted(group)),
-                   or_(User.family_id.is_(None), User.family_id != family_id))
-            .values(family_id=family_id)
-        )
+        for person in members:
+            person.family_id = family_id
+        session.flush()
         # Someone who was in this family but is no longer linked to it leaves it.
         for left in session.scalars(
             select(User.id).where(User.family_id == family_id, User.id.not_in(sorted(group)))

@@ -1,0 +1,376 @@
+"""Counting families for the parents' targets ("95% of families with children").
+
+The rule (README, "Độ bao phủ gia đình"):
+
+* A **family** is a group the parents' links join (:mod:`lms_module.families.services`): a child,
+  the adults linked to it, the other children linked to those adults. Its key is
+  ``User.family_id``, or minus the child's id for a child no adult is linked to yet (a family
+  of one child: until someone links them, the system cannot know two children are siblings).
+* The **population** of a unit is the distinct families with at least one child counted in its
+  subtree (students by the class of the school year, the population rule of
+  :mod:`~lms_module.obligations.population`): siblings count once; a family with children in
+  two schools counts once in each school and once in every unit above them.
+* A family is **covered** when one of its adults (an active account in the family) holds, on the
+  reporting date, a valid certificate of a course of the requirement: taken online, or earned
+  by attending a session held in person (``in_person``), which issues the same certificate.
+
+The rollup stores, per class, its distinct families (:func:`family_rollup_select`) and, per
+family with children in several classes, one :class:`CoverageFamilyOverlap` row for each pair
+of neighbouring classes in path order, at the pair's lowest common ancestor, which subtracts
+the family once. A subtree is one range of paths, so the classes of a family inside it are
+neighbours in that order: summing class rows and overlap rows over any subtree counts each of
+its families exactly once, and the reports keep summing one table by path range.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from itertools import pairwise
+from typing import Any
+
+from sqlalchemy import (
+    Date,
+    Select,
+    and_,
+    case,
+    delete,
+    distinct,
+    exists,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+)
+from sqlalchemy.orm import Session, aliased
+
+from lms_module.certification.models import Certificate
+from lms_module.core.collation import PersonKey, person_sort_key, text_sort_key
+from lms_module.coverage.models import CoverageFamilyOverlap
+from lms_module.coverage.status import RATE_WINDOW_DAYS
+from lms_module.db import subtree_condition
+from lms_module.learning.models import Audience
+from lms_module.obligations.population import population_conditions, valid_certificate
+from lms_module.obligations.query import FAR_FUTURE
+from lms_module.obligations.targets import requirement_course_ids
+from lms_module.orgs.models import OrgKind, OrgUnit
+from lms_module.people.models import Membership, Role, User
+from lms_module.school_years.closing import is_closed
+
+#: Families per statement when a set of families is read or rewritten (IN-list size).
+CHUNK = 5000
+
+
+def family_key() -> Any:
+    """The SQL expression of a child's family key (see the module's rule)."""
+    return func.coalesce(User.family_id, -User.id)
+
+
+def _members(
+    session: Session,
+    requirement_id: int,
+    year: str,
+    day: dt.date,
+    *,
+    unit_ids: Sequence[int] | None = None,
+    within: str | None = None,
+    named: bool = False,
+) -> Select[Any]:
+    """SELECT one row per counted child: family key, class, and whether the family is covered.
+
+    ``family_expiry`` is the last day the family stays covered (``None``: not covered on
+    ``day``); ``covered_then`` is 1 when it was covered 28 days earlier (the recent rate).
+    """
+    course_ids = requirement_course_ids(session, requirement_id) or [-1]
+    before = day - dt.timedelta(days=RATE_WINDOW_DAYS)
+    member_unit = aliased(OrgUnit)
+    parent = aliased(OrgUnit)
+    adult = aliased(User)
+    of_family = and_(
+        adult.id == Certificate.user_id,
+        adult.family_id == User.family_id,
+        adult.active.is_(True),
+    )
+    family_expiry = (
+        select(func.max(func.coalesce(Certificate.expires_on, literal(FAR_FUTURE, Date))))
+        .select_from(Certificate)
+        .join(adult, of_family)
+        .where(valid_certificate(course_ids, day))
+        .correlate(User)
+        .scalar_subquery()
+    )
+    covered_then = (
+        exists()
+        .select_from(Certificate)
+        .where(of_family, valid_certificate(course_ids, before))
+        .correlate(User)
+    )
+    named_columns = (
+        (User.id.label("child_id"), User.full_name.label("child_name"),
+         member_unit.name.label("unit_name"))
+        if named else ()
+    )
+    query = (
+        select(
+            family_key().label("family_key"),
+            Membership.org_unit_id.label("unit_id"),
+            member_unit.path.label("path"),
+            func.coalesce(member_unit.school_level, parent.school_level).label("school_level"),
+            member_unit.grade.label("grade"),
+            family_expiry.label("family_expiry"),
+            case((covered_then, 1), else_=0).label("covered_then"),
+            *named_columns,
+        )
+        .select_from(Membership)
+        .join(User, User.id == Membership.user_id)
+        .join(member_unit, member_unit.id == Membership.org_unit_id)
+        .outerjoin(parent, parent.id == member_unit.parent_id)
+        .where(*population_conditions(Role.STUDENT, year, member_unit,
+                                      closed=is_closed(session, year)))
+    )
+    if unit_ids is not None:
+        query = query.where(Membership.org_unit_id.in_(unit_ids))
+    if within is not None:
+        query = query.where(subtree_condition(member_unit.path, within))
+    return query
+
+
+def family_rollup_select(
+    session: Session,
+    *,
+    requirement_id: int,
+    year: str,
+    day: dt.date,
+    unit_ids: Sequence[int] | None = None,
+    within: str | None = None,
+) -> Select[Any]:
+    """Return the grouped SELECT of the class rows: each class's distinct families.
+
+    The same columns as the other audiences' rollup rows; ``covered_before`` counts the
+    families covered 28 days earlier, ``valid_until`` is the first day one of the class's
+    covered families stops being covered.
+    """
+    rows = _members(
+        session, requirement_id, year, day, unit_ids=unit_ids, within=within
+    ).subquery("family_members")
+    return select(
+        literal(requirement_id).label("requirement_id"),
+        literal(year).label("school_year"),
+        rows.c.unit_id,
+        rows.c.path,
+        rows.c.school_level,
+        rows.c.grade,
+        literal(Audience.PARENT.value).label("audience"),
+        func.count(distinct(rows.c.family_key)).label("population"),
+        func.count(distinct(case((rows.c.family_expiry.is_not(None), rows.c.family_key))))
+        .label("covered"),
+        func.count(distinct(case((rows.c.covered_then == 1, rows.c.family_key))))
+        .label("covered_before"),
+        literal(day, Date).label("as_of"),
+        func.min(rows.c.family_expiry).label("valid_until"),
+    ).group_by(rows.c.unit_id, rows.c.path, rows.c.school_level, rows.c.grade)
+
+
+# ---------------------------------------------------------------------------- overlap rows
+
+
+def lowest_common_path(first: str, second: str) -> str:
+    """Return the path of the lowest common ancestor of two units ("/1/2/5/", "/1/2/7/" ->
+    "/1/2/")."""
+    common = []
+    for a, b in zip(first.strip("/").split("/"), second.strip("/").split("/"), strict=False):
+        if a != b:
+            break
+        common.append(a)
+    return "/" + "".join(f"{part}/" for part in common)
+
+
+@dataclass
+class _FamilyClasses:
+    """The classes of one family, and whether it is covered."""
+
+    classes: dict[int, tuple[str, Any]]  # unit id -> (path, school level)
+    expiry: dt.date | None = None
+    covered_then: int = 0
+
+
+def _overlap_rows(
+    requirement_id: int, year: str, families: dict[int, _FamilyClasses]
+) -> list[dict[str, Any]]:
+    """Return the overlap rows of these families (one per pair of neighbouring classes)."""
+    rows = []
+    for key, family in families.items():
+        ordered = sorted(family.classes.items(), key=lambda item: item[1][0])
+        for (left, (left_path, left_level)), (right, (right_path, right_level)) in pairwise(
+            ordered
+        ):
+            path = lowest_common_path(left_path, right_path)
+            rows.append({
+                "requirement_id": requirement_id,
+                "school_year": year,
+                "family_key": key,
+                "unit_id": int(path.strip("/").rsplit("/", 1)[-1]),
+                "path": path,
+                # A level-filtered report subtracts the pair only when both are of its level.
+                "school_level": left_level if left_level == right_level else None,
+                "left_unit_id": left,
+                "right_unit_id": right,
+                "covered": 1 if family.expiry is not None else 0,
+                "covered_before": family.covered_then,
+                "valid_until": None if family.expiry in (None, FAR_FUTURE) else family.expiry,
+            })
+    return rows
+
+
+def _read_families(rows: Iterable[Any]) -> dict[int, _FamilyClasses]:
+    families: dict[int, _FamilyClasses] = {}
+    for row in rows:
+        family = families.setdefault(row.family_key, _FamilyClasses({}))
+        family.classes[row.unit_id] = (row.path, row.school_level)
+        family.expiry = row.family_expiry
+        family.covered_then = max(family.covered_then, int(row.covered_then))
+    return {key: family for key, family in families.items() if len(family.classes) > 1}
+
+
+def write_family_overlaps(
+    session: Session,
+    *,
+    requirement_id: int,
+    year: str,
+    day: dt.date,
+    class_ids: Sequence[int] | None = None,
+) -> set[int]:
+    """Rewrite the overlap rows of every family (``class_ids=None``) or of the families with a
+    child in these classes, now or when their rows were written.
+
+    :returns: the units whose per-school sums include a deleted or written row (their owners).
+    """
+    scope = [
+        CoverageFamilyOverlap.requirement_id == requirement_id,
+        CoverageFamilyOverlap.school_year == year,
+    ]
+    members = _members(session, requirement_id, year, day).subquery("family_members")
+    touched: set[int] = set()
+    if class_ids is None:
+        touched |= set(session.scalars(
+            select(CoverageFamilyOverlap.unit_id).where(*scope).distinct()))
+        session.execute(delete(CoverageFamilyOverlap).where(*scope))
+        several = (
+            select(members.c.family_key)
+            .group_by(members.c.family_key)
+            .having(func.count(distinct(members.c.unit_id)) > 1)
+        )
+        families = _read_families(session.execute(
+            select(members).where(members.c.family_key.in_(several))
+        ))
+    else:
+        keys: set[int] = set()
+        for chunk in _chunks(class_ids):
+            keys |= set(session.scalars(
+                select(members.c.family_key).where(members.c.unit_id.in_(chunk)).distinct()))
+            keys |= set(session.scalars(
+                select(CoverageFamilyOverlap.family_key).where(
+                    *scope,
+                    or_(CoverageFamilyOverlap.left_unit_id.in_(chunk),
+                        CoverageFamilyOverlap.right_unit_id.in_(chunk)),
+                ).distinct()))
+        families = {}
+        for chunk in _chunks(keys):
+            touched |= set(session.scalars(
+                select(CoverageFamilyOverlap.unit_id)
+                .where(*scope, CoverageFamilyOverlap.family_key.in_(chunk)).distinct()))
+            session.execute(delete(CoverageFamilyOverlap).where(
+                *scope, CoverageFamilyOverlap.family_key.in_(chunk)))
+            families.update(_read_families(session.execute(
+                select(members).where(members.c.family_key.in_(chunk)))))
+    rows = _overlap_rows(requirement_id, year, families)
+    for start in range(0, len(rows), CHUNK):
+        session.execute(insert(CoverageFamilyOverlap), rows[start:start + CHUNK])
+    return touched | {row["unit_id"] for row in rows}
+
+
+def _chunks(values: Iterable[int]) -> Iterable[list[int]]:
+    ordered = sorted(values)
+    for start in range(0, len(ordered), CHUNK):
+        yield ordered[start:start + CHUNK]
+
+
+def classes_of(session: Session, unit_ids: Sequence[int]) -> list[int]:
+    """Return the classes among ``unit_ids`` and the classes of the schools among them.
+
+    A parent's certificate marks the schools where they hold a parent membership; the families
+    it covers are counted in the classes of those schools.
+    """
+    found: set[int] = set()
+    for chunk in _chunks(unit_ids):
+        found |= set(session.scalars(select(OrgUnit.id).where(
+            OrgUnit.kind == OrgKind.CLASS,
+            or_(OrgUnit.id.in_(chunk), OrgUnit.parent_id.in_(chunk)),
+        )))
+    return sorted(found)
+
+
+# ---------------------------------------------------------------------------- direct counts
+
+
+def direct_family_counts(
+    session: Session,
+    *,
+    requirement_id: int,
+    year: str,
+    day: dt.date,
+    within: str,
+    school_level: Any = None,
+) -> tuple[int, int, int]:
+    """Count the distinct families (population, covered, covered 28 days earlier) under a path
+    straight from memberships, links and certificates: the reference the rollup is tested and
+    benchmarked against."""
+    rows = _members(session, requirement_id, year, day, within=within).subquery("family_members")
+    query = select(
+        func.count(distinct(rows.c.family_key)),
+        func.count(distinct(case((rows.c.family_expiry.is_not(None), rows.c.family_key)))),
+        func.count(distinct(case((rows.c.covered_then == 1, rows.c.family_key)))),
+    )
+    if school_level is not None:
+        query = query.where(rows.c.school_level == school_level)
+    population, covered, before = session.execute(query).one()
+    return int(population), int(covered), int(before)
+
+
+@dataclass(frozen=True)
+class UncoveredFamily:
+    """A family not yet covered, named by its children under the unit (school managers only)."""
+
+    children: tuple[str, ...]
+    unit_names: tuple[str, ...]
+
+
+def uncovered_families(
+    session: Session, *, requirement_id: int, year: str, day: dt.date, within: str
+) -> list[UncoveredFamily]:
+    """Return the families under ``within`` not covered, each with its children there (in the
+    order of their first child's class and name, Vietnamese order)."""
+    rows = _members(
+        session, requirement_id, year, day, within=within, named=True
+    ).subquery("family_members")
+    grouped: dict[int, list[tuple[str, str]]] = defaultdict(list)
+    for key, name, unit_name in session.execute(
+        select(rows.c.family_key, rows.c.child_name, rows.c.unit_name)
+        .where(rows.c.family_expiry.is_(None))
+    ).all():
+        grouped[int(key)].append((unit_name, name))
+    families = [sorted(children, key=_child_order) for children in grouped.values()]
+    families.sort(key=lambda children: _child_order(children[0]))
+    return [
+        UncoveredFamily(tuple(name for _, name in children),
+                        tuple(unit for unit, _ in children))
+        for children in families
+    ]
+
+
+def _child_order(child: tuple[str, str]) -> tuple[bytes, PersonKey]:
+    unit_name, name = child
+    return text_sort_key(unit_name), person_sort_key(name)

@@ -1,0 +1,192 @@
+"""The families target ("95% of families with children"): counted by hand on the small tree.
+
+Parents linked on top of coverage_support.build_small_tree (students there):
+
+    F1  P1 (mother) -> a1 (2A) and b2 (3A): siblings, one school; P1 holds a valid certificate
+        of the parents' course issued 40 days ago (covered now and 4 weeks ago)
+    F2  P2 -> a2 (2A, TH Bình Lư) and e1 (6A, THCS Tân Phong): two schools in two communes;
+        no certificate
+    F3  P3 and P4 -> f1 (10A): two parents of one child; P4 attended a parents' meeting 5 days
+        ago (a certificate like any other)
+    F5  P5 -> b3 (3A); P5's certificate expired yesterday (valid 4 weeks ago)
+    --  P6 -> f2 (10A), certificate valid, then consent withdrawn: the link ends, f2 is a
+        family of one again, not covered
+    --  P7 -> a4 (2A), certificate valid, then a4's data erased (account inactive): a4 and
+        P7's family leave the population
+    a3, b1, e2, f3: no adult linked (a family of one child each)
+
+    TH Bình Lư (= commune = legacy district): F1, F2, a3, b1, F5      -> 5 families, 1 covered
+        (2 covered 4 weeks ago: F1, F5)
+        2A: F1, F2, a3 -> 3 / 1 / 1      3A: b1, F1, F5 -> 3 / 1 / 2
+    THCS Tân Phong (= ward): F2, e2                                    -> 2 / 0
+    THPT Lai Châu: F3, f2, f3                                          -> 3 / 1
+    Province: 5 + 2 + 3 families, F2 counted once: 9 families, 2 covered (F1, F3), 2 covered
+    4 weeks ago (F1, F5). Ministry: the other province's h1 too: 10 / 2 / 2.
+"""
+
+from __future__ import annotations
+
+import pytest
+from coverage_support import DEADLINE, TODAY, SmallTree, days, give_certificate
+from sqlalchemy.orm import Session
+
+from helpers import SCHOOL_YEAR, make_course
+from lms_module.coverage.figures import (
+    Figures,
+    ReportScope,
+    children_figures,
+    direct_subtree_figures,
+    school_class_figures,
+    subtree_figures,
+    uncovered_people,
+)
+from lms_module.coverage.rollup import ensure_rollup, refresh_all
+from lms_module.families.models import Kinship, LinkSource, ParentLink
+from lms_module.families.services import end_link, link_adult
+from lms_module.learning.models import Audience
+from lms_module.obligations.models import Requirement
+from lms_module.obligations.targets import set_target
+from lms_module.people.models import User
+from lms_module.people.services import create_user
+
+HAND_COUNTS = {
+    "primary": Figures(5, 1, 2),
+    "commune": Figures(5, 1, 2),
+    "district": Figures(5, 1, 2),
+    "thcs": Figures(2, 0, 0),
+    "ward": Figures(2, 0, 0),
+    "thpt": Figures(3, 1, 0),
+    "province": Figures(9, 2, 2),
+    "bo": Figures(10, 2, 2),
+}
+
+
+@pytest.fixture
+def families(db: Session, small: SmallTree) -> SmallTree:
+    """Link the parents above after the families' rollup was first built (so every figure
+    below comes from the incremental path, as on a live system)."""
+    course = make_course(db, "st-parent", Audience.PARENT)
+    small.courses["parent"] = course
+    requirement = Requirement(code="ST-GD", title_vi="Kiến thức bảo vệ trẻ em cho gia đình")
+    requirement.courses = [course]
+    db.add(requirement)
+    db.flush()
+    small.targets["parent"] = set_target(
+        db, unit=small.units["province"], audience=Audience.PARENT, requirement=requirement,
+        percent=95, school_year=SCHOOL_YEAR, deadline=DEADLINE, source="Kế hoạch 675/KH-UBND")
+    db.flush()
+    ensure_rollup(db, requirement.id, SCHOOL_YEAR, Audience.PARENT, TODAY)
+
+    def parent(key: str, *children: str, certificate: int | None = None,
+               expires: int = 300) -> User:
+        adult = create_user(db, username=f"st.{key}", full_name=f"Phụ huynh {key}")
+        db.flush()
+        for child in children:
+            link_adult(db, adult, small.users[child], kinship=Kinship.MOTHER,
+                       source=LinkSource.LETTER)
+        if certificate is not None:
+            give_certificate(db, adult, course, issued=days(certificate),
+                             expires=days(expires))
+        small.users[key] = adult
+        return adult
+
+    parent("P1", "a1", "b2", certificate=-40)
+    parent("P2", "a2", "e1")
+    parent("P3", "f1")
+    parent("P4", "f1", certificate=-5)
+    parent("P5", "b3", certificate=-400, expires=-1)
+    p6 = parent("P6", "f2", certificate=-10)
+    parent("P7", "a4", certificate=-10)
+    db.flush()
+    link = db.query(ParentLink).filter_by(adult_user_id=p6.id).one()
+    end_link(db, link, reason="consent_withdrawn", actor_id=p6.id)
+    small.users["a4"].active = False  # erased: the account is anonymised and inactive
+    db.flush()
+    return small
+
+
+def family_scope(small: SmallTree) -> ReportScope:
+    return ReportScope(small.targets["parent"].requirement_id, SCHOOL_YEAR, Audience.PARENT)
+
+
+def family_figures(db: Session, small: SmallTree, key: str) -> Figures:
+    ensure_rollup(db, small.targets["parent"].requirement_id, SCHOOL_YEAR, Audience.PARENT,
+                  TODAY)
+    return subtree_figures(db, small.units[key], family_scope(small))
+
+
+def test_family_figures_equal_the_hand_count_at_every_level(db, families):
+    assert {key: family_figures(db, families, key) for key in HAND_COUNTS} == HAND_COUNTS
+
+
+def test_siblings_and_two_parents_are_one_family(db, families):
+    assert families.users["a1"].family_id == families.users["b2"].family_id is not None
+    assert families.users["P3"].family_id == families.users["P4"].family_id == (
+        families.users["f1"].family_id)
+    ensure_rollup(db, families.targets["parent"].requirement_id, SCHOOL_YEAR, Audience.PARENT,
+                  TODAY)
+    classes = {row.unit.name: row.figures
+               for row in school_class_figures(db, families.units["primary"],
+                                               family_scope(families))}
+    assert classes == {"2A": Figures(3, 1, 1), "3A": Figures(3, 1, 2)}
+
+
+def test_a_family_in_two_schools_counts_in_each_school_and_once_above(db, families):
+    ensure_rollup(db, families.targets["parent"].requirement_id, SCHOOL_YEAR, Audience.PARENT,
+                  TODAY)
+    below_province = {
+        row.unit.name: row.figures.population
+        for row in children_figures(db, families.units["province"], family_scope(families))
+    }
+    assert below_province["Huyện Tam Đường (cũ)"] == 5  # F2 counted here...
+    assert below_province["Phường Tân Phong"] == 2  # ...and here...
+    assert family_figures(db, families, "province").population == 9  # ...once above both
+
+
+def test_a_withdrawn_consent_and_an_erased_child_leave_the_figures_at_once(db, families):
+    thpt = family_figures(db, families, "thpt")
+    assert thpt == Figures(3, 1, 0)  # f2's family lost its covered parent with the link
+    link_adult(db, families.users["P6"], families.users["f2"], kinship=Kinship.FATHER,
+               source=LinkSource.LETTER)  # consent given again
+    assert family_figures(db, families, "thpt") == Figures(3, 2, 0)
+    assert family_figures(db, families, "primary") == Figures(5, 1, 2)  # a4 stays out
+
+
+def test_the_rollup_equals_the_direct_count_and_a_full_rebuild(db, families):
+    scope = family_scope(families)
+    incremental = {key: family_figures(db, families, key) for key in HAND_COUNTS}
+    direct = {key: direct_subtree_figures(db, families.units[key], scope, TODAY)
+              for key in HAND_COUNTS}
+    refresh_all(db, TODAY)
+    rebuilt = {key: subtree_figures(db, families.units[key], scope) for key in HAND_COUNTS}
+    assert incremental == direct == rebuilt == HAND_COUNTS
+
+
+def test_linking_a_second_child_merges_the_families_without_a_refresh(db, families):
+    before = family_figures(db, families, "primary")
+    link_adult(db, families.users["P1"], families.users["b1"], kinship=Kinship.MOTHER,
+               source=LinkSource.LETTER)
+    # b1 joins F1: one family fewer in the school, and it is covered.
+    assert family_figures(db, families, "primary") == Figures(
+        before.population - 1, before.covered, before.covered_before)
+    assert family_figures(db, families, "province") == Figures(8, 2, 2)
+
+
+def test_a_certificate_of_a_parent_covers_the_family_in_every_school_of_its_children(
+    db, families
+):
+    give_certificate(db, families.users["P2"], families.courses["parent"], issued=days(-1),
+                     expires=days(300))
+    db.flush()
+    assert family_figures(db, families, "primary") == Figures(5, 2, 2)
+    assert family_figures(db, families, "thcs") == Figures(2, 1, 0)
+    assert family_figures(db, families, "province") == Figures(9, 3, 2)
+
+
+def test_the_uncovered_list_names_families_by_their_children(app, db, families):
+    with app.test_request_context():
+        listed = uncovered_people(db, families.units["primary"], family_scope(families), TODAY)
+    names = sorted(person.full_name for person in listed)
+    assert len(names) == 4  # F2, a3, b1, F5: F1 is covered
+    assert "Gia đình em Tòng Văn Bình" in names  # F2 seen from this school: a2 only
+    assert not any("Lò Thị An" in name for name in names)  # a1's family is covered
