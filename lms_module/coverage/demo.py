@@ -18,6 +18,7 @@ PROVINCE_CODE = "DEMO-LC"
 PLAN = "Kế hoạch 675/KH-UBND ngày 03/4/2020 của UBND tỉnh Lai Châu"
 STUDENT_REQUIREMENT = "KNS-TU-BAO-VE"
 ADULT_REQUIREMENT = "TRUONG-HOC-AN-TOAN-CB"
+FAMILY_REQUIREMENT = "BAO-VE-TRE-EM-GIA-DINH"
 ADULT_AUDIENCES = (Audience.TEACHER, Audience.STAFF, Audience.MANAGER)
 
 
@@ -36,8 +37,10 @@ def _requirement(
 def add_demo_targets(session: Session, today: dt.date | None = None) -> int:
     """Add the plan's targets to the demo province for the current school year (idempotent).
 
-    95% of students taught life skills and self-protection; 100% of managers, teachers and
-    staff trained; deadline 31/05 of the school year's end. Returns the number of targets.
+    95% of families with children given child-protection knowledge (the parents' course, or a
+    parents' meeting recorded in person); 95% of students taught life skills and
+    self-protection; 100% of managers, teachers and staff trained; deadline 31/05 of the school
+    year's end. Returns the number of targets.
     """
     province = unit_by_code(session, PROVINCE_CODE)
     if province is None:
@@ -52,11 +55,17 @@ def add_demo_targets(session: Session, today: dt.date | None = None) -> int:
         "Trường học an toàn, phòng chống bạo lực học đường và xâm hại trẻ em",
         "Safe schools, preventing school violence and child abuse", ADULT_AUDIENCES,
     )
+    families = _requirement(
+        session, FAMILY_REQUIREMENT, "Kiến thức, kỹ năng bảo vệ trẻ em cho gia đình",
+        "Child-protection knowledge and skills for families", (Audience.PARENT,),
+    )
     session.flush()
     deadline = year.reporting_end
+    set_target(session, unit=province, audience=Audience.PARENT, requirement=families,
+               percent=95, school_year=str(year), deadline=deadline, source=PLAN)
     set_target(session, unit=province, audience=Audience.STUDENT, requirement=students,
                percent=95, school_year=str(year), deadline=deadline, source=PLAN)
     for audience in ADULT_AUDIENCES:
         set_target(session, unit=province, audience=audience, requirement=adults,
                    percent=100, school_year=str(year), deadline=deadline, source=PLAN)
-    return 1 + len(ADULT_AUDIENCES)
+    return 2 + len(ADULT_AUDIENCES)
