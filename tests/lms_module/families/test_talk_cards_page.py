@@ -19,6 +19,7 @@ from lms_module.families.services import end_link, link_adult
 from lms_module.i18n import LANGUAGE_COOKIE
 from lms_module.learning.course_loader import load_course
 from lms_module.learning.models import BlockCompletion, BlockUsage, Course
+from lms_module.orgs.models import OrgKind
 from lms_module.people.models import ClassDuty, Role, User
 
 CONTENT_DIR = Path(courses.content.__file__).parent
@@ -82,7 +83,7 @@ def test_a_grade_2_childs_parent_sees_the_grades_1_2_cards_only(client, login, f
 def test_a_grade_4_childs_parent_sees_the_grades_3_5_cards(
     db, client, login, make_unit, make_user, tree, family
 ):
-    class_4a = make_unit(tree["class"].kind, tree["school"], name="4A", grade=4)
+    class_4a = make_unit(OrgKind.CLASS, tree["school"], name="4A", grade=4)
     brother = make_user(Role.STUDENT, class_4a, username="hs.tu", full_name="Lò Văn Tú")
     link_adult(db, family["parent"], brother, kinship=Kinship.MOTHER, source=LinkSource.LETTER)
     db.commit()
