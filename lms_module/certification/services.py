@@ -38,6 +38,11 @@ log = logging.getLogger(__name__)
 
 #: The reason recorded on a certificate replaced by a re-issue.
 REISSUE_REASON = "cấp lại"
+#: The holder's name on the certificates of a child whose data was erased
+#: (``families.data_rights``): the records stay for the statistics, nothing names the child.
+ANONYMISED_HOLDER = "Học sinh đã xóa dữ liệu"
+#: What an erased holder's revocation reason becomes (a reason may name the holder).
+ANONYMISED_REASON = "đã xóa cùng dữ liệu của người được cấp"
 #: Prefixes dropped from a province's name to get the place printed before the date.
 PLACE_PREFIXES = (
     "Sở Giáo dục và Đào tạo ",
@@ -570,6 +575,26 @@ def reissue_certificate(
         replaces=certificate.serial,
     )
     return new
+
+
+def anonymise_holder(session: Session, user: User) -> int:
+    """Keep ``user``'s certificates as statistics only (their data was erased).
+
+    The holder's name becomes :data:`ANONYMISED_HOLDER` on the record, so every PDF, list and
+    verification page drawn from it; a revocation reason other than a re-issue becomes
+    :data:`ANONYMISED_REASON`. Dates, course, units and status stay: the certificate still
+    counts where certificates are counted. Return how many certificates changed (0 when done
+    before).
+    """
+    changed = 0
+    for certificate in session.scalars(select(Certificate).where(Certificate.user_id == user.id)):
+        before = (certificate.holder_name, certificate.revoked_reason)
+        certificate.holder_name = ANONYMISED_HOLDER
+        if certificate.revoked_reason not in (None, REISSUE_REASON):
+            certificate.revoked_reason = ANONYMISED_REASON
+        changed += before != (certificate.holder_name, certificate.revoked_reason)
+    session.flush()
+    return changed
 
 
 # ------------------------------------------------------------------------------- rendering

@@ -29,6 +29,7 @@ from lms_module.certification import config
 from lms_module.certification.exports import in_service_workbook
 from lms_module.certification.models import Certificate
 from lms_module.certification.services import (
+    ANONYMISED_HOLDER,
     REISSUE_REASON,
     CertificateStatus,
     certificate_pdf,
@@ -133,14 +134,16 @@ def _verification_page(typed: str) -> str:
     # Public page: validity, course, dates, issuing unit and the holder's name, masked for
     # students; never the revocation reason (it may be personal), only its date and whether
     # it was a re-issue. A revoked certificate vouches for nobody: no holder, no validity.
+    # An erased child's certificate (kept for the statistics) names nobody either.
     revoked = status is CertificateStatus.REVOKED
+    anonymised = certificate.holder_name == ANONYMISED_HOLDER
     holder = (
         display_name_for_public(certificate.holder_name)
         if certificate.holder_is_student else certificate.holder_name
     )
     result = {
         "status": status,
-        "holder": None if revoked else holder,
+        "holder": None if revoked or anonymised else holder,
         "serial": certificate.serial,
         "code": format_code(certificate.code),
         "course_title": certificate.course_title(current_language()),
