@@ -139,6 +139,8 @@ PERSONAL_DATA_ENDPOINTS = {
     "lms.data_rights.file_paper_request",
     "lms.data_rights.carry_out",
     "lms.data_rights.refuse",
+    "lms.in_person.record",  # the family list (children and their adults) or the staff list
+    "lms.in_person.sheet",  # the signed attendance sheet
 }
 
 
