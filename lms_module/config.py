@@ -55,6 +55,20 @@ DEFAULTS: dict[str, Any] = {
     "LMS_HOTLINE": "111",
     #: Where the quick-exit button leads (a neutral page that does not reveal the visit).
     "LMS_QUICK_EXIT_URL": "https://www.google.com.vn/search?q=th%E1%BB%9Di+ti%E1%BA%BFt",
+    #: Days a printed parent letter's code can be used (printing the class again, or revoking,
+    #: ends it sooner).
+    "LMS_PARENT_LETTER_DAYS": 60,
+    #: Adults one parent letter can link to its child (two parents, by default).
+    "LMS_PARENT_LETTER_USES": 2,
+    #: Wrong parent-letter codes allowed per client address (Flask-Limiter syntax); a right
+    #: code is not counted. Each code is also limited like a QR card (``LMS_LOGIN_ACCOUNT_
+    #: RATE_LIMIT``).
+    "LMS_PARENT_CODE_RATE_LIMIT": "10 per minute; 60 per hour",
+    #: What a parent's withdrawal (or refusal) of consent does: ``"unlink"`` ends the link
+    #: (the parent sees nothing of the child any more; the school keeps the child's school
+    #: records); ``"unlink-and-erase"`` also files a request to erase the child's data with
+    #: the child's school, which its managers act on.
+    "LMS_CONSENT_WITHDRAWAL": "unlink",
 }
 
 

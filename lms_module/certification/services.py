@@ -26,6 +26,7 @@ from lms_module.certification.models import Certificate, CertificateSequence
 from lms_module.core.collation import person_sort_key, text_sort_key
 from lms_module.core.errors import AccessDeniedError, LMSError
 from lms_module.db import dialect_insert, subtree_condition, utcnow
+from lms_module.families.services import may_follow
 from lms_module.i18n import local_today
 from lms_module.learning.models import Audience, Completion, Course, CourseVersion
 from lms_module.orgs.models import OrgKind, OrgUnit
@@ -110,12 +111,16 @@ def issuing_place(session: Session, user: User, course: Course) -> IssuingPlace 
     """Return the unit that issues ``user``'s certificate for ``course``, or ``None``.
 
     Students: their class's school. School staff: their school. Office staff: their office.
-    When someone holds several roles, the one the course is written for wins.
+    Parents: the school of their (first linked) child. When someone holds several roles, the
+    one the course is written for wins.
     """
     memberships = active_memberships(session, user)
     student_first = course.audience is Audience.STUDENT
+    parent_first = course.audience is Audience.PARENT
 
     def rank(membership: Membership) -> int:
+        if membership.role is Role.PARENT:
+            return -1 if parent_first else 8
         if membership.role is Role.STUDENT:
             return 0 if student_first else 2
         if membership.role in ADULT_ROLES:
@@ -128,7 +133,7 @@ def issuing_place(session: Session, user: User, course: Course) -> IssuingPlace 
             school = enclosing_school(session, unit)
             if school is not None:
                 return IssuingPlace(school, unit, holder_is_student=True)
-        elif membership.role in ADULT_ROLES:
+        elif membership.role in ADULT_ROLES or membership.role is Role.PARENT:
             school = enclosing_school(session, unit)
             if school is not None:
                 return IssuingPlace(school, school, holder_is_student=False)
@@ -463,8 +468,13 @@ def may_manage(session: Session, user: User, certificate: Certificate) -> bool:
 
 
 def may_read(session: Session, user: User, certificate: Certificate) -> bool:
-    """Tell whether ``user`` may open ``certificate``: its holder, or a manager of its school."""
-    return certificate.user_id == user.id or may_manage(session, user, certificate)
+    """Tell whether ``user`` may open ``certificate``: its holder, a parent linked to the
+    holder (:func:`~lms_module.families.services.may_follow`), or a manager of its school."""
+    return (
+        certificate.user_id == user.id
+        or may_follow(session, user, certificate.user)
+        or may_manage(session, user, certificate)
+    )
 
 
 def check_may_manage(session: Session, user: User, certificate: Certificate) -> None:

@@ -16,6 +16,12 @@ from lms_module.core.request import client_ip, current_language, current_person
 from lms_module.coverage.figures import TargetReport, target_reports
 from lms_module.coverage.report import STATUS_LABELS
 from lms_module.db import db_session
+from lms_module.families.services import (
+    child_school,
+    children_of,
+    current_class,
+    has_been_linked,
+)
 from lms_module.home.forms import NOBODY, ClassTeachersForm
 from lms_module.home.services import school_classes, subtree_counts
 from lms_module.i18n import local_today
@@ -56,6 +62,8 @@ def index() -> str:
     memberships = active_memberships(session, user)
     sections = []
     for membership in memberships:
+        if membership.role is Role.PARENT:
+            continue  # one section for all of a parent's children, below
         unit = membership.org_unit
         section: dict[str, object] = {"role": membership.role, "unit": unit}
         if membership.role is Role.STUDENT:
@@ -90,7 +98,18 @@ def index() -> str:
         due=due,
         my_courses={course.id: course for course, _progress in course_rows},
         language=current_language(),
+        parent_children=_parent_children(session, user),
     )
+
+
+def _parent_children(session: Session, user: User) -> list[tuple[User, OrgUnit | None,
+                                                                 OrgUnit | None]] | None:
+    """A parent's children with their class and school (``None``: the user is no parent)."""
+    children = children_of(session, user)
+    if not children and not has_been_linked(session, user):
+        return None
+    return [(child, current_class(session, child), child_school(session, child))
+            for child in children]
 
 
 @bp.get("/units/<int:unit_id>")

@@ -94,7 +94,9 @@ def _learner_profile(session: Session, user: User) -> tuple[set[int], set[Audien
     for membership in active_memberships(session, user):
         if membership.role is Role.STUDENT and membership.org_unit.grade is not None:
             grades.add(membership.org_unit.grade)
-        elif membership.role in ADULT_ROLES:
+        elif membership.role in ADULT_ROLES or membership.role is Role.PARENT:
+            # A parent membership (held while linked to a child of the school) offers the
+            # parents' course.
             audiences.add(ROLE_AUDIENCES[membership.role])
         elif membership.role in (Role.ADMIN, Role.CONTENT_AUTHOR):
             sees_all = True

@@ -16,6 +16,7 @@ ROLE_LABELS: dict[Role, LazyString] = {
     Role.OFFICE_REVIEWER: _l("Cán bộ phòng/sở"),
     Role.CONTENT_AUTHOR: _l("Biên soạn nội dung"),
     Role.ADMIN: _l("Quản trị"),
+    Role.PARENT: _l("Cha mẹ, người chăm sóc"),
 }
 
 KIND_LABELS: dict[OrgKind, LazyString] = {

@@ -22,6 +22,12 @@ PUBLIC_ENDPOINTS = {
     "lms.auth.quick_exit",  # anyone may leave; signs out only the visitor's own session
     "lms.certification.verify_form",
     "lms.certification.verify",
+    # A parent with a printed letter: the code (rate-limited per address and per code), the
+    # privacy notice and its answer, making or signing in to the account that is then linked.
+    "lms.families.link_start",
+    "lms.families.notice",
+    "lms.families.account",
+    "lms.families.account_sign_in",
 }
 
 
@@ -141,6 +147,9 @@ PERSONAL_DATA_ENDPOINTS = {
     "lms.data_rights.refuse",
     "lms.in_person.record",  # the family list (children and their adults) or the staff list
     "lms.in_person.sheet",  # the signed attendance sheet
+    "lms.families.class_page",  # the class's consent status: who has not answered
+    "lms.families.print_letters",  # the class's parent letters (children's names, codes)
+    "lms.families.revoke_letters",
 }
 
 
