@@ -9,6 +9,10 @@ Two kinds of source oblige people, for a school year:
   only in its grade band), counted by the same population rule, to take its course, or to
   meet its requirement, by its date.
 
+A target for families (audience parent) obliges a family, not a person: any adult of the
+family meets it for all. It is counted by :mod:`~lms_module.coverage.families` and named family
+by family on the coverage page; it is not one of the personal obligations here.
+
 Whoever several sources oblige to the same thing keeps the earliest deadline. Each obligation
 says whether the person is covered on the reporting date (the rule the coverage figures count
 with) and the latest expiry of what they hold, from which :meth:`Obligation.status` follows.
@@ -195,7 +199,8 @@ def _sources(
     target_query = (
         select(CoverageTarget, scope_unit.path)
         .join(scope_unit, scope_unit.id == CoverageTarget.org_unit_id)
-        .where(reaches, CoverageTarget.school_year == school_year)
+        .where(reaches, CoverageTarget.school_year == school_year,
+               CoverageTarget.audience != Audience.PARENT)
         .order_by(CoverageTarget.id)
     )
     assignment_query = (

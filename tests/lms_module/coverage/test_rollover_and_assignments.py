@@ -97,12 +97,12 @@ def test_demo_ships_the_lai_chau_plan_targets(runner, db):
     assert result.exit_code == 0, result.output
     targets = db.scalars(select(CoverageTarget)).all()
     assert {(t.audience, t.percent) for t in targets} == {
-        (Audience.STUDENT, 95), (Audience.TEACHER, 100), (Audience.STAFF, 100),
-        (Audience.MANAGER, 100)}
+        (Audience.PARENT, 95), (Audience.STUDENT, 95), (Audience.TEACHER, 100),
+        (Audience.STAFF, 100), (Audience.MANAGER, 100)}
     assert all(t.deadline.month == 5 and t.deadline.day == 31 for t in targets)
     assert all("675/KH-UBND" in t.source for t in targets)
     runner.invoke(args=["lms", "demo"])
-    assert db.scalar(select(func.count()).select_from(CoverageTarget)) == 4
+    assert db.scalar(select(func.count()).select_from(CoverageTarget)) == 5
 
 
 def test_rollover_moves_dated_assignments_and_their_requirement_a_year_on(db, small, runner):
