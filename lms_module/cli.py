@@ -62,14 +62,16 @@ def db_revision(message: str) -> None:
 @with_appcontext
 def demo(base_url: str) -> None:
     """Build the Lai Châu demo and load the courses (idempotent); print the demo sign-ins."""
-    from lms_module.demo.services import DEMO_PASSWORD, build_demo
+    from lms_module.demo.services import DEMO_PASSWORD, build_demo, demo_logins
     from lms_module.xblock_runtime.olx import OlxError
 
     session = db_session()
     try:
-        logins = build_demo(session)
+        build_demo(session)
         _add_certificate_demo(session, base_url)
         _add_coverage_demo(session)
+        _add_family_demo(session, DEMO_PASSWORD)
+        logins = demo_logins(session)
     except OlxError as error:
         session.rollback()
         raise click.ClickException(error.message) from error
@@ -204,6 +206,17 @@ def _add_coverage_demo(session: object) -> None:
 
     assert isinstance(session, Session)
     add_demo_targets(session)
+
+
+def _add_family_demo(session: object, password: str) -> None:
+    """Add the demo families (see lms_module.families.demo)."""
+    from sqlalchemy.orm import Session
+
+    from lms_module.families.demo import add_demo_families
+    from lms_module.i18n import local_today
+
+    assert isinstance(session, Session)
+    add_demo_families(session, local_today(), password=password)
 
 
 @lms_group.command("rollover")

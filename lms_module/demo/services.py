@@ -116,7 +116,7 @@ def build_demo(session: Session) -> list[DemoLogin]:
     if unit_by_code(session, PROVINCE_CODE) is None:
         _build(session, random.Random(2026))  # noqa: S311 (demo names, not secrets)
     load_curriculum(session)
-    return _demo_logins(session)
+    return demo_logins(session)
 
 
 def _build(session: Session, rng: random.Random) -> None:
@@ -235,6 +235,7 @@ DEMO_ACCOUNTS = [
     DemoAccount("Nhân viên", "nv.thtp", NOT_STARTED),
     DemoAccount("Học sinh lớp 2", "hs.thtp.2", NOT_STARTED),
     DemoAccount("Học sinh lớp 4", "hs.thtp.4", FINISHED),
+    DemoAccount("Cha mẹ của hai em lớp 2 và lớp 4", "ph.thtp", NOT_STARTED),
     DemoAccount("Cán bộ quản lý trường", "ql.lcshptdtbt"),
     DemoAccount("Học sinh lớp 7", "hs.lcshptdtbt.7", NOT_STARTED),
     DemoAccount("Cán bộ quản lý trường", "ql.thptlc"),
@@ -242,7 +243,7 @@ DEMO_ACCOUNTS = [
 ]
 
 
-def _demo_logins(session: Session) -> list[DemoLogin]:
+def demo_logins(session: Session) -> list[DemoLogin]:
     """The demo sign-ins that exist, each with the unit it belongs to (a student's school)."""
     logins = []
     for account in DEMO_ACCOUNTS:
