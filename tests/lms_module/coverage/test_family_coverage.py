@@ -6,13 +6,13 @@ Parents linked on top of coverage_support.build_small_tree (students there):
         of the parents' course issued 40 days ago (covered now and 4 weeks ago)
     F2  P2 -> a2 (2A, TH Bình Lư) and e1 (6A, THCS Tân Phong): two schools in two communes;
         no certificate
-    F3  P3 and P4 -> f1 (10A): two parents of one child; P4 attended a parents' meeting 5 days
-        ago (a certificate like any other)
+    F3  P3 and P4 -> f1 (10A): two parents of one child; P4, with no account, attended the
+        class's parents' meeting 5 days ago (recorded in person: a certificate like any other)
     F5  P5 -> b3 (3A); P5's certificate expired yesterday (valid 4 weeks ago)
-    --  P6 -> f2 (10A), certificate valid, then consent withdrawn: the link ends, f2 is a
+    --  P6 -> f2 (10A), certificate valid, then P6 withdraws consent: the link ends, f2 is a
         family of one again, not covered
-    --  P7 -> a4 (2A), certificate valid, then a4's data erased (account inactive): a4 and
-        P7's family leave the population
+    --  P7 -> a4 (2A), certificate valid, then a4's data is erased (anonymised, inactive): a4
+        and P7's family leave the population
     a3, b1, e2, f3: no adult linked (a family of one child each)
 
     TH Bình Lư (= commune = legacy district): F1, F2, a3, b1, F5      -> 5 families, 1 covered
@@ -41,8 +41,11 @@ from lms_module.coverage.figures import (
     uncovered_people,
 )
 from lms_module.coverage.rollup import ensure_rollup, refresh_all
-from lms_module.families.models import Kinship, LinkSource, ParentLink
-from lms_module.families.services import end_link, link_adult
+from lms_module.families.consent import withdraw
+from lms_module.families.data_rights import erase_child
+from lms_module.families.models import Kinship, LinkSource
+from lms_module.families.services import link_adult
+from lms_module.in_person.services import Clock, add_meeting_attendee, record_session
 from lms_module.learning.models import Audience
 from lms_module.obligations.models import Requirement
 from lms_module.obligations.targets import set_target
@@ -93,14 +96,18 @@ def families(db: Session, small: SmallTree) -> SmallTree:
     parent("P1", "a1", "b2", certificate=-40)
     parent("P2", "a2", "e1")
     parent("P3", "f1")
-    parent("P4", "f1", certificate=-5)
-    parent("P5", "b3", certificate=-400, expires=-1)
     p6 = parent("P6", "f2", certificate=-10)
+    parent("P5", "b3", certificate=-400, expires=-1)
     parent("P7", "a4", certificate=-10)
-    db.flush()
-    link = db.query(ParentLink).filter_by(adult_user_id=p6.id).one()
-    end_link(db, link, reason="consent_withdrawn", actor_id=p6.id)
-    small.users["a4"].active = False  # erased: the account is anonymised and inactive
+    # P4 came to the class's parents' meeting 5 days ago: the teacher ticked them in.
+    p4 = add_meeting_attendee(db, child=small.users["f1"], recorded_by=small.users["m3"],
+                              name="Phụ huynh P4")
+    record_session(db, unit=small.units["10A"], course=course, held_on=days(-5),
+                   place="Phòng học 10A", facilitator="GVCN 10A", recorded_by=small.users["m3"],
+                   attendee_ids=[p4.id], clock=Clock(TODAY, SCHOOL_YEAR, "Asia/Ho_Chi_Minh"))
+    small.users["P4"] = p4
+    withdraw(db, adult=p6, child=small.users["f2"], mode="unlink")
+    erase_child(db, small.users["a4"], actor=small.users["m1"], request=None)
     db.flush()
     return small
 
