@@ -442,12 +442,12 @@ def print_letters(unit: OrgUnit) -> Response:
     school = enclosing_school(session, class_unit)
     assert school is not None
     issuer = report_issuer(session, school, current_language())
+    typing_url = public_url(url_for(".link_start"))  # refused before anything is written
     letters = print_class_letters(
         session, class_unit, actor=current_person(), today=today,
         days=int(config["LMS_PARENT_LETTER_DAYS"]), uses=int(config["LMS_PARENT_LETTER_USES"]),
         ip=client_ip(),
     )
-    typing_url = public_url(url_for(".link_start"))
     contents = [
         LetterContent(
             governing_body=issuer.governing, school_name=school.name, place=issuer.place,

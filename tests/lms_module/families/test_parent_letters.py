@@ -10,7 +10,7 @@ from parent_support import answer_notice, create_account, open_letter, print_let
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from helpers import csrf_token_from
+from helpers import csrf_token_from, sign_in
 from lms_module.audit.models import AuditEvent
 from lms_module.families.letters import (
     CODE_ALPHABET,
@@ -196,3 +196,14 @@ def test_letters_are_printed_for_classes_only(db, login, school):
     response = client.post(f"/classes/{school['school'].id}/parent-letters.pdf",
                            data={"csrf_token": token})
     assert school["school"].kind is OrgKind.SCHOOL and response.status_code == 404
+
+
+def test_without_a_public_address_no_letter_is_printed_or_written(db, make_app, school):
+    client = make_app(LMS_PUBLIC_BASE_URL=None).test_client()
+    assert sign_in(client, school["manager"].username).status_code == 302
+    token = csrf_token_from(client, f"/classes/{school['class'].id}/families")
+    response = client.post(f"/classes/{school['class'].id}/parent-letters.pdf",
+                           data={"csrf_token": token})
+    assert response.status_code == 503
+    assert "LMS_PUBLIC_BASE_URL" in response.get_data(as_text=True)
+    assert db.scalars(select(ParentLetter)).all() == []

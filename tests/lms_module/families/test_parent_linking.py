@@ -199,3 +199,9 @@ def test_linking_is_audited(db, app, families):
     link_new_parent(app.test_client(), _letter(db, families, "an").code)
     actions = {event.action for event in db.scalars(select(AuditEvent))}
     assert {"parent_account_created", "consent_answered", "parent_linked", "login"} <= actions
+
+
+def test_the_sign_in_page_tells_parents_where_the_pin_goes_and_how_to_link(client):
+    page = client.get("/login").get_data(as_text=True)
+    assert "gõ mã PIN 6 số (hoặc mật khẩu) vào ô Mật khẩu" in page
+    assert 'href="/lien-ket"' in page
