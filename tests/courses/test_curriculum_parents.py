@@ -2,9 +2,9 @@
 
 It loads with the parents' metadata; it teaches what the "Parents and caregivers" guidance of
 FACTS.md lists, in the words the children learn; it cites the hotline and the laws only as
-FACTS.md gives them and stays non-graphic; every page has a picture with read-aloud. Parents
-hold no role yet (parent accounts come with a later part of the issue), so the course is
-offered to nobody: no student, teacher, staff member, manager or office reviewer sees it.
+FACTS.md gives them and stays non-graphic; every page has a picture with read-aloud. It is
+offered to parents linked to a child (the parent role) and to nobody else: no student,
+teacher, staff member, manager or office reviewer sees it.
 """
 
 from __future__ import annotations
@@ -200,7 +200,7 @@ def test_no_student_or_school_adult_is_offered_the_parents_course(db, make_user,
         assert not may_take_course(db, person, course), person.username
 
 
-def test_the_demo_loads_the_parents_course_and_offers_it_to_none_of_its_learners(runner, db):
+def test_the_demo_loads_the_parents_course_and_offers_it_to_its_linked_parents_only(runner, db):
     result = runner.invoke(args=["lms", "demo"])
     assert result.exit_code == 0, result.output
     course = db.scalars(select(Course).where(Course.slug == "cung-con-an-toan")).one()
@@ -210,5 +210,8 @@ def test_the_demo_loads_the_parents_course_and_offers_it_to_none_of_its_learners
     )
     learners = db.scalars(select(User).where(User.id.not_in(sees_every_course))).all()
     assert len(learners) > 100
-    offered = [u.username for u in learners if course in courses_for_user(db, u)]
-    assert offered == []
+    parents = set(db.scalars(select(Membership.user_id).where(
+        Membership.role == Role.PARENT, Membership.active.is_(True))))
+    assert parents
+    offered = {u.id for u in learners if course in courses_for_user(db, u)}
+    assert offered == parents
