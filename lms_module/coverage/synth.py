@@ -1,9 +1,10 @@
-"""Synthetic provinces for load tests: org tree, students, staff and certificates, in bulk SQL.
+"""Synthetic provinces for load tests: org tree, students, staff, families and certificates,
+in bulk SQL.
 
 Units get explicit consecutive ids so that the people of each class or school follow by
 arithmetic, and people, completions and certificates are made by ``INSERT ... SELECT`` over a
 number series (``generate_series`` on PostgreSQL, a recursive CTE on SQLite): no Python loop
-over people.
+over people. Families follow by arithmetic on the student number too (:func:`_family_rows`).
 """
 
 from __future__ import annotations
@@ -14,7 +15,19 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Integer, String, case, cast, func, insert, literal, select, text
+from sqlalchemy import (
+    Integer,
+    String,
+    case,
+    cast,
+    column,
+    func,
+    insert,
+    literal,
+    select,
+    table,
+    text,
+)
 from sqlalchemy.orm import Session
 
 from lms_module.certification.models import Certificate
@@ -22,6 +35,7 @@ from lms_module.coverage.demo import ADULT_AUDIENCES
 from lms_module.coverage.invalidation import MARKED, mark_units_dirty
 from lms_module.coverage.rollup import refresh_all
 from lms_module.db import utcnow
+from lms_module.families.models import Family
 from lms_module.i18n import local_today
 from lms_module.learning.models import Audience, Completion, Course, CourseVersion
 from lms_module.obligations.models import Requirement
@@ -41,6 +55,21 @@ ISSUE_DAYS = (0, 6, 13, 20, 35, 60, 90, 150, 200, 400)
 NATIONAL_PROVINCES = 34
 NATIONAL_STUDENTS = 25_000_000
 NATIONAL_STAFF = 1_500_000
+#: Siblings, as (place in the class, classes on, place shift, in every nth class only): student
+#: ``n`` (numbered class by class, 30 a class) at place ``n % 30`` shares a family with student
+#: ``n + 30 * classes on + place shift``: three classes on (mostly the same school, else the next
+#: school of the commune), twelve classes on (mostly another school of the commune, else the
+#: next commune) and, in one class in three, also forty classes on (another commune). About one
+#: student in five has a sibling; a sibling's place never starts a pair, so a family has two or
+#: three children.
+SIBLING_RULES = ((1, 3, 1, 1), (11, 12, 1, 1), (21, 3, 1, 1), (21, 40, 2, 3))
+#: Households (numbered by their first child) with a linked adult:
+#: ``((household - 1) / 30 + household) % 10 < 7``, about 70%.
+LINKED_SHARE = 7
+#: One linked family in three has a second adult (``(household / 7) % 3 = 0``).
+SECOND_ADULT_EVERY = 3
+#: Parents holding a certificate of the parents' course: three in five (dates as ISSUE_DAYS).
+PARENT_HOLDS = 3
 
 
 @dataclass(frozen=True)
@@ -52,6 +81,8 @@ class SynthResult:
     students: int
     adults: int
     certificates: int
+    families: int = 0
+    parents: int = 0
 
 
 def _numbers(session: Session, count: int) -> Any:
@@ -69,11 +100,11 @@ def _next_id(session: Session, model: Any) -> int:
 def _fix_sequences(session: Session) -> None:
     if session.get_bind().dialect.name != "postgresql":
         return
-    for table in ("lms_org_unit", "lms_user", "lms_membership", "lms_completion",
-                  "lms_certificate"):
+    for name in ("lms_org_unit", "lms_user", "lms_membership", "lms_completion",
+                 "lms_certificate", "lms_family"):
         session.execute(text(
-            f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608
-            f"(SELECT coalesce(max(id), 1) FROM {table}))"
+            f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "  # noqa: S608
+            f"(SELECT coalesce(max(id), 1) FROM {name}))"
         ))
 
 
@@ -131,6 +162,10 @@ def synthesize(
                                        student_course)
     adult_requirement = _requirement(session, "SYNTH-CB", "Trường học an toàn (cán bộ)",
                                      adult_course)
+    parent_course = _course(session, "synth-phu-huynh", Audience.PARENT,
+                            "Cùng con an toàn (phụ huynh, tổng hợp)")
+    family_requirement = _requirement(session, "SYNTH-GD",
+                                      "Kiến thức bảo vệ trẻ em cho gia đình", parent_course)
     ministry = session.scalar(select(OrgUnit).where(OrgUnit.code == "SYN-BO"))
     if ministry is None:
         ministry = OrgUnit(kind=OrgKind.MINISTRY, code="SYN-BO", name="Bộ GD-ĐT (tổng hợp)")
@@ -144,6 +179,7 @@ def synthesize(
         provinces = max(0, up_to - first)
     communes = max(1, math.ceil(students_per_province / CLASS_SIZE / COMMUNE_CLASSES))
     total_units = total_students = total_adults = total_certificates = 0
+    total_families = total_parents = 0
     for p in range(first, first + provinces):
         prefix = f"SYN{p:02d}"
         next_unit = _next_id(session, OrgUnit)
@@ -198,18 +234,24 @@ def synthesize(
         total_students += students
         total_adults += adults
         user_base = _next_id(session, User)
+        family_base = _next_id(session, Family) - 1
+        families = _family_rows(session, students=students, family_base=family_base, now=now)
         numbers = _numbers(session, students + adults)
         n = numbers.c.n
         is_student = n <= students
+        household = table("lms_synth_family", column("child", Integer),
+                          column("household", Integer))
         session.execute(insert(User).from_select(
-            ["id", "username", "full_name", "login_card_version", "active", "created_at"],
+            ["id", "username", "full_name", "login_card_version", "active", "created_at",
+             "family_id"],
             select(
                 literal(user_base - 1) + n,
                 literal(f"{prefix.lower()}-") + cast(n, String),
                 case((is_student, literal("Học sinh ") + cast(n, String)),
                      else_=literal("Cán bộ ") + cast(n, String)),
                 literal(1), literal(True), literal(now),
-            ).select_from(numbers),
+                literal(family_base) + household.c.household,  # NULL: no linked adult
+            ).select_from(numbers.outerjoin(household, household.c.child == n)),
         ))
         progress(f"{prefix}: {students} học sinh, {adults} cán bộ")
         # The province's classes and schools get members and certificates below, in SQL text
@@ -222,6 +264,12 @@ def synthesize(
             "JOIN lms_synth_class_index i ON i.number = (g.n - 1) / :size"
         ), {"base": user_base, "year": year, "yes": True, "now": now, "size": CLASS_SIZE},
             execution_options={MARKED: True})
+        parents = _parents(session, prefix=prefix, user_base=user_base,
+                           parent_base=user_base + students + adults, family_base=family_base,
+                           now=now)
+        total_families += families
+        total_parents += parents
+        progress(f"{prefix}: {families} gia đình có người lớn liên kết, {parents} phụ huynh")
         school_ids = [s["id"] for s in schools]
         _school_index(session, school_ids)
         session.execute(text(
@@ -238,6 +286,13 @@ def synthesize(
             students=students, adults=adults, student_course=student_course,
             adult_course=adult_course, today=today, now=now,
         )
+        total_certificates += _parent_certificates(
+            session, prefix=prefix, province_id=province["id"],
+            parent_base=user_base + students + adults, number_base=students + adults,
+            course=parent_course, today=today, now=now,
+        )
+        for helper in ("lms_synth_sibling", "lms_synth_family"):
+            session.execute(text(f"DROP TABLE IF EXISTS {helper}"))
         _fix_sequences(session)
         checkpoint()
         progress(f"{prefix}: chứng nhận xong")
@@ -248,10 +303,18 @@ def synthesize(
         set_target(session, unit=ministry, audience=audience, requirement=adult_requirement,
                    percent=100, school_year=year, deadline=school_year.reporting_end,
                    source="Tổng hợp")
+    # The plan's families target (95% of families with children), counted per family.
+    set_target(session, unit=ministry, audience=Audience.PARENT, requirement=family_requirement,
+               percent=95, school_year=year, deadline=school_year.reporting_end,
+               source="Tổng hợp")
     session.execute(text("DROP TABLE IF EXISTS lms_synth_class_index"))
+    # Fresh planner statistics after the bulk load, as after any import of this size: without
+    # them SQLite reads the families' certificates through the course index once per child.
+    session.execute(text("ANALYZE"))
     progress("Tính bảng tổng hợp (rollup)...")
     refresh_all(session, today)
-    return SynthResult(provinces, total_units, total_students, total_adults, total_certificates)
+    return SynthResult(provinces, total_units, total_students, total_adults, total_certificates,
+                       total_families, total_parents)
 
 
 def _series_sql(session: Session, count: int) -> str:
@@ -279,6 +342,151 @@ def _class_index(session: Session, classes: list[dict[str, Any]]) -> None:
 
 def _school_index(session: Session, school_ids: list[int]) -> None:
     _load_index(session, school_ids)
+
+
+def _linked(household: str) -> str:
+    """SQL: whether the household numbered ``household`` has a linked adult (70%)."""
+    return f"(({household} - 1) / {CLASS_SIZE} + {household}) % 10 < {LINKED_SHARE}"
+
+
+def _has_adult(household: str, k: str) -> str:
+    """SQL: whether adult ``k`` (0: the first, 1: the second) of a linked household exists."""
+    return f"({k} = 0 OR ({household} / 7) % {SECOND_ADULT_EVERY} = 0)"
+
+
+#: FROM clause of a province's parents: one row per (household, k) with ``k`` = 0 or 1; their
+#: user id is ``parent_base + 2 * (household - 1) + k`` (sparse: households without an adult
+#: and siblings' numbers leave gaps).
+_PARENTS = (
+    "(SELECT household FROM lms_synth_family GROUP BY household) AS f "  # noqa: S608
+    "CROSS JOIN (SELECT 0 AS k UNION ALL SELECT 1 AS k) AS a "
+    f"WHERE {_has_adult('f.household', 'a.k')}"
+)
+_PARENT_ID = ":parent_base + 2 * (f.household - 1) + a.k"
+
+
+def _family_rows(session: Session, *, students: int, family_base: int, now: dt.datetime) -> int:
+    """Pair siblings (:data:`SIBLING_RULES`), and make the families of the households with a
+    linked adult (id ``family_base + household``, the household being its first child's number).
+
+    Leaves two helper tables for the statements that follow: ``lms_synth_sibling`` (each second
+    or third child and its household) and ``lms_synth_family`` (each child of a linked household
+    and its household). A household nobody is linked to has no family row: until someone links
+    them the system cannot know the children are siblings (``coverage.families``).
+    """
+    for helper in ("lms_synth_sibling", "lms_synth_family"):
+        session.execute(text(f"DROP TABLE IF EXISTS {helper}"))
+        session.execute(text(
+            f"CREATE TABLE {helper} (child INTEGER PRIMARY KEY, household INTEGER NOT NULL)"))
+    rules = " UNION ALL ".join(
+        f"SELECT {place} AS place, {classes} AS classes, {shift} AS shift, {every} AS every"
+        for place, classes, shift, every in SIBLING_RULES
+    )
+    session.execute(text(
+        "INSERT INTO lms_synth_sibling (child, household) "  # noqa: S608
+        f"SELECT g.n + {CLASS_SIZE} * r.classes + r.shift, g.n "
+        f"FROM ({_series_sql(session, students)}) AS g "
+        f"JOIN ({rules}) AS r ON g.n % {CLASS_SIZE} = r.place "
+        f"WHERE g.n + {CLASS_SIZE} * r.classes + r.shift <= :students "
+        f"AND ((g.n - 1) / {CLASS_SIZE}) % r.every = 0"
+    ), {"students": students})
+    session.execute(text(
+        "INSERT INTO lms_synth_family (child, household) "  # noqa: S608
+        "SELECT g.n, coalesce(s.household, g.n) "
+        f"FROM ({_series_sql(session, students)}) AS g "
+        "LEFT JOIN lms_synth_sibling s ON s.child = g.n "
+        f"WHERE {_linked('coalesce(s.household, g.n)')}"
+    ))
+    session.execute(text(
+        "INSERT INTO lms_family (id, created_at) "
+        "SELECT :base + household, :now FROM lms_synth_family GROUP BY household"
+    ), {"base": family_base, "now": now})
+    return int(session.scalar(select(func.count()).where(Family.id > family_base)) or 0)
+
+
+def _parents(
+    session: Session, *, prefix: str, user_base: int, parent_base: int, family_base: int,
+    now: dt.datetime,
+) -> int:
+    """Make the adults of the linked households, link them to their children and give them a
+    parent membership at each of their children's schools (as ``link_adult`` does).
+
+    The students and their class memberships exist already; the province's schools were marked.
+    """
+    params = {"parent_base": parent_base, "family_base": family_base, "now": now, "yes": True}
+    session.execute(text(
+        "INSERT INTO lms_user (id, username, full_name, login_card_version, session_version, "  # noqa: S608
+        "active, family_id, created_at) "
+        f"SELECT {_PARENT_ID}, :username || CAST(2 * (f.household - 1) + a.k + 1 AS VARCHAR), "
+        "CASE WHEN a.k = 0 THEN 'Mẹ học sinh ' ELSE 'Bố học sinh ' END "
+        "|| CAST(f.household AS VARCHAR), 1, 1, :yes, :family_base + f.household, :now "
+        f"FROM {_PARENTS}"
+    ), {**params, "username": f"{prefix.lower()}-ph"}, execution_options={MARKED: True})
+    parents = int(session.scalar(select(func.count()).where(User.id >= parent_base)) or 0)
+    session.execute(text(
+        "INSERT INTO lms_parent_link (adult_user_id, child_user_id, kinship, source, "  # noqa: S608
+        f"linked_at) SELECT {_PARENT_ID}, :user_base - 1 + f.child, "
+        "CASE WHEN a.k = 0 THEN 'mother' ELSE 'father' END, 'meeting', :now "
+        "FROM lms_synth_family AS f CROSS JOIN (SELECT 0 AS k UNION ALL SELECT 1 AS k) AS a "
+        f"WHERE {_has_adult('f.household', 'a.k')}"
+    ), {**params, "user_base": user_base})
+    session.execute(text(
+        "INSERT INTO lms_membership (user_id, org_unit_id, role, school_year, active, "
+        "created_at) SELECT l.adult_user_id, u.parent_id, 'parent', NULL, :yes, :now "
+        "FROM lms_parent_link l "
+        "JOIN lms_membership m ON m.user_id = l.child_user_id AND m.role = 'student' "
+        "JOIN lms_org_unit u ON u.id = m.org_unit_id "
+        "WHERE l.adult_user_id >= :parent_base GROUP BY l.adult_user_id, u.parent_id"
+    ), params, execution_options={MARKED: True})
+    return parents
+
+
+def _parent_certificates(
+    session: Session, *, prefix: str, province_id: int, parent_base: int, number_base: int,
+    course: Course, today: dt.date, now: dt.datetime,
+) -> int:
+    """Give three parents in five a certificate of the parents' course (dates as
+    :data:`ISSUE_DAYS`: some old, some expired; one in 97 revoked)."""
+    completion_base = _next_id(session, Completion)
+    certificate_base = _next_id(session, Certificate)
+    row = "(2 * (f.household - 1) + a.k + 1)"  # 1, 2, ...: the parent's place in the province
+    holds = f"(f.household + 3 * a.k + (f.household - 1) / {CLASS_SIZE}) % 5 < {PARENT_HOLDS}"
+    dates = [today - dt.timedelta(days=d) for d in ISSUE_DAYS]
+    issued = " ".join(f"WHEN {i} THEN :issued{i}" for i in range(len(dates)))
+    expires = " ".join(f"WHEN {i} THEN :expires{i}" for i in range(len(dates)))
+    params: dict[str, Any] = {
+        "parent_base": parent_base, "completion_base": completion_base,
+        "certificate_base": certificate_base, "number_base": number_base,
+        "version": course.current_version_id, "course": course.id, "province": province_id,
+        "year": today.year, "now": now, "no": False, "serial": f"{prefix}/PH",
+        "code": f"Y{prefix[3:]}",
+    }
+    for i, day in enumerate(dates):
+        params[f"issued{i}"] = day
+        params[f"expires{i}"] = day + dt.timedelta(days=365)
+    session.execute(text(
+        "INSERT INTO lms_completion (id, user_id, course_version_id, score, completed_at) "  # noqa: S608
+        f"SELECT :completion_base - 1 + {row}, {_PARENT_ID}, :version, 1.0, :now "
+        f"FROM {_PARENTS} AND {holds}"
+    ), params)
+    session.execute(text(
+        "INSERT INTO lms_certificate (id, serial, code, org_unit_id, year, number, user_id, "  # noqa: S608
+        "completion_id, edition, course_id, course_version_id, holder_unit_id, issued_on, "
+        "expires_on, credit_periods, holder_name, holder_is_student, holder_unit_name, "
+        "issuing_unit_name, parent_unit_name, place, signer_title, course_title_vi, "
+        "course_title_en, revoked_at, revoked_reason, created_at) "
+        f"SELECT :certificate_base - 1 + {row}, :serial || CAST({row} AS VARCHAR), "
+        f":code || CAST({row} AS VARCHAR), :province, :year, :number_base + {row}, "
+        f"{_PARENT_ID}, :completion_base - 1 + {row}, 0, :course, :version, NULL, "
+        f"CASE {row} % {len(dates)} {issued} END, CASE {row} % {len(dates)} {expires} END, "
+        "0, 'Phụ huynh tổng hợp', :no, '', '', '', 'Tổng hợp', 'HT', "
+        "'Cùng con an toàn (tổng hợp)', '', "
+        f"CASE WHEN {row} % 97 = 0 THEN :now END, "
+        f"CASE WHEN {row} % 97 = 0 THEN 'Thu hồi thử' END, :now "
+        f"FROM {_PARENTS} AND {holds}"
+    ), params, execution_options={MARKED: True})  # the caller marked the province's schools
+    return int(session.scalar(select(func.count()).where(
+        Certificate.id >= certificate_base)) or 0)
 
 
 def _certificates(
