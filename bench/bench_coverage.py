@@ -23,6 +23,8 @@ import tempfile
 import time
 from collections.abc import Callable
 
+from flask import Flask
+from flask.testing import FlaskClient
 from sqlalchemy import select, text
 
 from lms_module import create_app
@@ -62,6 +64,25 @@ def timings(run: Callable[[], object], repeats: int, warm_up: bool = True) -> tu
     return statistics.median(samples), samples[min(len(samples) - 1, int(len(samples) * 0.95))]
 
 
+def bench_app(url: str) -> Flask:
+    """Return the app on ``url``, its schema migrated (sign-in limits out of the way)."""
+    app = create_app({"LMS_DATABASE_URL": url, "SECRET_KEY": "bench", "TESTING": True,
+                      "LMS_SECURE_COOKIES": False, "LMS_LOGIN_RATE_LIMIT": "10000/minute"})
+    upgrade_database(app.extensions["lms"].engine)
+    return app
+
+
+def signed_in(app: Flask, username: str) -> FlaskClient:
+    """Return a test client signed in through the form, as a browser is."""
+    client = app.test_client()
+    token_page = client.get("/login").get_data(as_text=True)
+    token = token_page.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+    response = client.post("/login", data={"username": username, "password": PASSWORD,
+                                           "csrf_token": token})
+    assert response.status_code == 302, response.status_code
+    return client
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--students", type=int, default=200_000)
@@ -78,10 +99,8 @@ def main() -> None:
         url = url or f"sqlite:///{folder}/bench.sqlite3"
         if args.national and not url.startswith("postgresql"):
             parser.error("--national needs PostgreSQL in LMS_DATABASE_URL")
-        app = create_app({"LMS_DATABASE_URL": url, "SECRET_KEY": "bench", "TESTING": True,
-                          "LMS_SECURE_COOKIES": False, "LMS_LOGIN_RATE_LIMIT": "10000/minute"})
+        app = bench_app(url)
         engine = app.extensions["lms"].engine
-        upgrade_database(engine)
         with app.app_context():
             session = db_session()
             if not args.reuse:
@@ -156,12 +175,7 @@ def main() -> None:
                           for k, u in units.items()}
 
         def page(user: str, key: str, extra: str = "") -> Callable[[], object]:
-            client = app.test_client()
-            token_page = client.get("/login").get_data(as_text=True)
-            token = token_page.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
-            response = client.post("/login", data={"username": user, "password": PASSWORD,
-                                                   "csrf_token": token})
-            assert response.status_code == 302, response.status_code
+            client = signed_in(app, user)
 
             def run() -> object:
                 response = client.get(f"/units/{ids[key]}/coverage?target={ids['target']}{extra}")

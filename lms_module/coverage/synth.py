@@ -55,14 +55,20 @@ ISSUE_DAYS = (0, 6, 13, 20, 35, 60, 90, 150, 200, 400)
 NATIONAL_PROVINCES = 34
 NATIONAL_STUDENTS = 25_000_000
 NATIONAL_STAFF = 1_500_000
-#: Siblings, as (place in the class, classes on, place shift, in every nth class only): student
-#: ``n`` (numbered class by class, 30 a class) at place ``n % 30`` shares a family with student
-#: ``n + 30 * classes on + place shift``: three classes on (mostly the same school, else the next
-#: school of the commune), twelve classes on (mostly another school of the commune, else the
-#: next commune) and, in one class in three, also forty classes on (another commune). About one
-#: student in five has a sibling; a sibling's place never starts a pair, so a family has two or
-#: three children.
-SIBLING_RULES = ((1, 3, 1, 1), (11, 12, 1, 1), (21, 3, 1, 1), (21, 40, 2, 3))
+#: Siblings. Student ``n`` sits at place ``(n - 1) % 30`` of class number ``(n - 1) / 30``
+#: (classes numbered school by school). The students at places 1 and 4 of every class have a
+#: sibling two classes on in the same school (places 2 and 5 there), the student at place 11 one
+#: in another school of the commune (:data:`OTHER_SCHOOL`, places 12 and on), and in one class in
+#: three the student at place 1 also one in the same school of the next commune (place 22, or 23
+#: in its THCS for a THPT): about one student in five shares a family, a few of them across two
+#: communes. No place is both a sibling's and a first child's, so families are well formed.
+SAME_SCHOOL_PLACES = ((1, 2), (4, 5))  # (first child's place, sibling's place)
+OTHER_SCHOOL_PLACE = 11
+NEXT_COMMUNE_PLACES = (1, 22, 23)  # (first child's, sibling's, sibling's in a THCS for a THPT)
+#: The school of the commune where a student at place 11 has a sibling, and the sibling's place
+#: (plus 3 for each time the other school's classes run out).
+OTHER_SCHOOL = {"TH": ("THCS", 12), "TH2-": ("THCS", 13), "THPT": ("THCS", 14),
+                "THCS": ("TH", 12)}
 #: Households (numbered by their first child) with a linked adult:
 #: ``((household - 1) / 30 + household) % 10 < 7``, about 70%.
 LINKED_SHARE = 7
@@ -201,6 +207,8 @@ def synthesize(
         province = add(OrgKind.PROVINCE, None, prefix, f"Sở GD-ĐT Tỉnh tổng hợp {p + 1}")
         classes: list[dict[str, Any]] = []
         schools: list[dict[str, Any]] = []
+        #: (commune, school short name) -> the numbers of its classes (places in ``classes``)
+        school_classes: dict[tuple[int, str], list[int]] = {}
         legacy = add(OrgKind.LEGACY_DISTRICT, province, f"{prefix}-H", "Huyện cũ (trước 2025)")
         for c in range(communes):
             commune = add(OrgKind.COMMUNE, legacy if c % 10 == 0 else province, f"{prefix}-X{c}",
@@ -219,6 +227,7 @@ def synthesize(
                 schools.append(school)
                 for grade in grades:
                     for letter in "ABC"[:per_grade]:
+                        school_classes.setdefault((c, short), []).append(len(classes))
                         classes.append(add(OrgKind.CLASS, school,
                                            f"{prefix}-X{c}-{short}-{grade}{letter}",
                                            f"{grade}{letter}", grade=grade))
@@ -235,7 +244,8 @@ def synthesize(
         total_adults += adults
         user_base = _next_id(session, User)
         family_base = _next_id(session, Family) - 1
-        families = _family_rows(session, students=students, family_base=family_base, now=now)
+        families = _family_rows(session, kin=_kin_rows(school_classes, communes),
+                                students=students, family_base=family_base, now=now)
         numbers = _numbers(session, students + adults)
         n = numbers.c.n
         is_student = n <= students
@@ -365,9 +375,41 @@ _PARENTS = (
 _PARENT_ID = ":parent_base + 2 * (f.household - 1) + a.k"
 
 
-def _family_rows(session: Session, *, students: int, family_base: int, now: dt.datetime) -> int:
-    """Pair siblings (:data:`SIBLING_RULES`), and make the families of the households with a
-    linked adult (id ``family_base + household``, the household being its first child's number).
+def _kin_rows(
+    school_classes: dict[tuple[int, str], list[int]], communes: int
+) -> list[dict[str, int | None]]:
+    """Return, per class, the classes of its students' siblings (:data:`SAME_SCHOOL_PLACES`): two
+    classes on in its school, the matching class of the commune's other school, and (one class
+    in three) the matching class of the same school in the next commune."""
+    rows: list[dict[str, int | None]] = []
+    for (commune, short), numbers in school_classes.items():
+        other_short, other_place = OTHER_SCHOOL[short]
+        others = school_classes[(commune, other_short)]
+        next_commune = (commune + 1) % communes
+        ahead = school_classes.get((next_commune, short))
+        far_place = NEXT_COMMUNE_PLACES[1]
+        if ahead is None:  # a THPT's next commune has none: its THCS
+            ahead, far_place = school_classes[(next_commune, "THCS")], NEXT_COMMUNE_PLACES[2]
+        for position, number in enumerate(numbers):
+            far = communes > 1 and number % 3 == 0
+            rows.append({
+                "number": number,
+                "same": numbers[(position + 2) % len(numbers)],
+                "other": others[position % len(others)],
+                "other_place": other_place + 3 * (position // len(others)),
+                "far": ahead[position % len(ahead)] if far else None,
+                "far_place": far_place if far else None,
+            })
+    return rows
+
+
+def _family_rows(
+    session: Session, *, kin: list[dict[str, int | None]], students: int, family_base: int,
+    now: dt.datetime,
+) -> int:
+    """Pair siblings (``kin``: :func:`_kin_rows`), and make the families of the households with
+    a linked adult (id ``family_base + household``, the household being its first child's
+    number).
 
     Leaves two helper tables for the statements that follow: ``lms_synth_sibling`` (each second
     or third child and its household) and ``lms_synth_family`` (each child of a linked household
@@ -378,18 +420,30 @@ def _family_rows(session: Session, *, students: int, family_base: int, now: dt.d
         session.execute(text(f"DROP TABLE IF EXISTS {helper}"))
         session.execute(text(
             f"CREATE TABLE {helper} (child INTEGER PRIMARY KEY, household INTEGER NOT NULL)"))
-    rules = " UNION ALL ".join(
-        f"SELECT {place} AS place, {classes} AS classes, {shift} AS shift, {every} AS every"
-        for place, classes, shift, every in SIBLING_RULES
-    )
+    session.execute(text("DROP TABLE IF EXISTS lms_synth_kin"))
+    session.execute(text(
+        "CREATE TABLE lms_synth_kin (number INTEGER PRIMARY KEY, same INTEGER NOT NULL, "
+        "other INTEGER NOT NULL, other_place INTEGER NOT NULL, far INTEGER, far_place INTEGER)"))
+    for start in range(0, len(kin), 10000):
+        session.execute(text(
+            "INSERT INTO lms_synth_kin (number, same, other, other_place, far, far_place) "
+            "VALUES (:number, :same, :other, :other_place, :far, :far_place)"
+        ), kin[start:start + 10000])
+    # Student number of place ``p`` in class number ``k``: k * 30 + p + 1.
+    pairs = [f"SELECT k.same * {CLASS_SIZE} + {target} AS child, "  # noqa: S608
+             f"k.number * {CLASS_SIZE} + {source} AS household FROM lms_synth_kin k"
+             for source, target in SAME_SCHOOL_PLACES]
+    pairs.append(f"SELECT k.other * {CLASS_SIZE} + k.other_place, "  # noqa: S608
+                 f"k.number * {CLASS_SIZE} + {OTHER_SCHOOL_PLACE} FROM lms_synth_kin k")
+    pairs.append(f"SELECT k.far * {CLASS_SIZE} + k.far_place, "  # noqa: S608
+                 f"k.number * {CLASS_SIZE} + {NEXT_COMMUNE_PLACES[0]} FROM lms_synth_kin k "
+                 "WHERE k.far IS NOT NULL")
     session.execute(text(
         "INSERT INTO lms_synth_sibling (child, household) "  # noqa: S608
-        f"SELECT g.n + {CLASS_SIZE} * r.classes + r.shift, g.n "
-        f"FROM ({_series_sql(session, students)}) AS g "
-        f"JOIN ({rules}) AS r ON g.n % {CLASS_SIZE} = r.place "
-        f"WHERE g.n + {CLASS_SIZE} * r.classes + r.shift <= :students "
-        f"AND ((g.n - 1) / {CLASS_SIZE}) % r.every = 0"
+        f"SELECT child + 1, household + 1 FROM ({' UNION ALL '.join(pairs)}) AS pairs "
+        "WHERE child < :students AND household < :students"
     ), {"students": students})
+    session.execute(text("DROP TABLE lms_synth_kin"))
     session.execute(text(
         "INSERT INTO lms_synth_family (child, household) "  # noqa: S608
         "SELECT g.n, coalesce(s.household, g.n) "
