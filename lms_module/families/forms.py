@@ -10,6 +10,8 @@ from lms_module.core.csrf import ModuleForm
 from lms_module.families.accounts import MAX_NAME_LENGTH
 from lms_module.families.models import Kinship
 
+#: How the pages name an adult's tie to the child (as the adult says; not checked): the
+#: parents' forms and the in-person attendance form.
 KINSHIP_LABELS = {
     Kinship.MOTHER: _l("Mẹ"),
     Kinship.FATHER: _l("Bố"),

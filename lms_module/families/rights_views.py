@@ -231,17 +231,13 @@ def _requests_page(unit: OrgUnit, form: PaperRequestForm, status: int = 200) -> 
     ), status
 
 
-@bp.get("/units/<int:unit_id>/data-requests")
+@bp.route("/units/<int:unit_id>/data-requests", methods=["GET", "POST"])
 @requires(Role.SCHOOL_MANAGER, unit_arg="unit_id", personal_data=True)
 def school_requests(unit: OrgUnit) -> Any:
-    """List the school's requests about children's data, with the days left to act."""
-    return _requests_page(_school(unit), PaperRequestForm(local_today(), formdata=None))
-
-
-@bp.post("/units/<int:unit_id>/data-requests")
-@requires(Role.SCHOOL_MANAGER, unit_arg="unit_id", personal_data=True)
-def file_paper_request(unit: OrgUnit) -> Any:
-    """Register a request a parent made on paper or in person."""
+    """List the school's requests about children's data, with the days left to act (GET), or
+    register a request a parent made on paper or in person (POST)."""
+    if request.method == "GET":
+        return _requests_page(_school(unit), PaperRequestForm(local_today(), formdata=None))
     session = db_session()
     unit = _school(unit)
     today = local_today()

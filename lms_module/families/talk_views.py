@@ -23,7 +23,7 @@ STATIC_FILES = StaticFiles(Path(__file__).resolve().parent / "static" / "talk_ca
 bp.url_defaults(STATIC_FILES.url_defaults)
 #: Who besides the child's linked adults may open the cards: the school's managers and the
 #: teachers of the child's class (:func:`~lms_module.auth.access.may_see_names`).
-SCHOOL_ROLES = (Role.SCHOOL_MANAGER, Role.TEACHER)
+CLASS_STAFF_ROLES = (Role.SCHOOL_MANAGER, Role.TEACHER)
 
 
 # Like every blueprint's ``static`` endpoint, public without a marker (tests/lms_module/auth).
@@ -49,7 +49,7 @@ def child_cards(child_id: int) -> str:
     school_adult = (
         not parent
         and class_unit is not None
-        and may_see_names(session, user, SCHOOL_ROLES, class_unit)
+        and may_see_names(session, user, CLASS_STAFF_ROLES, class_unit)
     )
     if child is None or not (parent or school_adult):
         # The same answer whether the child exists or not: ids are not to be probed.

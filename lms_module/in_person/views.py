@@ -15,7 +15,6 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response as BaseResponse
 
 from lms_module.audit.services import record_event
@@ -24,6 +23,7 @@ from lms_module.core.inputs import InvalidInputError, accepts_upload, query_int
 from lms_module.core.request import client_ip, current_language, current_person
 from lms_module.coverage.report import AUDIENCE_LABELS as COVERAGE_AUDIENCE_LABELS
 from lms_module.db import db_session
+from lms_module.families.forms import KINSHIP_LABELS
 from lms_module.families.models import Kinship
 from lms_module.in_person.forms import SessionForm
 from lms_module.in_person.models import InPersonSession
@@ -58,14 +58,6 @@ from lms_module.people.models import Role, User
 
 bp = Blueprint("in_person", __name__, template_folder="templates")
 
-#: How the form names an adult's tie to the child (the adult's word, not checked).
-KINSHIP_LABELS = {
-    Kinship.MOTHER: _l("Mẹ"),
-    Kinship.FATHER: _l("Bố"),
-    Kinship.GRANDPARENT: _l("Ông/bà"),
-    Kinship.CAREGIVER: _l("Người chăm sóc"),
-    Kinship.OTHER: _l("Người thân khác"),
-}
 #: Who a session is for, as the pages name it: the role of its audience ("Giáo viên",
 #: "Cha mẹ, người chăm sóc"), falling back to the coverage report's audience name.
 AUDIENCE_LABELS = {

@@ -142,7 +142,6 @@ PERSONAL_DATA_ENDPOINTS = {
     "lms.certification.in_service_xlsx",
     "lms.coverage.uncovered",
     "lms.data_rights.school_requests",
-    "lms.data_rights.file_paper_request",
     "lms.data_rights.carry_out",
     "lms.data_rights.refuse",
     "lms.in_person.record",  # the family list (children and their adults) or the staff list

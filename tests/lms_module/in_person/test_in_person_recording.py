@@ -14,6 +14,7 @@ from teaching import TODAY
 from helpers import SCHOOL_YEAR
 from lms_module.audit.models import AuditEvent
 from lms_module.certification.models import Certificate
+from lms_module.coverage.figures import ReportScope, direct_subtree_figures
 from lms_module.families.models import Kinship, LinkSource, ParentLink
 from lms_module.families.services import link_adult
 from lms_module.in_person.models import InPersonAttendance, InPersonSession
@@ -24,8 +25,6 @@ from lms_module.in_person.services import (
     record_session,
 )
 from lms_module.learning.models import Audience, Completion
-from lms_module.obligations.query import obligations
-from lms_module.people.models import Role
 from lms_module.people.services import create_user
 
 
@@ -130,16 +129,14 @@ def test_someone_who_completed_before_keeps_their_completion_and_certificate(db,
 
 
 def test_the_adult_counts_as_covered_for_the_parents_requirement(db, world):
+    """The meeting covers the child's family in the families target (counted by family)."""
+    scope = ReportScope(world.parents_requirement.id, SCHOOL_YEAR, Audience.PARENT)
     adult = add_meeting_attendee(db, child=world["em"], recorded_by=world["hanh"])
-    before = obligations(db, school_year=SCHOOL_YEAR, today=TODAY, within=world["school"],
-                         audience=Audience.PARENT)
-    assert [(o.user_id, o.covered) for o in before] == [(adult.id, False)]
+    before = direct_subtree_figures(db, world["school"], scope, TODAY)
+    assert before.covered == 0 and before.population > 0
     parents_meeting(db, world, [adult.id])
-    after = obligations(db, school_year=SCHOOL_YEAR, today=TODAY, within=world["school"],
-                        audience=Audience.PARENT)
-    assert [(o.user_id, o.role, o.covered) for o in after] == [(adult.id, Role.PARENT, True)]
-    assert after[0].requirement is not None
-    assert after[0].requirement.id == world.parents_requirement.id
+    after = direct_subtree_figures(db, world["school"], scope, TODAY)
+    assert (after.population, after.covered) == (before.population, 1)
 
 
 # ------------------------------------------------------------------------------- refusals
