@@ -197,3 +197,29 @@ def test_the_uncovered_list_names_families_by_their_children(app, db, families):
     assert len(names) == 4  # F2, a3, b1, F5: F1 is covered
     assert "Gia đình em Tòng Văn Bình" in names  # F2 seen from this school: a2 only
     assert not any("Lò Thị An" in name for name in names)  # a1's family is covered
+
+
+def test_the_dashboard_and_the_exports_show_the_families_target(db, families, login):
+    target = families.targets["parent"]
+    client = login(families.users["reviewer"])
+    url = f"/units/{families.units['province'].id}/coverage"
+    html = client.get(url, query_string={"target": target.id}).get_data(as_text=True)
+    assert "Gia đình có trẻ em" in html
+    assert "2/9" in html  # covered / families, F2 counted once
+    csv = client.get(url + "/report.csv", query_string={"target": target.id})
+    text = csv.data.decode("utf-8-sig")
+    assert "Sở GD-ĐT Lai Châu;Toàn đơn vị;Gia đình có trẻ em" in text
+    for name in ("Lò Thị An", "Tòng Văn Bình", "Phụ huynh P1"):
+        assert name not in html and name not in text  # figures only, never a name
+
+
+def test_the_school_manager_lists_the_families_not_reached(db, families, login):
+    target = families.targets["parent"]
+    client = login(families.users["m1"])
+    page = client.get(f"/units/{families.units['primary'].id}/coverage/uncovered",
+                      query_string={"target": target.id})
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "4 gia đình chưa có người lớn hoàn thành khóa học hoặc dự buổi họp" in html
+    assert "Gia đình em Tòng Văn Bình" in html
+    assert "Lò Thị An" not in html  # a1's family is covered
