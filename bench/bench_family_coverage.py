@@ -8,14 +8,17 @@ temporary SQLite file, or on the database of ``LMS_DATABASE_URL`` (PostgreSQL), 
 * the rollup's full build for the families audience beside the students audience;
 * incremental updates: a new parent linked to two children in two schools, one parent
   certificate issued; the next report's time and the rollup rows it rewrote, beside a full build;
-* the family figures of the rollup at the province, a commune and a school beside the direct
-  distinct count (``figures.direct_subtree_figures``): "khớp" or "KHÔNG KHỚP" (exit status 1).
+* the family figures of the rollup at the province, a commune and the two schools of the
+  changed families beside the direct distinct count (``figures.direct_subtree_figures``):
+  "khớp" or "KHÔNG KHỚP". The exit status is 1 on a mismatch, or when a report after one change
+  rewrote as many rollup rows as a full build.
 
 Each comparison interleaves its two sides (A, B, A, B, ...) so that the load of a shared machine
 falls on both alike; medians come with their spread (min-max).
 
     .venv/bin/python bench/bench_family_coverage.py [--students 200000] [--repeats 30] [--rounds 5]
     LMS_DATABASE_URL=postgresql+psycopg://... .venv/bin/python bench/bench_family_coverage.py
+    ... --reuse: measure again on the data of an earlier run (PostgreSQL)
 """
 
 from __future__ import annotations
