@@ -29,16 +29,17 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
+    ColumnElement,
     Date,
     Select,
+    Table,
     and_,
     case,
     delete,
     distinct,
-    exists,
     func,
     insert,
     literal,
@@ -53,7 +54,11 @@ from lms_module.coverage.models import CoverageFamilyOverlap
 from lms_module.coverage.status import RATE_WINDOW_DAYS
 from lms_module.db import subtree_condition
 from lms_module.learning.models import Audience
-from lms_module.obligations.population import population_conditions, valid_certificate
+from lms_module.obligations.population import (
+    held_certificate,
+    population_conditions,
+    valid_certificate,
+)
 from lms_module.obligations.query import FAR_FUTURE
 from lms_module.obligations.targets import requirement_course_ids
 from lms_module.orgs.models import OrgKind, OrgUnit
@@ -69,6 +74,48 @@ def family_key() -> Any:
     return func.coalesce(User.family_id, -User.id)
 
 
+def _of_families(keys: Sequence[int]) -> ColumnElement[bool]:
+    """Condition on a child's row for "family key in ``keys``", through the indexes on
+    ``family_id`` and ``id`` (a key is a family id, or minus the id of a child without one)."""
+    positive = [key for key in keys if key > 0]
+    negative = [-key for key in keys if key < 0]
+    return or_(User.family_id.in_(positive),
+               and_(User.family_id.is_(None), User.id.in_(negative)))
+
+
+def _family_status(
+    session: Session, requirement_id: int, day: dt.date, only: Any = None
+) -> Any:
+    """One row per family holding a certificate of the requirement: the last day it stays
+    covered (``family_expiry``, NULL when not covered on ``day``) and whether it was covered 28
+    days earlier (``covered_then``).
+
+    Grouped once over the adults' certificates, then joined to the children on ``family_id``
+    (a correlated subquery per child took minutes on SQLite without planner statistics).
+
+    :param only: these family ids (a list, or a SELECT of them); ``None``: every family.
+    """
+    course_ids = requirement_course_ids(session, requirement_id) or [-1]
+    before = day - dt.timedelta(days=RATE_WINDOW_DAYS)
+    adult = aliased(User)
+    return (
+        select(
+            adult.family_id.label("family_id"),
+            func.max(case((valid_certificate(course_ids, day),
+                           func.coalesce(Certificate.expires_on, literal(FAR_FUTURE, Date)))))
+            .label("family_expiry"),
+            func.max(case((valid_certificate(course_ids, before), 1), else_=0))
+            .label("covered_then"),
+        )
+        .select_from(Certificate)
+        .join(adult, adult.id == Certificate.user_id)
+        .where(adult.family_id.is_not(None) if only is None else adult.family_id.in_(only),
+               adult.active.is_(True), held_certificate(course_ids, day))
+        .group_by(adult.family_id)
+        .subquery("family_status")
+    )
+
+
 def _members(
     session: Session,
     requirement_id: int,
@@ -77,37 +124,31 @@ def _members(
     *,
     unit_ids: Sequence[int] | None = None,
     within: str | None = None,
+    family_keys: Sequence[int] | None = None,
     named: bool = False,
 ) -> Select[Any]:
     """SELECT one row per counted child: family key, class, and whether the family is covered.
 
     ``family_expiry`` is the last day the family stays covered (``None``: not covered on
     ``day``); ``covered_then`` is 1 when it was covered 28 days earlier (the recent rate).
+    ``unit_ids``, ``within`` and ``family_keys`` narrow the children (and the families whose
+    certificates are read).
     """
-    course_ids = requirement_course_ids(session, requirement_id) or [-1]
-    before = day - dt.timedelta(days=RATE_WINDOW_DAYS)
     member_unit = aliased(OrgUnit)
     parent = aliased(OrgUnit)
-    adult = aliased(User)
-    of_family = and_(
-        adult.id == Certificate.user_id,
-        adult.family_id == User.family_id,
-        adult.active.is_(True),
-    )
-    family_expiry = (
-        select(func.max(func.coalesce(Certificate.expires_on, literal(FAR_FUTURE, Date))))
-        .select_from(Certificate)
-        .join(adult, of_family)
-        .where(valid_certificate(course_ids, day))
-        .correlate(User)
-        .scalar_subquery()
-    )
-    covered_then = (
-        exists()
-        .select_from(Certificate)
-        .where(of_family, valid_certificate(course_ids, before))
-        .correlate(User)
-    )
+    child = aliased(User)
+    only: Any = None
+    if family_keys is not None:
+        only = [key for key in family_keys if key > 0]
+    elif unit_ids is not None:
+        only = (select(child.family_id).join(Membership, Membership.user_id == child.id)
+                .where(Membership.org_unit_id.in_(unit_ids), child.family_id.is_not(None)))
+    elif within is not None:
+        unit = aliased(OrgUnit)
+        only = (select(child.family_id).join(Membership, Membership.user_id == child.id)
+                .join(unit, unit.id == Membership.org_unit_id)
+                .where(subtree_condition(unit.path, within), child.family_id.is_not(None)))
+    status = _family_status(session, requirement_id, day, only)
     named_columns = (
         (User.id.label("child_id"), User.full_name.label("child_name"),
          member_unit.name.label("unit_name"))
@@ -120,14 +161,15 @@ def _members(
             member_unit.path.label("path"),
             func.coalesce(member_unit.school_level, parent.school_level).label("school_level"),
             member_unit.grade.label("grade"),
-            family_expiry.label("family_expiry"),
-            case((covered_then, 1), else_=0).label("covered_then"),
+            status.c.family_expiry.label("family_expiry"),
+            func.coalesce(status.c.covered_then, 0).label("covered_then"),
             *named_columns,
         )
         .select_from(Membership)
         .join(User, User.id == Membership.user_id)
         .join(member_unit, member_unit.id == Membership.org_unit_id)
         .outerjoin(parent, parent.id == member_unit.parent_id)
+        .outerjoin(status, status.c.family_id == User.family_id)
         .where(*population_conditions(Role.STUDENT, year, member_unit,
                                       closed=is_closed(session, year)))
     )
@@ -135,6 +177,8 @@ def _members(
         query = query.where(Membership.org_unit_id.in_(unit_ids))
     if within is not None:
         query = query.where(subtree_condition(member_unit.path, within))
+    if family_keys is not None:
+        query = query.where(_of_families(family_keys))
     return query
 
 
@@ -252,9 +296,9 @@ def write_family_overlaps(
         CoverageFamilyOverlap.requirement_id == requirement_id,
         CoverageFamilyOverlap.school_year == year,
     ]
-    members = _members(session, requirement_id, year, day).subquery("family_members")
     touched: set[int] = set()
     if class_ids is None:
+        members = _members(session, requirement_id, year, day).subquery("family_members")
         touched |= set(session.scalars(
             select(CoverageFamilyOverlap.unit_id).where(*scope).distinct()))
         session.execute(delete(CoverageFamilyOverlap).where(*scope))
@@ -269,8 +313,13 @@ def write_family_overlaps(
     else:
         keys: set[int] = set()
         for chunk in _chunks(class_ids):
+            # The family of every child of these classes, counted or not (a superset is
+            # harmless), and the families whose overlap rows name these classes.
             keys |= set(session.scalars(
-                select(members.c.family_key).where(members.c.unit_id.in_(chunk)).distinct()))
+                select(family_key())
+                .select_from(Membership).join(User, User.id == Membership.user_id)
+                .where(Membership.org_unit_id.in_(chunk), Membership.role == Role.STUDENT)
+                .distinct()))
             keys |= set(session.scalars(
                 select(CoverageFamilyOverlap.family_key).where(
                     *scope,
@@ -285,10 +334,13 @@ def write_family_overlaps(
             session.execute(delete(CoverageFamilyOverlap).where(
                 *scope, CoverageFamilyOverlap.family_key.in_(chunk)))
             families.update(_read_families(session.execute(
-                select(members).where(members.c.family_key.in_(chunk)))))
+                _members(session, requirement_id, year, day, family_keys=chunk))))
     rows = _overlap_rows(requirement_id, year, families)
+    # A Core INSERT: one executemany, whatever NULLs the rows hold (the ORM's bulk path
+    # splits rows into a statement per NULL pattern).
+    table = cast(Table, CoverageFamilyOverlap.__table__)
     for start in range(0, len(rows), CHUNK):
-        session.execute(insert(CoverageFamilyOverlap), rows[start:start + CHUNK])
+        session.execute(insert(table), rows[start:start + CHUNK])
     return touched | {row["unit_id"] for row in rows}
 
 
