@@ -36,6 +36,7 @@ from lms_module.auth.services import (
     user_for_card_token,
 )
 from lms_module.auth.sessions import start_session
+from lms_module.core.downloads import private_file
 from lms_module.core.errors import render_http_error
 from lms_module.core.limiter import (
     account_key,
@@ -230,14 +231,8 @@ def class_login_cards(unit: OrgUnit) -> Response:
     session.commit()
     title = _("Thẻ đăng nhập lớp %(name)s", name=class_unit.name)
     pdf = render_login_cards(cards, title=title)
-    return Response(
-        pdf,
-        mimetype="application/pdf",
-        headers={
-            "Content-Disposition": f'inline; filename="the-dang-nhap-{class_unit.code}.pdf"',
-            "Cache-Control": "no-store",
-        },
-    )
+    return private_file(pdf, filename=f"the-dang-nhap-{class_unit.code}.pdf",
+                        mimetype="application/pdf", inline=True)
 
 
 @bp.post("/units/<int:unit_id>/students/<int:user_id>/revoke-cards")

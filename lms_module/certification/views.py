@@ -50,6 +50,7 @@ from lms_module.certification.services import (
 )
 from lms_module.certification.statuses import in_service_periods
 from lms_module.core.collation import person_sort_key, text_sort_key
+from lms_module.core.downloads import private_file
 from lms_module.core.limiter import limiter
 from lms_module.core.request import client_ip, current_language, current_person
 from lms_module.core.urls import local_target, public_base_url
@@ -219,14 +220,7 @@ def download(certificate_id: int) -> Response | tuple[str, int]:
         certificate, base_url=_base_url(), url_prefix=_url_prefix(), language=current_language(),
         timezone=_timezone(),
     )
-    return Response(
-        pdf,
-        mimetype="application/pdf",
-        headers={
-            "Content-Disposition": f'attachment; filename="{pdf_filename(certificate)}"',
-            "Cache-Control": "private, no-store",
-        },
-    )
+    return private_file(pdf, filename=pdf_filename(certificate), mimetype="application/pdf")
 
 
 # ------------------------------------------------------------------------ school certificates
@@ -398,14 +392,8 @@ def school_zip(unit: OrgUnit) -> Response:
     name = f"chung-nhan-{unit.code}"
     if filters["holder_unit_id"]:
         name += f"-{filters['classes'][filters['holder_unit_id']].code}"
-    return Response(
-        stream_with_context(chunks),
-        mimetype="application/zip",
-        headers={
-            "Content-Disposition": f'attachment; filename="{name}.zip"',
-            "Cache-Control": "private, no-store",
-        },
-    )
+    return private_file(stream_with_context(chunks), filename=f"{name}.zip",
+                        mimetype="application/zip")
 
 
 # ------------------------------------------------------------------ statuses and BDTX periods
@@ -486,11 +474,7 @@ def in_service_xlsx(unit: OrgUnit) -> Response:
     )
     session.commit()
     data = in_service_workbook(unit.name, year, required, records)
-    return Response(
-        data,
+    return private_file(
+        data, filename=f"bdtx-{unit.code}-{year}.xlsx",
         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        headers={
-            "Content-Disposition": f'attachment; filename="bdtx-{unit.code}-{year}.xlsx"',
-            "Cache-Control": "private, no-store",
-        },
     )

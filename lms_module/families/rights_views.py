@@ -28,6 +28,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from lms_module.audit.services import record_event
 from lms_module.auth.access import has_role, record_denial, requires, signed_in
+from lms_module.core.downloads import private_file
 from lms_module.core.errors import LMSError
 from lms_module.core.request import client_ip, current_language, current_person
 from lms_module.core.urls import local_target, public_base_url
@@ -157,14 +158,8 @@ def export_child(child_id: int) -> Response:
         acting_as=role.value, size=len(data),
     )
     session.commit()
-    return Response(
-        data,
-        mimetype="application/zip",
-        headers={
-            "Content-Disposition": f'attachment; filename="du-lieu-hoc-sinh-{child.id}.zip"',
-            "Cache-Control": "private, no-store",
-        },
-    )
+    return private_file(data, filename=f"du-lieu-hoc-sinh-{child.id}.zip",
+                        mimetype="application/zip")
 
 
 @bp.post("/children/<int:child_id>/erasure-request")

@@ -39,6 +39,7 @@ from lms_module.auth.access import (
 from lms_module.auth.services import authenticate
 from lms_module.auth.sessions import start_session
 from lms_module.certification.services import certificate_status, certificates_of
+from lms_module.core.downloads import private_file
 from lms_module.core.errors import LMSError
 from lms_module.core.limiter import (
     account_key,
@@ -463,14 +464,8 @@ def print_letters(unit: OrgUnit) -> Response:
         contents, title=_("Thư gửi cha mẹ lớp %(name)s", name=class_unit.name)
     )
     session.commit()
-    return Response(
-        pdf,
-        mimetype="application/pdf",
-        headers={
-            "Content-Disposition": f'attachment; filename="thu-cha-me-{class_unit.code}.pdf"',
-            "Cache-Control": "no-store",
-        },
-    )
+    return private_file(pdf, filename=f"thu-cha-me-{class_unit.code}.pdf",
+                        mimetype="application/pdf")
 
 
 @bp.post("/classes/<int:unit_id>/parent-letters/revoke")

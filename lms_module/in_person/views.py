@@ -19,6 +19,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from lms_module.audit.services import record_event
 from lms_module.auth.access import may_see_names, record_denial, requires
+from lms_module.core.downloads import private_file
 from lms_module.core.inputs import InvalidInputError, accepts_upload, query_int
 from lms_module.core.request import client_ip, current_language, current_person
 from lms_module.coverage.report import AUDIENCE_LABELS as COVERAGE_AUDIENCE_LABELS
@@ -305,12 +306,5 @@ def sheet(unit: OrgUnit, session_id: int) -> Response:
     session.commit()
     # A name of our own: the uploaded one is shown on the page, never put in a header.
     extension = next(ext for _magic, kind, ext in SHEET_TYPES if kind == content_type)
-    return Response(
-        data,
-        mimetype=content_type,
-        headers={
-            "Content-Disposition":
-                f'attachment; filename="danh-sach-ky-ten-{record.id}.{extension}"',
-            "Cache-Control": "private, no-store",
-        },
-    )
+    return private_file(data, filename=f"danh-sach-ky-ten-{record.id}.{extension}",
+                        mimetype=content_type)

@@ -51,7 +51,7 @@ def test_a_manager_prints_one_letter_a_page_naming_the_school_the_child_and_its_
     response = _print_pdf(client, school["class"].id)
     assert response.status_code == 200
     assert response.mimetype == "application/pdf"
-    assert response.headers["Cache-Control"] == "no-store"
+    assert response.headers["Cache-Control"] == "private, no-store"
     pages = _pages(response.data)
     letters = {letter.child_user_id: letter for letter in db.scalars(select(ParentLetter))}
     assert len(pages) == len(CHILDREN) == len(letters)
