@@ -360,7 +360,7 @@ def _followed_child(child_id: int) -> User:
     return child
 
 
-@bp.get("/con/<int:child_id>")
+@bp.get("/children/<int:child_id>")
 @signed_in
 def child(child_id: int) -> str:
     """Show a parent one of their children: class, courses and progress, what is due,
@@ -384,7 +384,7 @@ def child(child_id: int) -> str:
     )
 
 
-@bp.post("/con/<int:child_id>/rut-dong-y")
+@bp.post("/children/<int:child_id>/withdraw-consent")
 @signed_in
 def withdraw_consent(child_id: int) -> str | BaseResponse:
     """Withdraw consent for a child (after a confirmation that says what follows)."""

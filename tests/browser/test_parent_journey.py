@@ -206,7 +206,7 @@ def test_a_parent_links_by_letter_learns_and_follows_two_children_only(
 
         # Any other child: 403.
         other = next(name for name in names_2a if name != child)
-        response = page.goto(f"/con/{_child_id(app, class_2a, other)}")
+        response = page.goto(f"/children/{_child_id(app, class_2a, other)}")
         assert response is not None and response.status == 403
         expect(page.get_by_text("chỉ xem được thông tin của con mình")).to_be_visible()
         expect(page.get_by_text(other)).to_have_count(0)

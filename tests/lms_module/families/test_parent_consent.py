@@ -31,8 +31,8 @@ def klass(tree, make_user):
 
 
 def _withdraw(client, child_id):
-    token = csrf_token_from(client, f"/con/{child_id}")
-    return client.post(f"/con/{child_id}/rut-dong-y",
+    token = csrf_token_from(client, f"/children/{child_id}")
+    return client.post(f"/children/{child_id}/withdraw-consent",
                        data={"csrf_token": token, "confirmed": "yes"})
 
 
@@ -41,16 +41,16 @@ def test_withdrawing_unlinks_and_the_parent_sees_the_child_no_more(db, app, klas
     letters = print_letters(db, klass["class"], klass["manager"])
     client = app.test_client()
     parent = user_by_username(db, link_new_parent(client, letters[child.id].code))
-    assert client.get(f"/con/{child.id}").status_code == 200
-    token = csrf_token_from(client, f"/con/{child.id}")
-    asked = client.post(f"/con/{child.id}/rut-dong-y", data={"csrf_token": token})
+    assert client.get(f"/children/{child.id}").status_code == 200
+    token = csrf_token_from(client, f"/children/{child.id}")
+    asked = client.post(f"/children/{child.id}/withdraw-consent", data={"csrf_token": token})
     assert "Nhà trường vẫn giữ hồ sơ học tập của em" in asked.get_data(as_text=True)
     assert db.scalars(select(ParentLink)).one().ended_at is None
     assert _withdraw(client, child.id).status_code == 302
     link = db.scalars(select(ParentLink)).one()
     assert link.ended_at is not None and link.ended_reason == WITHDRAWN_REASON
     assert db.scalars(select(ConsentRecord)).one().withdrawn_at is not None
-    assert client.get(f"/con/{child.id}").status_code == 403
+    assert client.get(f"/children/{child.id}").status_code == 403
     assert child.full_name not in client.get("/").get_data(as_text=True)
     assert db.scalars(select(DataRequest)).all() == []
     membership = db.scalars(select(Membership).where(Membership.user_id == parent.id)).one()
@@ -69,7 +69,7 @@ def test_withdrawing_with_unlink_and_erase_files_an_erasure_with_the_school(
     erasing = make_app(LMS_CONSENT_WITHDRAWAL="unlink-and-erase")
     client = erasing.test_client()
     parent = user_by_username(db, link_new_parent(client, letters[child.id].code))
-    assert "yêu cầu xóa dữ liệu" in client.get(f"/con/{child.id}").get_data(as_text=True)
+    assert "yêu cầu xóa dữ liệu" in client.get(f"/children/{child.id}").get_data(as_text=True)
     assert _withdraw(client, child.id).status_code == 302
     request = db.scalars(select(DataRequest)).one()
     assert request.kind is DataRequestKind.ERASE and request.child_user_id == child.id

@@ -117,7 +117,7 @@ def test_a_parent_signs_in_on_the_account_page_to_add_a_second_child(db, app, fa
     done = client.post("/lien-ket/dang-nhap",
                        data={"csrf_token": token, "username": username, "password": PIN})
     assert done.status_code == 302
-    assert done.headers["Location"].endswith(f"/con/{families['binh'].id}")
+    assert done.headers["Location"].endswith(f"/children/{families['binh'].id}")
     parent = user_by_username(db, username)
     assert len(db.scalars(select(User).where(User.username.like("%.%"),
                                               User.full_name == "Nguyễn Thị Mai")).all()) == 1

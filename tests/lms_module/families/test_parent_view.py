@@ -57,11 +57,11 @@ def test_a_parents_home_names_their_child_and_no_other(db, parents):
 def test_a_parent_opening_another_child_gets_403_and_an_audit_row(db, parents):
     client = parents["client"]
     for child in (parents["classmate"], parents["stranger"]):
-        response = client.get(f"/con/{child.id}")
+        response = client.get(f"/children/{child.id}")
         assert response.status_code == 403
         page = response.get_data(as_text=True)
         assert "chỉ xem được thông tin của con mình" in page and child.full_name not in page
-    assert client.get("/con/999999").status_code == 403
+    assert client.get("/children/999999").status_code == 403
     denied = db.scalars(select(AuditEvent).where(
         AuditEvent.action == "access_denied", AuditEvent.actor_id == parents["parent"].id)).all()
     assert len(denied) == 3
@@ -70,8 +70,8 @@ def test_a_parent_opening_another_child_gets_403_and_an_audit_row(db, parents):
 
 def test_a_parent_cannot_withdraw_for_a_child_that_is_not_theirs(db, parents):
     client = parents["client"]
-    token = csrf_token_from(client, f"/con/{parents['an'].id}")
-    response = client.post(f"/con/{parents['stranger'].id}/rut-dong-y",
+    token = csrf_token_from(client, f"/children/{parents['an'].id}")
+    response = client.post(f"/children/{parents['stranger'].id}/withdraw-consent",
                            data={"csrf_token": token, "confirmed": "yes"})
     assert response.status_code == 403
 
@@ -84,7 +84,7 @@ def test_a_parent_sees_the_childs_course_progress(db, parents):
     record_block_completion(db, parents["an"], course,
                             "block-v1:em-an-toan-lop-1-2+type@html+block@h1_so_111", 1.0)
     db.flush()
-    page = parents["client"].get(f"/con/{parents['an'].id}").get_data(as_text=True)
+    page = parents["client"].get(f"/children/{parents['an'].id}").get_data(as_text=True)
     assert "Em an toàn" in page
     assert "1/4 trang đã xong" in page
     assert "Lớp 2A" in page and "Trường Tiểu học Tam Đường" in page
@@ -95,7 +95,7 @@ def test_a_parent_downloads_their_childs_certificate_and_nobody_elses(db, parent
     today = dt.date.today()
     mine = record_certificate(db, parents["an"], course, issued=today, expires=None)
     theirs = record_certificate(db, parents["classmate"], course, issued=today, expires=None)
-    page = parents["client"].get(f"/con/{parents['an'].id}").get_data(as_text=True)
+    page = parents["client"].get(f"/children/{parents['an'].id}").get_data(as_text=True)
     assert f"/certificates/{mine.id}.pdf" in page
     response = parents["client"].get(f"/certificates/{mine.id}.pdf")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
@@ -129,7 +129,7 @@ def test_the_parents_certificate_is_issued_by_the_childs_school(db, parents, mak
 
 
 def test_the_childs_page_leads_to_the_childs_talk_cards(db, parents):
-    page = parents["client"].get(f"/con/{parents['an'].id}").get_data(as_text=True)
+    page = parents["client"].get(f"/children/{parents['an'].id}").get_data(as_text=True)
     url = f"/children/{parents['an'].id}/talk-cards"
     assert f'href="{url}"' in page
     assert parents["client"].get(url).status_code == 200
