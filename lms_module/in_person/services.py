@@ -39,12 +39,12 @@ from lms_module.audit.services import record_event
 from lms_module.auth.access import may_see_names, user_can
 from lms_module.core.collation import person_sort_key
 from lms_module.core.errors import LMSError
-from lms_module.db import dialect_insert, subtree_condition
+from lms_module.db import subtree_condition
 from lms_module.families.models import Kinship, LinkSource, ParentLink
 from lms_module.families.services import ClassFamily, class_families, current_class, link_adult
 from lms_module.in_person.models import InPersonAttendance, InPersonSession
 from lms_module.learning.models import AUDIENCE_ROLES, Audience, Completion, Course
-from lms_module.learning.services import course_completed
+from lms_module.learning.services import record_completion
 from lms_module.obligations.models import Requirement, requirement_course
 from lms_module.obligations.population import population_conditions
 from lms_module.orgs.models import OrgKind, OrgUnit
@@ -492,22 +492,11 @@ def add_attendees(
     added = []
     for user_id in sorted(set(attendee_ids) - present):
         user = session.get_one(User, user_id)
-        completion_id = session.scalar(
-            dialect_insert(session, Completion)
-            .values(
-                user_id=user.id,
-                course_version_id=version.id,
-                score=1.0,
-                completed_at=completed_at,
-                in_person_session_id=record.id,
-            )
-            .on_conflict_do_nothing(index_elements=["user_id", "course_version_id"])
-            .returning(Completion.id)
-        )
-        new = completion_id is not None
-        if new:
-            completion = session.get_one(Completion, completion_id)
-            course_completed.send(completion, session=session, user=user, course_version=version)
+        completion = record_completion(session, user, version, score=1.0,
+                                       completed_at=completed_at, in_person_session_id=record.id)
+        new = completion is not None
+        if completion is not None:
+            completion_id: int | None = completion.id
         else:
             completion_id = session.scalar(
                 select(Completion.id).where(

@@ -489,6 +489,27 @@ def complete_course_if_done(session: Session, user: User, course: Course) -> Com
     version = course.current_version
     if not progress.passed or progress.completed_at is not None or version is None:
         return None
+    return record_completion(session, user, version, score=round(progress.score, 4),
+                             completed_at=utcnow())
+
+
+def record_completion(
+    session: Session,
+    user: User,
+    version: CourseVersion,
+    *,
+    score: float,
+    completed_at: dt.datetime,
+    in_person_session_id: int | None = None,
+) -> Completion | None:
+    """Insert ``user``'s completion of ``version`` unless one exists, and send
+    :data:`course_completed` (whose receivers issue the certificate) for a new one only.
+
+    The one way a completion is written: online (:func:`complete_course_if_done`) or by
+    attending a session held in person (``in_person``).
+
+    :returns: the new completion, or ``None`` when the version was completed before.
+    """
     # RETURNING gives a row only to the request whose INSERT won: rowcount is not reliable
     # for ON CONFLICT DO NOTHING on every driver (psycopg reports -1).
     completion_id = session.scalar(
@@ -496,8 +517,9 @@ def complete_course_if_done(session: Session, user: User, course: Course) -> Com
         .values(
             user_id=user.id,
             course_version_id=version.id,
-            score=round(progress.score, 4),
-            completed_at=utcnow(),
+            score=score,
+            completed_at=completed_at,
+            in_person_session_id=in_person_session_id,
         )
         .on_conflict_do_nothing(index_elements=["user_id", "course_version_id"])
         .returning(Completion.id)
