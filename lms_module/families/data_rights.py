@@ -190,18 +190,7 @@ def school_of_child(session: Session, child: User) -> OrgUnit | None:
     The school of the child's current class; for a child without one (who left, or whose data
     was erased), the school of the latest class they were in.
     """
-    school = child_school(session, child)
-    if school is not None:
-        return school
-    latest = session.scalars(
-        select(OrgUnit)
-        .join(Membership, Membership.org_unit_id == OrgUnit.id)
-        .where(Membership.user_id == child.id, Membership.role == Role.STUDENT,
-               OrgUnit.kind == OrgKind.CLASS)
-        .order_by(OrgUnit.school_year.desc(), Membership.id.desc())
-        .limit(1)
-    ).first()
-    return enclosing_school(session, latest) if latest is not None else None
+    return child_school(session, child, including_ended=True)
 
 
 def acting_as(session: Session, user: User, child: User) -> Role | None:

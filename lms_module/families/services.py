@@ -35,25 +35,35 @@ class NotYourChildError(AccessDeniedError):
         super().__init__(_("Anh/chị chỉ xem được thông tin của con mình."))
 
 
-def current_class(session: Session, child: User) -> OrgUnit | None:
-    """Return the child's class of the most recent school year they are an active member of."""
+def current_class(
+    session: Session, child: User, *, including_ended: bool = False
+) -> OrgUnit | None:
+    """Return the child's class of the most recent school year they are an active member of.
+
+    :param including_ended: for a child with no active class (who left, or whose data was
+        erased), the class of the latest school year they were in.
+    """
+    conditions = [
+        Membership.user_id == child.id,
+        Membership.role == Role.STUDENT,
+        OrgUnit.kind == OrgKind.CLASS,
+    ]
+    if not including_ended:
+        conditions.append(Membership.active.is_(True))
     return session.scalars(
         select(OrgUnit)
         .join(Membership, Membership.org_unit_id == OrgUnit.id)
-        .where(
-            Membership.user_id == child.id,
-            Membership.role == Role.STUDENT,
-            Membership.active.is_(True),
-            OrgUnit.kind == OrgKind.CLASS,
-        )
-        .order_by(OrgUnit.school_year.desc(), OrgUnit.id.desc())
+        .where(*conditions)
+        .order_by(Membership.active.desc(), OrgUnit.school_year.desc(), OrgUnit.id.desc())
         .limit(1)
     ).first()
 
 
-def child_school(session: Session, child: User) -> OrgUnit | None:
-    """Return the school of the child's current class."""
-    class_unit = current_class(session, child)
+def child_school(
+    session: Session, child: User, *, including_ended: bool = False
+) -> OrgUnit | None:
+    """Return the school of the child's current class (see :func:`current_class`)."""
+    class_unit = current_class(session, child, including_ended=including_ended)
     return enclosing_school(session, class_unit) if class_unit is not None else None
 
 

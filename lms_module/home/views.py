@@ -17,7 +17,6 @@ from lms_module.coverage.figures import TargetReport, target_reports
 from lms_module.coverage.report import STATUS_LABELS
 from lms_module.db import db_session
 from lms_module.families.services import (
-    child_school,
     children_of,
     current_class,
     has_been_linked,
@@ -108,8 +107,9 @@ def _parent_children(session: Session, user: User) -> list[tuple[User, OrgUnit |
     children = children_of(session, user)
     if not children and not has_been_linked(session, user):
         return None
-    return [(child, current_class(session, child), child_school(session, child))
-            for child in children]
+    classes = [(child, current_class(session, child)) for child in children]
+    return [(child, class_unit, enclosing_school(session, class_unit) if class_unit else None)
+            for child, class_unit in classes]
 
 
 @bp.get("/units/<int:unit_id>")
