@@ -190,7 +190,7 @@ def _draw_signature(canvas: Canvas, content: CertificateContent, labels: dict[st
 
 def _draw_verification(canvas: Canvas, content: CertificateContent, labels: dict[str, str]) -> None:
     x = LEFT - 6 * mm
-    _draw_qr(canvas, content.verification_url, x, BOTTOM + 6 * mm, QR_SIZE)
+    draw_qr(canvas, content.verification_url, x, BOTTOM + 6 * mm, QR_SIZE)
     _text(canvas, BOLD, 10, x + QR_SIZE + 3 * mm, BOTTOM + 22 * mm,
           labels["code"].format(code=content.verification_code), align="left")
     _text(canvas, REGULAR, 9, x + QR_SIZE + 3 * mm, BOTTOM + 16 * mm,
@@ -232,7 +232,7 @@ def _draw_revocation(canvas: Canvas, revocation: Revocation, labels: dict[str, s
     canvas.restoreState()
 
 
-def _draw_qr(canvas: Canvas, data: str, x: float, y: float, size: float) -> None:
+def draw_qr(canvas: Canvas, data: str, x: float, y: float, size: float) -> None:
     """Draw ``data`` as a QR code (reportlab's encoder), its dark runs as one filled path.
 
     The widget's own drawing encodes the data twice (bounds, then drawing) and makes one shape

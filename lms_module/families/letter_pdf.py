@@ -33,7 +33,7 @@ from reportlab.platypus import (
 from reportlab.platypus.doctemplate import LayoutError
 
 from certificates.fonts import BOLD, ITALIC, REGULAR, nfc, register_fonts
-from certificates.pdf import _draw_qr
+from certificates.pdf import draw_qr
 
 #: Decree 30 margins: left 30-35 mm, right 15-20 mm, top and bottom 20-25 mm.
 LEFT, RIGHT, TOP, BOTTOM = 30 * mm, 15 * mm, 20 * mm, 20 * mm
@@ -70,7 +70,7 @@ class _QrCode(Flowable):  # type: ignore[misc]
         return self.size, self.size
 
     def draw(self) -> None:
-        _draw_qr(self.canv, self.data, 0, 0, self.size)
+        draw_qr(self.canv, self.data, 0, 0, self.size)
 
 
 def _style(name: str, font: str = REGULAR, size: float = 12, align: int = TA_JUSTIFY,

@@ -263,6 +263,18 @@ def _flow_kinship() -> Kinship | None:
         return None
 
 
+def _agreed_flow() -> tuple[ParentLetter, Kinship] | BaseResponse:
+    """Return the letter and the answer of a visitor who agreed to the notice and is not
+    signed in, or where they must go instead (the code first, or the notice)."""
+    letter = _flow_letter()
+    if letter is None:
+        return _start_again()
+    kinship = _flow_kinship()
+    if kinship is None or is_signed_in():
+        return redirect(url_for(".notice"))
+    return letter, kinship
+
+
 def _account_page(letter: ParentLetter, new_form: NewParentForm,
                   sign_in_form: ParentSignInForm, error: str | None = None) -> str:
     return render_template("families/account.html", letter=letter, new_form=new_form,
@@ -274,12 +286,10 @@ def _account_page(letter: ParentLetter, new_form: NewParentForm,
 @limiter.limit(address_limit, methods=["POST"], on_breach=_record_refused)
 def account() -> str | BaseResponse | tuple[str, int]:
     """Make the parent's account (after they agreed), link it and sign it in."""
-    letter = _flow_letter()
-    kinship = _flow_kinship()
-    if letter is None:
-        return _start_again()
-    if kinship is None or is_signed_in():
-        return redirect(url_for(".notice"))
+    flow = _agreed_flow()
+    if not isinstance(flow, tuple):
+        return flow
+    letter, kinship = flow
     new_form = NewParentForm()
     if new_form.validate_on_submit():
         session = db_session()
@@ -311,12 +321,10 @@ def account() -> str | BaseResponse | tuple[str, int]:
                on_breach=_record_refused)
 def account_sign_in() -> str | BaseResponse | tuple[str, int]:
     """Sign in to an existing account (a second child), then link it to the letter's child."""
-    letter = _flow_letter()
-    kinship = _flow_kinship()
-    if letter is None:
-        return _start_again()
-    if kinship is None or is_signed_in():
-        return redirect(url_for(".notice"))
+    flow = _agreed_flow()
+    if not isinstance(flow, tuple):
+        return flow
+    letter, kinship = flow
     form = ParentSignInForm()
     if not form.validate_on_submit():
         return _account_page(letter, NewParentForm(formdata=None), form), 400
