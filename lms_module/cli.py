@@ -213,7 +213,6 @@ def _add_family_demo(session: object, password: str) -> None:
     from sqlalchemy.orm import Session
 
     from lms_module.families.demo import add_demo_families
-    from lms_module.i18n import local_today
 
     assert isinstance(session, Session)
     add_demo_families(session, local_today(), password=password)
@@ -248,12 +247,10 @@ def rollover_command(from_year: str, to_year: str) -> None:
 def coverage_refresh_command() -> None:
     """Rebuild the coverage rollup of every target (run nightly)."""
 
-    from lms_module.coverage.rollup import refresh_all
+    from lms_module.jobs.cli import run_job_here
 
-    session = db_session()
-    count = refresh_all(session, local_today())
-    session.commit()
-    click.echo(f"Đã tính lại độ bao phủ cho {count} nhóm chỉ tiêu.")
+    job = run_job_here("coverage.refresh", {})
+    click.echo(f"Đã tính lại độ bao phủ cho {job.summary.get('groups', 0)} nhóm chỉ tiêu.")
 
 
 @lms_group.command("synth")
@@ -358,3 +355,13 @@ def export_certificates_command(
     with output.open("wb") as file:
         size = write_zip(counted(entries), file)
     click.echo(f"Đã ghi {count} giấy chứng nhận của {unit.name} vào {output} ({size:,} byte).")
+
+
+def _add_job_commands() -> None:
+    from lms_module.jobs.cli import scheduler_command, worker_command
+
+    lms_group.add_command(worker_command)
+    lms_group.add_command(scheduler_command)
+
+
+_add_job_commands()

@@ -69,6 +69,25 @@ DEFAULTS: dict[str, Any] = {
     #: records); ``"unlink-and-erase"`` also files a request to erase the child's data with
     #: the child's school, which its managers act on.
     "LMS_CONSENT_WITHDRAWAL": "unlink",
+    #: Redis of the job queue (RQ): ``redis://host:6379/0`` or ``redis+unix:///path/redis.sock``.
+    #: ``None``: no queue; long work (ZIPs, imports, exports) then runs in the request itself.
+    "LMS_REDIS_URL": None,
+    #: Name of the RQ queue the module's jobs go to (workers listen on it).
+    "LMS_QUEUE_NAME": "lms",
+    #: Times RQ runs a job again after an unexpected failure (a lost worker, a database
+    #: restart), waiting 10 s, 30 s, then 2 min.
+    "LMS_JOB_RETRIES": 3,
+    #: Longest a job may run, in seconds, before its worker stops it.
+    "LMS_JOB_TIMEOUT_SECONDS": 3600,
+    #: Outgoing mail for notifications. ``None``: e-mail is off (in-app notices only).
+    "LMS_SMTP_HOST": None,
+    "LMS_SMTP_PORT": 25,
+    #: ``"starttls"``, ``"ssl"`` or ``"none"`` (a relay on the same host).
+    "LMS_SMTP_SECURITY": "starttls",
+    "LMS_SMTP_USERNAME": None,
+    "LMS_SMTP_PASSWORD": None,
+    #: The sender's address, e.g. ``"Trường học an toàn <khong-tra-loi@hoc.example.edu.vn>"``.
+    "LMS_MAIL_FROM": None,
 }
 
 

@@ -55,6 +55,31 @@ def app(database_url: str) -> Iterator[Flask]:
     app.extensions["lms"].engine.dispose()
 
 
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The test command's Redis (``LMS_TEST_REDIS_URL``), or a private redis-server."""
+    configured = os.environ.get("LMS_TEST_REDIS_URL")
+    if configured:
+        yield configured
+        return
+    from queue_support import private_redis
+
+    with private_redis(tmp_path_factory.mktemp("redis")) as url:
+        yield url
+
+
+@pytest.fixture
+def queue_app(
+    database_url: str, tmp_path: Any, redis_url: str
+) -> Iterator[Flask]:
+    """An app on a fresh committed database whose jobs go to a real RQ queue (see
+    ``tests/queue_support.py``); start a worker with ``queue_support.start_worker``."""
+    from queue_support import committed_app
+
+    with committed_app(database_url, tmp_path, redis_url) as queued:
+        yield queued
+
+
 @pytest.fixture
 def db(app: Flask) -> Iterator[Session]:
     """A session whose work is rolled back after the test, also what views commit."""

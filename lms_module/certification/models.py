@@ -80,6 +80,9 @@ class Certificate(Base):
     holder_unit_id: Mapped[int | None] = mapped_column(ForeignKey("lms_org_unit.id"), index=True)
     issued_on: Mapped[dt.date] = mapped_column(Date)
     expires_on: Mapped[dt.date | None] = mapped_column(Date)
+    #: Set by a re-training rule (``learning.models.RetrainingRule``): the certificate stops
+    #: counting after this day even if ``expires_on`` is later. Not printed (the PDF stays).
+    retrain_by: Mapped[dt.date | None] = mapped_column(Date)
     credit_periods: Mapped[int] = mapped_column(SmallInteger, default=0)
     #: Printed texts, NFC, as they were at issue.
     holder_name: Mapped[Name]

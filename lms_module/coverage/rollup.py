@@ -14,7 +14,7 @@ this module is imported) and for rows whose earliest counted certificate has exp
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from sqlalchemy import (
@@ -293,8 +293,15 @@ def build_rollup(
 # ---------------------------------------------------------------------------- keeping up to date
 
 
-def refresh_all(session: Session, today: dt.date) -> int:
-    """Rebuild the rollup of every target's requirement, year and audience; return how many."""
+def refresh_all(
+    session: Session,
+    today: dt.date,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> int:
+    """Rebuild the rollup of every target's requirement, year and audience; return how many.
+
+    :param on_progress: told ``(done, total)`` after each (a job's progress bar).
+    """
     keys = set(
         session.execute(
             select(CoverageTarget.requirement_id, CoverageTarget.school_year,
@@ -303,8 +310,10 @@ def refresh_all(session: Session, today: dt.date) -> int:
     )
     write_marks(session)
     session.execute(delete(CoverageDirtyUnit))
-    for requirement_id, year, audience in sorted(keys):
+    for done, (requirement_id, year, audience) in enumerate(sorted(keys), start=1):
         build_rollup(session, requirement_id, year, audience, today)
+        if on_progress is not None:
+            on_progress(done, len(keys))
     return len(keys)
 
 

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Date, ForeignKey, LargeBinary, String, UniqueConstraint
+from sqlalchemy import (
+    Date,
+    ForeignKey,
+    LargeBinary,
+    SmallInteger,
+    String,
+    UniqueConstraint,
+    true,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms_module.db import Base, IntPK, Timestamp, string_enum
@@ -26,6 +34,10 @@ class InPersonSession(Base):
     held_on: Mapped[dt.date] = mapped_column(Date)
     place: Mapped[str] = mapped_column(String(200))
     facilitator: Mapped[str] = mapped_column(String(200))
+    #: In-service training periods (tiết BDTX) each attendee earns; ``None``: the course's.
+    credit_periods: Mapped[int | None] = mapped_column(SmallInteger)
+    #: Issue each attendee the course's certificate (as completing it online does).
+    issue_certificates: Mapped[bool] = mapped_column(default=True, server_default=true())
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("lms_user.id"))
     created_at: Mapped[Timestamp]
     #: The signed attendance sheet (a photo or scan), kept as uploaded.

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     CheckConstraint,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -242,11 +243,14 @@ class Completion(Base):
     """A learner completed a course version with a passing score: one row, ever."""
 
     __tablename__ = "lms_completion"
-    __table_args__ = (UniqueConstraint("user_id", "course_version_id"),)
+    __table_args__ = (UniqueConstraint("user_id", "course_version_id", "attempt"),)
 
     id: Mapped[IntPK]
     user_id: Mapped[int] = mapped_column(ForeignKey("lms_user.id"))
     course_version_id: Mapped[int] = mapped_column(ForeignKey("lms_course_version.id"), index=True)
+    #: The learner's attempt at the course (:class:`CourseAttempt`) this completes: 1 the first
+    #: time, 2 after a renewal or re-training opened the course again...
+    attempt: Mapped[int] = mapped_column(SmallInteger, default=1, server_default="1")
     score: Mapped[float] = mapped_column(Float)
     completed_at: Mapped[Timestamp]
     #: Set when attending a session held in person (``in_person``) was the completion.
@@ -255,6 +259,57 @@ class Completion(Base):
     )
 
     course_version: Mapped[CourseVersion] = relationship()
+
+
+class AttemptReason(enum.StrEnum):
+    """Why a course was opened again for a learner."""
+
+    #: Their certificate expires (or is about to): take it again for a new one.
+    RENEWAL = "renewal"
+    #: A corrected course version requires re-training of people certified before a date.
+    RETRAINING = "retraining"
+
+
+class CourseAttempt(Base):
+    """A course opened again for one learner (attempt 2, 3...); attempt 1 has no row.
+
+    The learner's progress in the course counts from ``opened_at``: earlier block completions,
+    answers and scores stay as history but no longer count, and completing the course again
+    records a completion of this attempt, which issues a new certificate.
+    """
+
+    __tablename__ = "lms_course_attempt"
+    __table_args__ = (UniqueConstraint("user_id", "course_id", "number"),)
+
+    id: Mapped[IntPK]
+    user_id: Mapped[int] = mapped_column(ForeignKey("lms_user.id"), index=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("lms_course.id"))
+    number: Mapped[int] = mapped_column(SmallInteger)
+    reason: Mapped[AttemptReason] = mapped_column(string_enum(AttemptReason, "attempt_reason"))
+    #: The certificate being renewed or replaced by re-training, if any.
+    certificate_id: Mapped[int | None] = mapped_column(ForeignKey("lms_certificate.id"))
+    opened_at: Mapped[Timestamp]
+
+
+class RetrainingRule(Base):
+    """"Everyone certified in this course before <date> must take it again by <date>".
+
+    Set per course when a version changes what matters; certificates issued before
+    ``issued_before`` stop counting after ``retrain_by`` (their ``retrain_by``), the others keep
+    theirs.
+    """
+
+    __tablename__ = "lms_retraining_rule"
+
+    id: Mapped[IntPK]
+    course_id: Mapped[int] = mapped_column(ForeignKey("lms_course.id"), index=True)
+    #: The version that made the change (for the record).
+    course_version_id: Mapped[int | None] = mapped_column(ForeignKey("lms_course_version.id"))
+    issued_before: Mapped[dt.date] = mapped_column(Date)
+    retrain_by: Mapped[dt.date] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(String(500), default="")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("lms_user.id"))
+    created_at: Mapped[Timestamp]
 
 
 class LearnerPosition(Base):

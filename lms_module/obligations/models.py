@@ -9,6 +9,7 @@ role (and grade band) of a unit's subtree to take a course, or to meet a require
 from __future__ import annotations
 
 import datetime as dt
+import enum
 
 from sqlalchemy import (
     CheckConstraint,
@@ -95,6 +96,17 @@ class CoverageTarget(Base):
         return f"<CoverageTarget {self.id} {self.audience} {self.percent}% {self.school_year}>"
 
 
+class DueKind(enum.StrEnum):
+    """How an assignment's due date is set."""
+
+    #: A date (``due_on``), the same for everyone.
+    FIXED = "fixed"
+    #: ``due_days`` days after the person joined the unit (new teachers and staff).
+    AFTER_JOINING = "after_joining"
+    #: ``due_days`` days after the school year starts (1 August... see ``SchoolYear``).
+    AFTER_YEAR_START = "after_year_start"
+
+
 class Assignment(Base):
     """A course assigned to the people of a scope: an org unit's subtree, one role, a grade band.
 
@@ -120,6 +132,11 @@ class Assignment(Base):
     grade_min: Mapped[int | None] = mapped_column(SmallInteger)
     grade_max: Mapped[int | None] = mapped_column(SmallInteger)
     due_on: Mapped[dt.date | None] = mapped_column(Date)
+    #: Fixed (``due_on``) or relative to an event (``due_days`` after it).
+    due_kind: Mapped[DueKind] = mapped_column(
+        string_enum(DueKind, "due_kind"), default=DueKind.FIXED, server_default="fixed"
+    )
+    due_days: Mapped[int | None] = mapped_column(SmallInteger)
     active: Mapped[bool] = mapped_column(default=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("lms_user.id"))
     created_at: Mapped[Timestamp]

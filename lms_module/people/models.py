@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
 
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, text
+from sqlalchemy import Date, ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms_module.db import Base, IntPK, Name, Timestamp, string_enum
@@ -62,6 +63,8 @@ class User(Base):
     staff_code: Mapped[str | None] = mapped_column(String(20), unique=True)
     email: Mapped[str | None] = mapped_column(String(200))
     phone: Mapped[str | None] = mapped_column(String(20))
+    #: The language the person reads messages in ("vi", "en"); ``None``: the default (Vietnamese).
+    language: Mapped[str | None] = mapped_column(String(5))
     password_hash: Mapped[str | None] = mapped_column(String(255))
     #: Bumped to revoke every printed QR login card of this user at once.
     login_card_version: Mapped[int] = mapped_column(default=1)
@@ -113,6 +116,9 @@ class Membership(Base):
     school_year: Mapped[str | None] = mapped_column(String(9))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[Timestamp]
+    #: The day the person joined the unit (a due date "N days after joining" counts from it);
+    #: ``None``: the day the membership was recorded.
+    started_on: Mapped[dt.date | None] = mapped_column(Date)
 
     user: Mapped[User] = relationship(back_populates="memberships")
     org_unit: Mapped[OrgUnit] = relationship()

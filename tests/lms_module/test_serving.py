@@ -1,7 +1,7 @@
 """Served by gunicorn as in production: workers share sign-in limits; card tokens stay out of logs.
 
-Uses the Redis that ``scripts/test`` starts (``LMS_TEST_REDIS_URL``), or starts a private one
-(unix socket only) when run on its own.
+Uses the Redis that ``scripts/test`` starts (``LMS_TEST_REDIS_URL``), or a private one (the
+``redis_url`` fixture of ``tests/conftest.py``).
 """
 
 from __future__ import annotations
@@ -38,31 +38,6 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
-
-
-@pytest.fixture
-def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The test command's Redis, or a private redis-server for this test."""
-    configured = os.environ.get("LMS_TEST_REDIS_URL")
-    if configured:
-        yield configured
-        return
-    folder = tmp_path_factory.mktemp("redis")
-    socket_path = folder / "redis.sock"
-    server = subprocess.Popen(
-        ["redis-server", "--port", "0", "--unixsocket", str(socket_path), "--save", "",
-         "--appendonly", "no", "--dir", str(folder)],
-        stdout=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 10
-        while not socket_path.exists() and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert socket_path.exists(), "redis-server did not start"
-        yield f"redis+unix://{socket_path}"
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
 
 
 @pytest.fixture

@@ -1,0 +1,90 @@
+"""``lms worker`` and ``lms scheduler``: the processes that run jobs and start scheduled ones."""
+
+from __future__ import annotations
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from lms_module.db import db_session
+from lms_module.jobs.models import Job, JobStatus
+from lms_module.jobs.queue import job_queue, redis_connection
+from lms_module.jobs.runner import run_now
+from lms_module.jobs.schedule import SCHEDULE, run_scheduled
+from lms_module.jobs.services import start_job
+from lms_module.orgs.models import OrgUnit
+
+
+def run_job_here(
+    kind: str, params: dict[str, object], unit: OrgUnit | None = None, key: str | None = None
+) -> Job:
+    """Run a job of ``kind`` in this process, printing its progress; exit 1 if it fails.
+
+    The CLI's long commands (imports, exports, the rollup refresh) run through this: the same
+    work as the queue's, recorded as a job, with a line per step on the terminal.
+    """
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    session = db_session()
+    job = start_job(session, kind=kind, params={"language": "vi", **params}, user=None,
+                    unit=unit, key=key)
+    session.commit()
+    last = [-1]
+
+    def report(done: int, total: int, stage: str) -> None:
+        percent = done * 100 // total if total else 0
+        if percent != last[0]:
+            last[0] = percent
+            click.echo(f"  [{percent:3d}%] {done}/{total} {stage}".rstrip(), err=True)
+
+    run_now(app, job.id, report)
+    session.expire_all()
+    finished = session.get_one(Job, job.id)
+    if finished.status is not JobStatus.DONE:
+        raise click.ClickException(finished.error or "Việc không hoàn thành.")
+    return finished
+
+
+@click.command("worker")
+@click.option("--burst", is_flag=True, help="Stop when the queue is empty (tests, one-off runs).")
+@click.option("--name", default=None, help="The worker's name (default: host and process id).")
+@with_appcontext
+def worker_command(burst: bool, name: str | None) -> None:
+    """Run jobs from the queue (ZIPs, imports, exports, reminders) until stopped.
+
+    Start as many as there are cores to spare, on this host or others that share the
+    database and Redis. Retries wait in RQ's scheduler, which runs inside the worker.
+    """
+    from rq import Worker
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    connection = redis_connection(app)
+    worker = Worker([job_queue(app, connection)], connection=connection, name=name)
+    click.echo(f"Đang chờ việc trên hàng đợi {app.config['LMS_QUEUE_NAME']!r}…")
+    worker.work(burst=burst, with_scheduler=True, logging_level="INFO")
+
+
+@click.command("scheduler")
+@click.option("--list", "list_only", is_flag=True, help="Print the schedule and stop.")
+@with_appcontext
+def scheduler_command(list_only: bool) -> None:
+    """Enqueue the scheduled jobs (reminders, digests, nightly rollup) at their times.
+
+    One scheduler per deployment is enough; a second one does no harm (every scheduled job
+    is idempotent).
+    """
+    for entry in SCHEDULE:
+        click.echo(f"{entry.cron:<12} {entry.kind:<30} {entry.description}")
+    if list_only:
+        return
+    from rq.cron import CronScheduler
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    scheduler = CronScheduler(connection=redis_connection(app))
+    for entry in SCHEDULE:
+        scheduler.register(
+            run_scheduled,
+            queue_name=app.config["LMS_QUEUE_NAME"],
+            args=(entry.kind,),
+            cron=entry.cron,
+        )
+    scheduler.start()  # type: ignore[no-untyped-call]

@@ -1,0 +1,49 @@
+"""Jobs go through a real RQ queue on Redis to `lms worker`, and run their effect once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+
+from lms_module.jobs.models import Job, JobStatus
+from lms_module.jobs.runner import run_now
+from lms_module.jobs.services import enqueue, start_job
+from queue_support import start_worker, stop, wait_for_job
+
+
+def _start(app: Flask, kind: str, key: str | None = None) -> int:
+    with app.app_context():
+        with app.extensions["lms"].session_factory() as session:
+            job = start_job(session, kind=kind, params={}, user=None, unit=None, key=key)
+            session.commit()
+            enqueue(job, app)
+            return job.id
+
+
+def test_a_worker_runs_a_queued_job_and_a_second_run_changes_nothing(
+    queue_app: Flask, tmp_path: Path
+) -> None:
+    job_id = _start(queue_app, "coverage.refresh")
+    with queue_app.extensions["lms"].session_factory() as session:
+        assert session.get_one(Job, job_id).status is JobStatus.QUEUED  # no worker yet
+
+    worker = start_worker(queue_app, tmp_path / "worker.log", burst=True)
+    try:
+        job = wait_for_job(queue_app, job_id)
+    finally:
+        stop(worker)
+    assert job.status is JobStatus.DONE, (tmp_path / "worker.log").read_text()
+    assert job.runs == 1
+    assert job.summary == {"groups": 0}
+
+    with queue_app.app_context():
+        assert run_now(queue_app, job_id) == "done"
+    with queue_app.extensions["lms"].session_factory() as session:
+        assert session.get_one(Job, job_id).runs == 1
+
+
+def test_starting_the_same_key_again_while_it_waits_gives_the_same_job(queue_app: Flask) -> None:
+    first = _start(queue_app, "coverage.refresh", key="refresh:all")
+    again = _start(queue_app, "coverage.refresh", key="refresh:all")
+    assert again == first
