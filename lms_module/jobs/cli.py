@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import click
-from flask import current_app
+from flask import Flask, current_app
 from flask.cli import with_appcontext
+from rq.cron import CronScheduler
 
 from lms_module.db import db_session
 from lms_module.jobs.models import Job, JobStatus
@@ -76,9 +77,12 @@ def scheduler_command(list_only: bool) -> None:
         click.echo(f"{entry.cron:<12} {entry.kind:<30} {entry.description}")
     if list_only:
         return
-    from rq.cron import CronScheduler
-
     app = current_app._get_current_object()  # type: ignore[attr-defined]
+    build_scheduler(app).start()  # type: ignore[no-untyped-call]
+
+
+def build_scheduler(app: Flask) -> CronScheduler:
+    """Return RQ's cron scheduler with every entry of :data:`SCHEDULE` registered."""
     scheduler = CronScheduler(connection=redis_connection(app))
     for entry in SCHEDULE:
         scheduler.register(
@@ -86,5 +90,6 @@ def scheduler_command(list_only: bool) -> None:
             queue_name=app.config["LMS_QUEUE_NAME"],
             args=(entry.kind,),
             cron=entry.cron,
+            name=entry.kind,
         )
-    scheduler.start()  # type: ignore[no-untyped-call]
+    return scheduler

@@ -5,20 +5,23 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Flask
-
-from lms_module.jobs.models import Job, JobStatus
-from lms_module.jobs.runner import run_now
-from lms_module.jobs.services import enqueue, start_job
 from queue_support import start_worker, stop, wait_for_job
+from sqlalchemy import select
+
+from lms_module.jobs.cli import build_scheduler
+from lms_module.jobs.models import Job, JobStatus
+from lms_module.jobs.queue import redis_connection
+from lms_module.jobs.runner import run_now
+from lms_module.jobs.schedule import SCHEDULE
+from lms_module.jobs.services import enqueue, start_job
 
 
 def _start(app: Flask, kind: str, key: str | None = None) -> int:
-    with app.app_context():
-        with app.extensions["lms"].session_factory() as session:
-            job = start_job(session, kind=kind, params={}, user=None, unit=None, key=key)
-            session.commit()
-            enqueue(job, app)
-            return job.id
+    with app.app_context(), app.extensions["lms"].session_factory() as session:
+        job = start_job(session, kind=kind, params={}, user=None, unit=None, key=key)
+        session.commit()
+        enqueue(job, app)
+        return job.id
 
 
 def test_a_worker_runs_a_queued_job_and_a_second_run_changes_nothing(
@@ -47,3 +50,26 @@ def test_starting_the_same_key_again_while_it_waits_gives_the_same_job(queue_app
     first = _start(queue_app, "coverage.refresh", key="refresh:all")
     again = _start(queue_app, "coverage.refresh", key="refresh:all")
     assert again == first
+
+
+def test_the_scheduler_enqueues_each_entry_and_a_worker_records_and_runs_it(
+    queue_app: Flask, tmp_path: Path
+) -> None:
+    with queue_app.app_context():
+        scheduler = build_scheduler(queue_app)
+    entries = {cron_job.name: cron_job for cron_job in scheduler.get_jobs()}
+    assert set(entries) == {entry.kind for entry in SCHEDULE}
+    weekly = entries["notifications.weekly_digest"].next_enqueue_time
+    assert weekly is not None and (weekly.weekday(), weekly.hour, weekly.minute) == (0, 0, 0)
+
+    # A tick of the nightly refresh, as the scheduler enqueues it when its time comes.
+    entries["coverage.refresh"].enqueue(redis_connection(queue_app))
+    worker = start_worker(queue_app, tmp_path / "worker.log", burst=True)
+    try:
+        worker.wait(timeout=60)
+    finally:
+        stop(worker)
+    with queue_app.extensions["lms"].session_factory() as session:
+        job = session.scalars(select(Job).where(Job.kind == "coverage.refresh")).one()
+    assert job.status is JobStatus.DONE, (tmp_path / "worker.log").read_text()
+    assert job.key is not None and job.key.startswith("coverage.refresh@")
