@@ -322,11 +322,14 @@ def _add_certificate_demo(session: object, base_url: str) -> None:
 def export_certificates_command(
     unit_code: str, base_url: str | None, language: str, output: Path
 ) -> None:
-    """Write every unrevoked certificate issued within a unit (e.g. a province) to OUTPUT.zip."""
-    from collections.abc import Iterator
+    """Write every unrevoked certificate issued within a unit (e.g. a province) to OUTPUT.zip.
 
-    from certificates.bulk import Entry, write_zip
-    from lms_module.certification.services import unit_certificates_query, zip_entries
+    Runs as a "certificates.zip" job here, printing its progress (the ZIP is kept as the job's
+    file, then copied to OUTPUT): the same work as a school manager's download.
+    """
+    from lms_module.certification.jobs import KIND, zip_key, zip_params
+    from lms_module.jobs.cli import run_job_here
+    from lms_module.jobs.services import result_chunks
     from lms_module.orgs.services import unit_by_code
 
     session = db_session()
@@ -338,23 +341,19 @@ def export_certificates_command(
         raise click.ClickException(
             "Mã QR cần địa chỉ công khai của hệ thống: đặt LMS_PUBLIC_BASE_URL hoặc --base-url."
         )
-    count = 0
-
-    def counted(entries: Iterator[Entry]) -> Iterator[Entry]:
-        nonlocal count
-        for entry in entries:
-            count += 1
-            yield entry
-
     # Revoked certificates are no longer certificates: leave them out of the archive.
-    entries = zip_entries(
-        session, unit_certificates_query(unit, include_revoked=False), base_url=base,
-        url_prefix=current_app.config["LMS_URL_PREFIX"], language=language,
-        timezone=current_app.config["LMS_TIMEZONE"],
+    params = zip_params(
+        unit, filename=f"chung-nhan-{unit.code}.zip", base_url=base, language=language
     )
+    job = run_job_here(KIND, params, unit=unit, key=f"{zip_key(params)}:cli")
     with output.open("wb") as file:
-        size = write_zip(counted(entries), file)
-    click.echo(f"Đã ghi {count} giấy chứng nhận của {unit.name} vào {output} ({size:,} byte).")
+        for chunk in result_chunks(session, job):
+            file.write(chunk)
+    count = job.summary.get("certificates", 0)
+    click.echo(
+        f"Đã ghi {count} giấy chứng nhận của {unit.name} vào {output} "
+        f"({job.result_bytes:,} byte)."
+    )
 
 
 def _add_job_commands() -> None:

@@ -97,9 +97,11 @@ def worker_env(app: Flask) -> dict[str, str]:
     }
 
 
-def start_worker(app: Flask, log: Path, *, burst: bool = False) -> subprocess.Popen[bytes]:
-    """Start ``lms worker`` for ``app`` (its output in ``log``)."""
-    args = [str(LMS), "worker", "--name", f"test-{uuid.uuid4().hex[:8]}"]
+def start_worker(
+    app: Flask, log: Path, *, burst: bool = False, options: tuple[str, ...] = ()
+) -> subprocess.Popen[bytes]:
+    """Start ``lms worker`` for ``app`` (its output in ``log``), with ``options`` added."""
+    args = [str(LMS), "worker", "--name", f"test-{uuid.uuid4().hex[:8]}", *options]
     if burst:
         args.append("--burst")
     with log.open("ab") as handle:  # the worker keeps its own copy of the descriptor

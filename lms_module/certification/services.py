@@ -15,7 +15,7 @@ from dateutil.relativedelta import relativedelta
 from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import Session
 
-from certificates.bulk import Entry, stream_zip
+from certificates.bulk import Entry
 from certificates.codes import format_code, new_code, normalize_code
 from certificates.labels import holder_label, labels_for, signer_title
 from certificates.numbering import format_serial
@@ -717,20 +717,3 @@ def zip_entries(
             language=language, timezone=timezone,
         )
 
-
-def stream_certificates_zip(
-    session: Session,
-    query: Select[Certificate],
-    *,
-    base_url: str,
-    url_prefix: str = "",
-    language: str = "vi",
-    timezone: str = "Asia/Ho_Chi_Minh",
-) -> Iterator[bytes]:
-    """Yield the ZIP of every certificate of ``query``, chunk by chunk (revoked: stamped)."""
-    return stream_zip(
-        zip_entries(
-            session, query, base_url=base_url, url_prefix=url_prefix, language=language,
-            timezone=timezone,
-        )
-    )

@@ -13,7 +13,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    stream_with_context,
     url_for,
 )
 from flask.blueprints import BlueprintSetupState
@@ -27,6 +26,8 @@ from lms_module.audit.services import record_event
 from lms_module.auth.access import public, requires, signed_in
 from lms_module.certification import config
 from lms_module.certification.exports import in_service_workbook
+from lms_module.certification.jobs import KIND as ZIP_KIND
+from lms_module.certification.jobs import zip_key, zip_params
 from lms_module.certification.models import Certificate
 from lms_module.certification.services import (
     ANONYMISED_HOLDER,
@@ -45,7 +46,6 @@ from lms_module.certification.services import (
     reissue_certificate,
     replacement_of,
     revoke_certificate,
-    stream_certificates_zip,
     unit_certificates_query,
 )
 from lms_module.certification.statuses import in_service_periods
@@ -56,6 +56,7 @@ from lms_module.core.request import client_ip, current_language, current_person
 from lms_module.core.urls import local_target, public_base_url
 from lms_module.db import db_session
 from lms_module.i18n import local_today
+from lms_module.jobs.services import enqueue, start_job
 from lms_module.learning.models import Course
 from lms_module.learning.services import course_completed
 from lms_module.obligations.query import training_statuses
@@ -364,36 +365,49 @@ def reissue(unit: OrgUnit, certificate_id: int) -> BaseResponse:
     )
 
 
-@bp.get("/units/<int:unit_id>/certificates.zip")
+@bp.route("/units/<int:unit_id>/certificates.zip", methods=["GET", "POST"])
 @requires(Role.SCHOOL_MANAGER, unit_arg="unit_id", personal_data=True)
-def school_zip(unit: OrgUnit) -> Response:
-    """Download the school's (or one class's) certificates as one ZIP, streamed.
+def school_zip(unit: OrgUnit) -> str | BaseResponse:
+    """Start the ZIP of the school's (or one class's) certificates as a job; a GET shows the
+    button that starts it (a link never starts work).
 
-    Revoked certificates are left out unless the "revoked" filter asks for them; then they
-    come as record copies stamped "ĐÃ THU HỒI", named ``da-thu-hoi_...``.
+    The job (:mod:`lms_module.certification.jobs`) writes the ZIP into its file and its page
+    shows the progress bar, then the download. Revoked certificates are left out unless the
+    "revoked" filter asks for them; then they come as record copies stamped "ĐÃ THU HỒI",
+    named ``da-thu-hoi_...``. Filters come in the query string, as on the list.
     """
     session = db_session()
     unit = _school_unit(unit)
     filters = _filters(session, unit)
-    query = unit_certificates_query(
-        unit, holder_unit_id=filters["holder_unit_id"], course_id=filters["course_id"],
-        status=filters["status"], today=local_today(),
-        include_revoked=filters["status"] is CertificateStatus.REVOKED,
-    )
+    if request.method == "GET":
+        return render_template(
+            "certification/zip.html", unit=unit, selected=filters,
+            class_unit=filters["classes"].get(filters["holder_unit_id"]),
+            course=next((c for c in filters["courses"] if c.id == filters["course_id"]), None),
+            back=url_for(".school_certificates", unit_id=unit.id, **filters["args"]),
+            Status=CertificateStatus, language=current_language(),
+        )
+    user = current_person()
     record_event(
-        session, "certificates_downloaded", actor_id=current_person().id, org_unit_id=unit.id,
+        session, "certificates_downloaded", actor_id=user.id, org_unit_id=unit.id,
         ip=client_ip(), **_filter_detail(filters),
-    )
-    session.commit()
-    chunks = stream_certificates_zip(
-        session, query, base_url=_base_url(), url_prefix=_url_prefix(), language=current_language(),
-        timezone=_timezone(),
     )
     name = f"chung-nhan-{unit.code}"
     if filters["holder_unit_id"]:
         name += f"-{filters['classes'][filters['holder_unit_id']].code}"
-    return private_file(stream_with_context(chunks), filename=f"{name}.zip",
-                        mimetype="application/zip")
+    params = zip_params(
+        unit, filename=f"{name}.zip", holder_unit_id=filters["holder_unit_id"],
+        course_id=filters["course_id"], status=filters["status"],
+        include_revoked=filters["status"] is CertificateStatus.REVOKED,
+        language=current_language(),
+    )
+    job = start_job(
+        session, kind=ZIP_KIND, params=params, user=user, unit=unit,
+        key=f"{zip_key(params)}:{user.id}",
+    )
+    session.commit()
+    enqueue(job)
+    return redirect(url_for("lms.jobs.show", job_id=job.id))
 
 
 # ------------------------------------------------------------------ statuses and BDTX periods

@@ -45,23 +45,63 @@ def run_job_here(
     return finished
 
 
+#: RQ's defaults (rq.defaults): the options below change them only when asked.
+_MONITORING_INTERVAL = 30
+_MAINTENANCE_INTERVAL = 600
+_ABANDONED_AFTER = 60
+
+
 @click.command("worker")
 @click.option("--burst", is_flag=True, help="Stop when the queue is empty (tests, one-off runs).")
 @click.option("--name", default=None, help="The worker's name (default: host and process id).")
+@click.option("--scheduler/--no-scheduler", "with_scheduler", default=True, show_default=True,
+              help="Also run RQ's scheduler, which re-queues retries when their wait is over "
+                   "(one worker at a time does it; at least one worker must).")
+@click.option("--job-monitoring-interval", type=click.IntRange(1), default=_MONITORING_INTERVAL,
+              show_default=True,
+              help="Seconds between two heartbeats of a running job.")
+@click.option("--abandoned-after", type=click.IntRange(1), default=_ABANDONED_AFTER,
+              show_default=True,
+              help="Seconds without a heartbeat after which a running job counts as abandoned "
+                   "(its worker lost) and is retried.")
+@click.option("--maintenance-interval", type=click.IntRange(1), default=_MAINTENANCE_INTERVAL,
+              show_default=True,
+              help="Seconds between two looks for abandoned jobs (an idle worker also wakes "
+                   "this often).")
 @with_appcontext
-def worker_command(burst: bool, name: str | None) -> None:
+def worker_command(
+    burst: bool, name: str | None, with_scheduler: bool, job_monitoring_interval: int,
+    abandoned_after: int, maintenance_interval: int,
+) -> None:
     """Run jobs from the queue (ZIPs, imports, exports, reminders) until stopped.
 
     Start as many as there are cores to spare, on this host or others that share the
-    database and Redis. Retries wait in RQ's scheduler, which runs inside the worker.
+    database and Redis. Retries wait in RQ's scheduler, which runs inside the worker. A job
+    whose worker is lost (killed, its host down) is retried by another worker once it has had
+    no heartbeat for ``--abandoned-after`` seconds, found at its next maintenance.
     """
     from rq import Worker
+    from rq.defaults import DEFAULT_WORKER_TTL
+    from rq.job import Job as RQJob
+
+    class LMSWorker(Worker):
+        """RQ's worker, with the grace after a job's last heartbeat set by the option (RQ
+        keeps 60 seconds)."""
+
+        def get_heartbeat_ttl(self, job: RQJob) -> int:
+            return int(super().get_heartbeat_ttl(job)) - 60 + abandoned_after
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     connection = redis_connection(app)
-    worker = Worker([job_queue(app, connection)], connection=connection, name=name)
+    worker = LMSWorker(
+        [job_queue(app, connection)], connection=connection, name=name,
+        job_monitoring_interval=job_monitoring_interval,
+        maintenance_interval=maintenance_interval,
+        # An idle worker waits for a job this long (minus 15 s) before it looks again.
+        worker_ttl=min(DEFAULT_WORKER_TTL, max(16, maintenance_interval + 15)),
+    )
     click.echo(f"Đang chờ việc trên hàng đợi {app.config['LMS_QUEUE_NAME']!r}…")
-    worker.work(burst=burst, with_scheduler=True, logging_level="INFO")
+    worker.work(burst=burst, with_scheduler=with_scheduler, logging_level="INFO")
 
 
 @click.command("scheduler")

@@ -181,9 +181,16 @@ def get_job(session: Session, job_id: int, user: User) -> Job:
 
 
 def result_chunks(session: Session, job: Job) -> Iterator[bytes]:
-    """Yield the job's result file piece by piece (one row in memory at a time)."""
+    """Return the job's result file piece by piece (one row in memory at a time).
+
+    Checked now, not when the first piece is read: a view refuses before its response starts.
+    """
     if job.status is not JobStatus.DONE or job.result_name is None:
         raise AccessDeniedError("Việc này chưa xong nên chưa có tệp để tải.")
+    return _chunks(session, job)
+
+
+def _chunks(session: Session, job: Job) -> Iterator[bytes]:
     seq = 0
     while True:
         data = session.scalar(

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from pathlib import Path
+from typing import Any
 
+from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from helpers import csrf_token_from
 from lms_module.certification.models import Certificate
 from lms_module.learning.course_loader import load_course
 from lms_module.learning.models import BlockUsage, Course
@@ -64,3 +68,20 @@ def zip_names(data: bytes) -> list[str]:
     archive = zipfile.ZipFile(io.BytesIO(data))
     assert archive.testzip() is None
     return archive.namelist()
+
+
+def download_school_zip(
+    client: FlaskClient, unit_id: int, query: dict[str, object] | None = None,
+    **request: Any,
+) -> bytes:
+    """Start the school's ZIP as its manager does (the button on the certificates page), follow
+    the job's page to its download link, and return the file (no queue: the job ran in the
+    request)."""
+    url = f"/units/{unit_id}/certificates.zip"
+    token = csrf_token_from(client, f"/units/{unit_id}/certificates")
+    started = client.post(url, query_string=query or {}, data={"csrf_token": token}, **request)
+    assert started.status_code == 302, started.status_code
+    page = client.get(started.headers["Location"]).get_data(as_text=True)
+    link = re.search(r'href="(/jobs/\d+/file)"', page)
+    assert link, "the job page offers no download"
+    return client.get(link.group(1)).get_data()

@@ -6,7 +6,7 @@ import io
 import re
 import zipfile
 
-from certification_support import complete, zip_names
+from certification_support import complete, download_school_zip, zip_names
 from pypdf import PdfReader
 from sqlalchemy import select
 
@@ -153,15 +153,10 @@ def test_the_school_zip_holds_one_pdf_per_certificate_and_a_class_zip_only_its_c
         complete(db, make_user(Role.STUDENT, tree["class"], full_name=name), student_course)
     complete(db, teacher, teacher_course)
     login(manager)
-    response = client.get(f"/units/{tree['school'].id}/certificates.zip")
-    assert response.status_code == 200
-    assert response.is_streamed
-    data = response.get_data()
+    data = download_school_zip(client, tree["school"].id)
     entries = zip_names(data)
     assert len(entries) == 4 and all(name.endswith(".pdf") for name in entries)
-    class_zip = client.get(
-        f"/units/{tree['school'].id}/certificates.zip", query_string={"class": tree["class"].id}
-    ).get_data()
+    class_zip = download_school_zip(client, tree["school"].id, {"class": tree["class"].id})
     class_entries = zip_names(class_zip)
     assert len(class_entries) == 3
     archive = zipfile.ZipFile(io.BytesIO(class_zip))

@@ -1,0 +1,151 @@
+"""A job whose worker is killed mid-run is retried by another worker and does its effect once.
+
+Real Redis, real ``lms worker`` processes: the first worker is SIGKILLed (it and its work
+horse: the machine lost) while it writes a school's certificate ZIP; RQ notices the job
+abandoned when its heartbeat lapses, retries it, and the second worker writes the ZIP from the
+start. The row then says ``done`` after two runs, and its file holds each certificate once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import os
+import signal
+import time
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+
+from flask import Flask
+from queue_support import start_worker, stop, wait_for_job
+from redis import Redis
+from rq.exceptions import NoSuchJobError
+from rq.job import Job as RQJob
+from sqlalchemy import select
+
+from helpers import SCHOOL_YEAR, make_course, record_certificate
+from lms_module.certification.jobs import KIND, zip_params
+from lms_module.jobs.models import Job, JobFileChunk, JobStatus
+from lms_module.jobs.queue import redis_connection, rq_job_id
+from lms_module.jobs.runner import CHUNK_BYTES
+from lms_module.jobs.services import enqueue, result_chunks, start_job
+from lms_module.learning.models import Audience
+from lms_module.orgs.models import OrgKind, OrgUnit, SchoolLevel
+from lms_module.orgs.services import create_unit
+from lms_module.people.models import Role, User
+from lms_module.people.services import add_membership, create_user
+
+CERTIFICATES = 120
+#: Heartbeats every second, abandoned after 3 s without one, looked for every second.
+QUICK = ("--job-monitoring-interval", "1", "--abandoned-after", "3",
+         "--maintenance-interval", "1")
+
+
+def _school_with_certificates(app: Flask) -> tuple[int, int]:
+    """Commit a school with CERTIFICATES certificates and its manager; return their ids."""
+    with app.app_context(), app.extensions["lms"].session_factory() as session:
+        province = create_unit(session, kind=OrgKind.PROVINCE, code="Q-LC", name="Sở Lai Châu")
+        school = create_unit(session, kind=OrgKind.SCHOOL, code="Q-TH", name="Trường TH Quyết",
+                             parent=province, school_level=SchoolLevel.PRIMARY)
+        klass = create_unit(session, kind=OrgKind.CLASS, code="Q-2A", name="2A", parent=school,
+                            grade=2, school_year=SCHOOL_YEAR)
+        manager = create_user(session, username="ql.quyet", full_name="Lò Văn Quyết",
+                              password=None)
+        add_membership(session, manager, school, Role.SCHOOL_MANAGER, school_year=SCHOOL_YEAR)
+        course = make_course(session, "q-hs", Audience.STUDENT, (1, 5))
+        for number in range(CERTIFICATES):
+            student = create_user(session, username=f"hs.q{number}",
+                                  full_name=f"Học Sinh Số {number:03d}", password=None)
+            add_membership(session, student, klass, Role.STUDENT, school_year=SCHOOL_YEAR)
+            session.flush()
+            record_certificate(session, student, course, issued=dt.date(2026, 10, 1),
+                               expires=dt.date(2027, 7, 31))
+        session.commit()
+        return school.id, manager.id
+
+
+def _progress(connection: Redis, job_id: int) -> dict[str, int]:
+    meta = RQJob.fetch(rq_job_id(job_id), connection=connection).get_meta()
+    progress = meta.get("progress")
+    return progress if isinstance(progress, dict) else {}
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        text = (task / "children").read_text().split()
+        found += [int(child) for child in text]
+    return found
+
+
+def test_a_job_whose_worker_is_killed_is_retried_and_writes_its_zip_once(
+    queue_app: Flask, tmp_path: Path
+) -> None:
+    school_id, manager_id = _school_with_certificates(queue_app)
+    with queue_app.app_context(), queue_app.extensions["lms"].session_factory() as session:
+        school = session.get_one(OrgUnit, school_id)
+        params = zip_params(school, filename="chung-nhan-Q-TH.zip")
+        job = start_job(session, kind=KIND, params=params,
+                        user=session.get_one(User, manager_id), unit=school, key="zip:lost")
+        session.commit()
+        enqueue(job, queue_app)
+        job_id = job.id
+    connection = redis_connection(queue_app)
+    log = tmp_path / "worker.log"
+
+    # The first worker leaves retries to others (no scheduler): killing it loses no lock.
+    first = start_worker(queue_app, log, options=(*QUICK, "--no-scheduler"))
+    second = None
+    try:
+        wait_for_job(queue_app, job_id, until=lambda job: job.status is JobStatus.RUNNING)
+        second = start_worker(queue_app, log, options=QUICK)
+        assert _wait_for(lambda: _progress(connection, job_id).get("done", 0) >= 1), log.read_text()
+        horses = _children(first.pid)
+        assert horses, "the first worker runs no work horse"
+        # The machine is lost: the worker cannot react, its work horse dies mid-ZIP.
+        os.kill(first.pid, signal.SIGSTOP)
+        for horse in horses:
+            os.kill(horse, signal.SIGKILL)
+        os.kill(first.pid, signal.SIGKILL)
+        first.wait(timeout=10)
+        assert _progress(connection, job_id)["done"] < CERTIFICATES
+
+        job = wait_for_job(queue_app, job_id, timeout=90)
+    finally:
+        stop(first)
+        if second is not None:
+            stop(second)
+    assert job.status is JobStatus.DONE, log.read_text()
+    assert job.runs == 2
+    assert job.summary["certificates"] == CERTIFICATES
+
+    with queue_app.app_context(), queue_app.extensions["lms"].session_factory() as session:
+        done = session.get_one(Job, job_id)
+        data = b"".join(result_chunks(session, done))
+        seqs = session.scalars(
+            select(JobFileChunk.seq).where(JobFileChunk.job_id == job_id)
+            .order_by(JobFileChunk.seq)
+        ).all()
+        all_chunks = session.scalars(select(JobFileChunk.job_id)).all()
+    assert len(data) == done.result_bytes
+    assert seqs == list(range(-(-len(data) // CHUNK_BYTES)))  # no orphan or missing piece
+    assert set(all_chunks) == {job_id}
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    assert archive.testzip() is None
+    names = archive.namelist()
+    assert len(names) == len(set(names)) == CERTIFICATES
+    holders = sorted(name.rsplit("_", 1)[1] for name in names)
+    assert holders == sorted(f"hoc-sinh-so-{n:03d}.pdf" for n in range(CERTIFICATES))
+
+
+def _wait_for(condition: Callable[[], bool], timeout: float = 60) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if condition():
+                return True
+        except NoSuchJobError:  # not saved in Redis yet
+            pass
+        time.sleep(0.05)
+    return False
