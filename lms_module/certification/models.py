@@ -117,8 +117,11 @@ class Certificate(Base):
         return self.revoked_at is not None
 
     def is_valid_on(self, day: dt.date) -> bool:
-        """Tell whether the certificate counts on ``day``: not revoked and not yet expired."""
-        return not self.revoked and (self.expires_on is None or day <= self.expires_on)
+        """Tell whether the certificate counts on ``day``: not revoked, not expired, not past
+        its re-training deadline (the one rule: ``obligations.population.counts_on``)."""
+        from lms_module.obligations.population import counts_on
+
+        return counts_on(self, day)
 
     def course_title(self, language: str) -> str:
         """Return the course title in ``language`` ("en" or Vietnamese)."""

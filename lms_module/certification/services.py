@@ -29,6 +29,7 @@ from lms_module.db import dialect_insert, subtree_condition, utcnow
 from lms_module.families.services import may_follow
 from lms_module.i18n import local_today
 from lms_module.learning.models import Audience, Completion, Course, CourseVersion
+from lms_module.obligations.population import certificate_ends, counts_on
 from lms_module.orgs.models import OrgKind, OrgUnit
 from lms_module.orgs.services import enclosing_school
 from lms_module.people.models import ADULT_ROLES, OFFICE_ROLES, Membership, Role, User
@@ -312,7 +313,7 @@ def certificate_status(certificate: Certificate, today: dt.date) -> CertificateS
     """Return whether ``certificate`` is valid, expired or revoked on ``today``."""
     if certificate.revoked:
         return CertificateStatus.REVOKED
-    if certificate.expires_on is not None and today > certificate.expires_on:
+    if not counts_on(certificate, today):
         return CertificateStatus.EXPIRED
     return CertificateStatus.VALID
 
@@ -398,13 +399,11 @@ def unit_certificates_query(
         if status is CertificateStatus.REVOKED:
             query = query.where(Certificate.revoked_at.is_not(None))
         elif status is CertificateStatus.EXPIRED:
-            query = query.where(
-                Certificate.revoked_at.is_(None), Certificate.expires_on < day
-            )
+            query = query.where(Certificate.revoked_at.is_(None), certificate_ends() < day)
         else:
             query = query.where(
                 Certificate.revoked_at.is_(None),
-                (Certificate.expires_on.is_(None)) | (Certificate.expires_on >= day),
+                certificate_ends().is_(None) | (certificate_ends() >= day),
             )
     return query.order_by(Certificate.holder_unit_name, Certificate.holder_name, Certificate.id)
 

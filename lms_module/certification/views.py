@@ -57,6 +57,7 @@ from lms_module.core.urls import local_target, public_base_url
 from lms_module.db import db_session
 from lms_module.i18n import local_today
 from lms_module.jobs.services import enqueue, start_job
+from lms_module.learning.attempts import renewable
 from lms_module.learning.models import Course
 from lms_module.learning.services import course_completed
 from lms_module.obligations.query import training_statuses
@@ -184,9 +185,12 @@ def my_certificates() -> str:
     session = db_session()
     user = current_person()
     today = local_today()
-    rows = [(c, certificate_status(c, today)) for c in certificates_of(session, user)]
+    certificates = certificates_of(session, user)
+    rows = [(c, certificate_status(c, today)) for c in certificates]
     return render_template(
-        "certification/mine.html", rows=rows, language=current_language(), Status=CertificateStatus
+        "certification/mine.html", rows=rows, language=current_language(), Status=CertificateStatus,
+        renewable=renewable(session, user, certificates, today=today,
+                            window_days=int(current_app.config["LMS_EXPIRING_WINDOW_DAYS"])),
     )
 
 

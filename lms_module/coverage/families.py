@@ -55,6 +55,7 @@ from lms_module.coverage.status import RATE_WINDOW_DAYS
 from lms_module.db import subtree_condition
 from lms_module.learning.models import Audience
 from lms_module.obligations.population import (
+    certificate_ends,
     held_certificate,
     population_conditions,
     valid_certificate,
@@ -102,7 +103,7 @@ def _family_status(
         select(
             adult.family_id.label("family_id"),
             func.max(case((valid_certificate(course_ids, day),
-                           func.coalesce(Certificate.expires_on, literal(FAR_FUTURE, Date)))))
+                           func.coalesce(certificate_ends(), literal(FAR_FUTURE, Date)))))
             .label("family_expiry"),
             func.max(case((valid_certificate(course_ids, before), 1), else_=0))
             .label("covered_then"),

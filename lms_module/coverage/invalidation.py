@@ -51,7 +51,9 @@ from lms_module.people.models import Membership, User
 MARKED = "coverage_marked"
 
 #: Columns whose change moves a person in or out of the figures, per table.
-CERTIFICATE_COLUMNS = frozenset({"user_id", "course_id", "issued_on", "expires_on", "revoked_at"})
+CERTIFICATE_COLUMNS = frozenset(
+    {"user_id", "course_id", "issued_on", "expires_on", "retrain_by", "revoked_at"}
+)
 MEMBERSHIP_COLUMNS = frozenset({"user_id", "org_unit_id", "role", "school_year", "active"})
 #: A user's family joins or splits the families counted in their units (``coverage.families``).
 USER_COLUMNS = frozenset({"active", "family_id"})

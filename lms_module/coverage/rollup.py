@@ -54,7 +54,11 @@ from lms_module.coverage.status import RATE_WINDOW_DAYS
 from lms_module.db import subtree_condition
 from lms_module.learning.models import AUDIENCE_ROLES, Audience
 from lms_module.obligations.models import CoverageTarget
-from lms_module.obligations.population import population_conditions, valid_certificate
+from lms_module.obligations.population import (
+    certificate_ends,
+    population_conditions,
+    valid_certificate,
+)
 from lms_module.obligations.targets import requirement_course_ids
 from lms_module.orgs.models import OrgKind, OrgUnit
 from lms_module.people.models import Membership, User
@@ -89,7 +93,7 @@ def _rollup_select(
     member_unit = aliased(OrgUnit)
     parent = aliased(OrgUnit)
     first_expiry = (
-        select(func.min(func.coalesce(Certificate.expires_on, literal(FAR_FUTURE, Date))))
+        select(func.min(func.coalesce(certificate_ends(), literal(FAR_FUTURE, Date))))
         .where(Certificate.user_id == Membership.user_id, valid_certificate(course_ids, day))
         .correlate(Membership)
         .scalar_subquery()

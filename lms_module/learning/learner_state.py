@@ -9,6 +9,7 @@ over the ``lms_xblock_*_field`` tables; :class:`SqlLearnerProgress` its
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -25,6 +26,8 @@ from lms_module.learning.services import (
 from lms_module.people.models import User
 from lms_module.xblock_runtime.field_data import FieldRow
 
+#: The scope of a learner's answers and state in a block (what a new attempt starts without).
+USER_STATE = "user_state"
 #: Block ids per SELECT ... IN (...): well under every database's limit on parameters.
 _BATCH = 500
 
@@ -33,10 +36,14 @@ class SqlFieldStore:
     """Field values in ``lms_xblock_shared_field`` (shared) and ``lms_xblock_learner_field``.
 
     :param session: the SQLAlchemy session (the caller commits).
+    :param since: a learner's ``user_state`` values written before this moment are not read
+        (the course was opened again: :func:`~lms_module.learning.services.current_attempt`);
+        they stay as history and are overwritten by the new attempt's answers.
     """
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, *, since: dt.datetime | None = None) -> None:
         self.session = session
+        self.since = since
 
     def values(self, learner_id: int | None, block_scope_ids: Sequence[str]) -> Iterable[FieldRow]:
         rows: list[FieldRow] = []
@@ -59,6 +66,11 @@ class SqlFieldStore:
                     LearnerFieldValue.user_id == learner_id,
                     LearnerFieldValue.block_scope_id.in_(batch),
                 )
+                if self.since is not None:
+                    query = query.where(
+                        (LearnerFieldValue.scope != USER_STATE)
+                        | (LearnerFieldValue.updated_at >= self.since)
+                    )
             result = self.session.execute(query)
             rows += [(bid, scope, name, value) for bid, scope, name, value in result]
         return rows

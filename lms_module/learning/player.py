@@ -24,6 +24,7 @@ from lms_module.learning.services import (
     course_outline,
     course_progress,
     course_units,
+    current_attempt,
     find_block,
     find_page,
     last_position,
@@ -94,9 +95,10 @@ def learner_runtime(
     services (for a signed-in ``user``; an anonymous preview records nothing).
     """
     progress = SqlLearnerProgress(session, user, course) if user is not None else None
+    since = current_attempt(session, user.id, course.id).since if user is not None else None
     return LmsRuntime(
         course_slug=course.slug,
-        fields=SqlFieldStore(session),
+        fields=SqlFieldStore(session, since=since),
         user=user,
         recorder=progress,
         progress=progress,

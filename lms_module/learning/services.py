@@ -22,6 +22,7 @@ from lms_module.learning.models import (
     BlockUsage,
     Completion,
     Course,
+    CourseAttempt,
     CourseVersion,
     LearnerPosition,
 )
@@ -361,6 +362,31 @@ def last_position(session: Session, user: User, course: Course) -> str | None:
     )
 
 
+# ------------------------------------------------------------------------------ attempts
+
+
+@dataclass(frozen=True)
+class CurrentAttempt:
+    """The attempt at a course a learner's progress counts for (see :class:`CourseAttempt`)."""
+
+    #: 1 until the course is opened again (renewal, re-training), then 2, 3...
+    number: int
+    #: Progress counts from this moment (``None``: the first attempt, everything counts).
+    since: dt.datetime | None
+
+
+def current_attempt(session: Session, user_id: int, course_id: int) -> CurrentAttempt:
+    """Return the learner's current attempt at the course: the latest :class:`CourseAttempt`,
+    or the first attempt when the course was never opened again."""
+    row = session.execute(
+        select(CourseAttempt.number, CourseAttempt.opened_at)
+        .where(CourseAttempt.user_id == user_id, CourseAttempt.course_id == course_id)
+        .order_by(CourseAttempt.number.desc())
+        .limit(1)
+    ).first()
+    return CurrentAttempt(1, None) if row is None else CurrentAttempt(row[0], row[1])
+
+
 # ------------------------------------------------------------------------------ progress
 
 
@@ -420,19 +446,20 @@ def course_progress(
     assert version is not None
     if blocks is None:
         blocks = version_blocks(session, version)
-    done = dict(
-        session.execute(
-            select(BlockCompletion.usage_id, BlockCompletion.completion).where(
-                BlockCompletion.user_id == user.id, BlockCompletion.course_id == course.id
-            )
-        ).all()
+    attempt = current_attempt(session, user.id, course.id)
+    completions = select(BlockCompletion.usage_id, BlockCompletion.completion).where(
+        BlockCompletion.user_id == user.id, BlockCompletion.course_id == course.id
     )
+    graded = select(Attempt.usage_id, Attempt.score, Attempt.max_score).where(
+        Attempt.user_id == user.id, Attempt.course_id == course.id
+    )
+    if attempt.since is not None:
+        # A course opened again counts afresh: earlier rows stay as history.
+        completions = completions.where(BlockCompletion.updated_at >= attempt.since)
+        graded = graded.where(Attempt.at >= attempt.since)
+    done = dict(session.execute(completions).all())
     scores: dict[str, float] = {}
-    for usage_id, score, max_score in session.execute(
-        select(Attempt.usage_id, Attempt.score, Attempt.max_score)
-        .where(Attempt.user_id == user.id, Attempt.course_id == course.id)
-        .order_by(Attempt.at, Attempt.id)
-    ):
+    for usage_id, score, max_score in session.execute(graded.order_by(Attempt.at, Attempt.id)):
         scores[usage_id] = score / max_score
 
     children: dict[str | None, list[BlockUsage]] = defaultdict(list)
@@ -468,7 +495,9 @@ def course_progress(
     progress.passed = progress.all_complete and progress.score + 1e-9 >= course.pass_mark
     progress.completed_at = session.scalar(
         select(Completion.completed_at).where(
-            Completion.user_id == user.id, Completion.course_version_id == version.id
+            Completion.user_id == user.id,
+            Completion.course_version_id == version.id,
+            Completion.attempt == attempt.number,
         )
     )
     return progress
@@ -502,14 +531,17 @@ def record_completion(
     completed_at: dt.datetime,
     in_person_session_id: int | None = None,
 ) -> Completion | None:
-    """Insert ``user``'s completion of ``version`` unless one exists, and send
-    :data:`course_completed` (whose receivers issue the certificate) for a new one only.
+    """Insert ``user``'s completion of ``version`` in their current attempt
+    (:func:`current_attempt`) unless one exists, and send :data:`course_completed` (whose
+    receivers issue the certificate) for a new one only.
 
     The one way a completion is written: online (:func:`complete_course_if_done`) or by
-    attending a session held in person (``in_person``).
+    attending a session held in person (``in_person``). A course opened again (renewal,
+    re-training) is a new attempt: its completion is a new row, and so a new certificate.
 
-    :returns: the new completion, or ``None`` when the version was completed before.
+    :returns: the new completion, or ``None`` when the attempt completed the version before.
     """
+    attempt = current_attempt(session, user.id, version.course_id)
     # RETURNING gives a row only to the request whose INSERT won: rowcount is not reliable
     # for ON CONFLICT DO NOTHING on every driver (psycopg reports -1).
     completion_id = session.scalar(
@@ -517,11 +549,12 @@ def record_completion(
         .values(
             user_id=user.id,
             course_version_id=version.id,
+            attempt=attempt.number,
             score=score,
             completed_at=completed_at,
             in_person_session_id=in_person_session_id,
         )
-        .on_conflict_do_nothing(index_elements=["user_id", "course_version_id"])
+        .on_conflict_do_nothing(index_elements=["user_id", "course_version_id", "attempt"])
         .returning(Completion.id)
     )
     if completion_id is None:

@@ -14,6 +14,8 @@ from flask import (
     Blueprint,
     Response,
     abort,
+    current_app,
+    flash,
     g,
     jsonify,
     redirect,
@@ -21,6 +23,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
@@ -32,6 +35,8 @@ from lms_module.core.errors import JSON_ENDPOINTS, LMSError, render_http_error
 from lms_module.core.inputs import InvalidInputError, json_object_body
 from lms_module.core.request import current_language, current_person
 from lms_module.db import db_session
+from lms_module.i18n import local_today
+from lms_module.learning.attempts import renew, renewal_offer
 from lms_module.learning.block_files import find_block_file, shared_block_file
 from lms_module.learning.models import BlockUsage, Course, CourseAsset
 from lms_module.learning.player import (
@@ -47,6 +52,7 @@ from lms_module.learning.services import (
     course_outline,
     course_units,
     courses_for_user,
+    current_attempt,
     get_course,
     last_position,
     progress_for_page,
@@ -193,9 +199,32 @@ def outline(slug: str) -> str:
         course=course,
         outline=course_outline(blocks),
         progress=progress,
+        attempt=current_attempt(session, current_person().id, course.id),
+        offer=renewal_offer(
+            session, current_person(), course, today=local_today(),
+            window_days=int(current_app.config["LMS_EXPIRING_WINDOW_DAYS"]),
+        ),
         resume=last_position(session, current_person(), course),
         language=current_language(),
     )
+
+
+@bp.post("/courses/<slug>/renew")
+@signed_in
+def renew_course(slug: str) -> BaseResponse:
+    """Open the course again to renew the learner's certificate ("Học lại để gia hạn").
+
+    Progress then counts afresh; completing the course issues a new certificate.
+    """
+    session = db_session()
+    course = _open_course(slug)
+    renew(session, current_person(), course, today=local_today(),
+          window_days=int(current_app.config["LMS_EXPIRING_WINDOW_DAYS"]))
+    session.commit()
+    flash(_("Đã mở lại khóa học. Em hãy học lại từ đầu để nhận giấy chứng nhận mới.")
+          if addresses_as_child(session, current_person())
+          else _("Đã mở lại khóa học. Hãy học lại từ đầu để nhận giấy chứng nhận mới."), "success")
+    return redirect(url_for(".outline", slug=slug))
 
 
 @bp.get("/courses/<slug>/resume")

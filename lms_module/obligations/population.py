@@ -6,7 +6,9 @@
   year. A closed school year (``lms rollover``) is taken as it stood at its close.
 * **covered** (:func:`valid_certificate`): holding, on the reporting date, a certificate of
   any course of the requirement that was issued on or before that date, is not revoked, and
-  does not expire before it (a certificate is valid through its ``expires_on`` day).
+  does not end before it (:func:`certificate_ends`: a certificate is valid through its
+  ``expires_on`` day, or through its ``retrain_by`` day when a re-training rule set an
+  earlier one).
 
 Both are SQL conditions, so that the coverage rollup counts (an aggregate, at national size)
 and the named lists (:mod:`~lms_module.obligations.query`) select exactly the same people.
@@ -14,10 +16,11 @@ and the named lists (:mod:`~lms_module.obligations.query`) select exactly the sa
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, or_
+from sqlalchemy import ColumnElement, and_, case, exists, or_
 
 from lms_module.certification.models import Certificate
 from lms_module.learning.models import AUDIENCE_ROLES
@@ -70,10 +73,34 @@ def held_certificate(course_ids: Sequence[int], day: Any) -> ColumnElement[bool]
     )
 
 
-def valid_certificate(course_ids: Sequence[int], day: Any) -> ColumnElement[bool]:
-    """Conditions on :class:`Certificate` for "counts on ``day``": held and not expired
-    (holder not included)."""
-    return and_(
-        held_certificate(course_ids, day),
-        or_(Certificate.expires_on.is_(None), Certificate.expires_on >= day),
+def certificate_ends() -> ColumnElement[Any]:
+    """The last day :class:`Certificate` counts, in SQL: the earlier of ``expires_on`` and
+    ``retrain_by`` (NULL: never ends). Every query that asks until when a certificate is
+    valid uses this expression; :func:`ends_on` is the same rule in Python."""
+    return case(
+        (Certificate.retrain_by.is_(None), Certificate.expires_on),
+        (Certificate.expires_on.is_(None), Certificate.retrain_by),
+        (Certificate.retrain_by < Certificate.expires_on, Certificate.retrain_by),
+        else_=Certificate.expires_on,
     )
+
+
+def ends_on(certificate: Certificate) -> dt.date | None:
+    """Return the last day ``certificate`` counts (``None``: never ends), as
+    :func:`certificate_ends` computes it in SQL."""
+    days = [d for d in (certificate.expires_on, certificate.retrain_by) if d is not None]
+    return min(days) if days else None
+
+
+def counts_on(certificate: Certificate, day: dt.date) -> bool:
+    """Tell whether ``certificate`` counts on ``day`` (:func:`valid_certificate` in Python):
+    not revoked, and ``day`` not after :func:`ends_on`."""
+    last = ends_on(certificate)
+    return certificate.revoked_at is None and (last is None or day <= last)
+
+
+def valid_certificate(course_ids: Sequence[int], day: Any) -> ColumnElement[bool]:
+    """Conditions on :class:`Certificate` for "counts on ``day``": held and not ended
+    (neither expired nor past a re-training deadline; holder not included)."""
+    ends = certificate_ends()
+    return and_(held_certificate(course_ids, day), or_(ends.is_(None), ends >= day))

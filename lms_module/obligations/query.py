@@ -42,6 +42,7 @@ from lms_module.obligations.models import (
     requirement_course,
 )
 from lms_module.obligations.population import (
+    certificate_ends,
     held_certificate,
     population_conditions,
     valid_certificate,
@@ -274,7 +275,7 @@ def _members(
     """SELECT the people ``source`` obliges, with what they hold on ``day``."""
     member_unit = aliased(OrgUnit)
     latest_expiry = (
-        select(func.max(func.coalesce(Certificate.expires_on, literal(FAR_FUTURE, Date))))
+        select(func.max(func.coalesce(certificate_ends(), literal(FAR_FUTURE, Date))))
         .where(Certificate.user_id == Membership.user_id, held_certificate(course_ids, day))
         .correlate(Membership)
         .scalar_subquery()
