@@ -26,6 +26,7 @@ from lms_module.home.services import school_classes, subtree_counts
 from lms_module.i18n import local_today
 from lms_module.learning.models import Audience
 from lms_module.learning.services import course_progress, courses_for_user
+from lms_module.notifications.services import home_notices
 from lms_module.obligations.progress import (
     NextStep,
     Progress,
@@ -98,6 +99,7 @@ def index() -> str:
         my_courses={course.id: course for course, _progress in course_rows},
         language=current_language(),
         parent_children=_parent_children(session, user),
+        home_notices=home_notices(session, user, today=local_today()),
     )
 
 
