@@ -21,6 +21,7 @@ from lms_module.core.request import client_ip, current_language, current_person
 from lms_module.coverage.chart import Bar, Chart, render_svg
 from lms_module.coverage.figures import scope_of, uncovered_people
 from lms_module.coverage.forms import TargetForm
+from lms_module.coverage.jobs import export_runs_as_job
 from lms_module.coverage.report import (
     AUDIENCE_LABELS,
     SORT_KEYS,
@@ -31,6 +32,7 @@ from lms_module.coverage.report import (
 )
 from lms_module.db import db_session
 from lms_module.i18n import format_number, format_percent, format_target, local_today
+from lms_module.jobs.services import enqueue, start_job
 from lms_module.learning.models import AUDIENCE_ROLES, Audience
 from lms_module.obligations.models import CoverageTarget, Requirement
 from lms_module.obligations.targets import InvalidTargetError, set_target
@@ -153,6 +155,8 @@ def dashboard(unit: OrgUnit) -> str:
         years=_year_choices(session, filters["school_year"]),
         can_see_people=may_see_people(session, user, unit),
         can_set_targets=_may_set_targets(session, user, unit),
+        can_refresh=_is_admin(session, user),
+        job_formats=[fmt for fmt in EXPORT_TYPES if export_runs_as_job(unit, fmt)],
         STATUS_LABELS=STATUS_LABELS,
         AUDIENCE_LABELS=AUDIENCE_LABELS,
         breadcrumbs=_breadcrumbs(session, user, unit),
@@ -190,6 +194,12 @@ def _breadcrumbs(session: Session, user: User, unit: OrgUnit) -> list[OrgUnit]:
 
     ancestors = [session.get(OrgUnit, i) for i in unit.ancestor_ids[:-1]]
     return [a for a in ancestors if a is not None and user_can(session, user, VIEW_ROLES, a)]
+
+
+def _is_admin(session: Session, user: User) -> bool:
+    from lms_module.auth.access import has_role
+
+    return has_role(session, user, Role.ADMIN)
 
 
 def _may_set_targets(session: Session, user: User, unit: OrgUnit) -> bool:
@@ -289,19 +299,43 @@ EXPORT_TYPES = {
 }
 
 
-@bp.get("/units/<int:unit_id>/coverage/report.<fmt>")
+@bp.route("/units/<int:unit_id>/coverage/report.<fmt>", methods=["GET", "POST"])
 @requires(*VIEW_ROLES, unit_arg="unit_id")
-def export(unit: OrgUnit, fmt: str) -> Response:
-    """Download the report as .xlsx, .csv or the official-format .pdf."""
+def export(unit: OrgUnit, fmt: str) -> str | BaseResponse:
+    """Download the report as .xlsx, .csv or the official-format .pdf.
+
+    A province's (or the country's) workbook and PDF are made by a job
+    (:func:`lms_module.coverage.jobs.export_runs_as_job`): a GET shows the button, the POST
+    starts the job and leads to its page, which offers the file when it is ready.
+    """
     from lms_module.coverage.exports import report_csv, report_pdf, report_xlsx
+    from lms_module.coverage.jobs import EXPORT_KIND, export_key, export_params
 
     if fmt not in EXPORT_TYPES:
         abort(404)
     session = db_session()
     filters = _filters()
-    report = _report(unit, session, filters)
-    language = current_language()
     user = current_person()
+    language = current_language()
+    filename = f"bao-cao-bao-phu-{unit.code}-{filters['school_year']}.{fmt}"
+    if export_runs_as_job(unit, fmt):
+        if request.method == "GET":
+            return render_template(
+                "coverage/export.html", unit=unit, fmt=fmt, filters=filters,
+                AUDIENCE_LABELS=AUDIENCE_LABELS,
+            )
+        params = export_params(
+            unit, fmt, filters, language=language, prepared_by=user.full_name,
+            with_classes=may_see_people(session, user, unit), filename=filename,
+        )
+        record_event(session, "export_coverage_report", actor_id=user.id, org_unit_id=unit.id,
+                     ip=client_ip(), format=fmt, school_year=filters["school_year"])
+        job = start_job(session, kind=EXPORT_KIND, params=params, user=user, unit=unit,
+                        key=f"{EXPORT_KIND}:{export_key(params, user.id)}")
+        session.commit()
+        enqueue(job)
+        return redirect(url_for("lms.jobs.show", job_id=job.id))
+    report = _report(unit, session, filters)
     if fmt == "xlsx":
         data = report_xlsx(session, report, language)
     elif fmt == "csv":
@@ -311,9 +345,20 @@ def export(unit: OrgUnit, fmt: str) -> Response:
     record_event(session, "export_coverage_report", actor_id=user.id, org_unit_id=unit.id,
                  ip=client_ip(), format=fmt, school_year=report.school_year)
     session.commit()
-    filename = f"bao-cao-bao-phu-{unit.code}-{report.school_year}.{fmt}"
     return Response(
         data,
         content_type=EXPORT_TYPES[fmt],  # as is: a mimetype= would get a second charset
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
+
+
+@bp.post("/coverage/refresh")
+@requires(Role.ADMIN)
+def refresh() -> BaseResponse:
+    """Start the full rebuild of the coverage rollup (one at a time) and show its progress."""
+    session = db_session()
+    job = start_job(session, kind="coverage.refresh", params={"language": current_language()},
+                    user=current_person(), unit=None, key="coverage.refresh")
+    session.commit()
+    enqueue(job)
+    return redirect(url_for("lms.jobs.show", job_id=job.id))

@@ -4,10 +4,13 @@ the docstring of :func:`build_small_tree`)."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
+from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
+from werkzeug.test import TestResponse
 
 from helpers import SCHOOL_YEAR, make_course, record_certificate
 from lms_module.learning.models import Audience, Course
@@ -180,3 +183,24 @@ def build_small_tree(session: Session) -> SmallTree:
 
 def active_student_memberships(session: Session, user: User) -> list[Membership]:
     return [m for m in user.memberships if m.active and m.role is Role.STUDENT]
+
+
+def export_report(
+    client: FlaskClient, unit_id: int, fmt: str, query: dict[str, object] | None = None
+) -> TestResponse:
+    """Download a coverage report as the dashboard's button does: at once for a small unit;
+    for a province, through the job's start page, the job's page and its download link (no
+    queue in these tests: the job ran in the request that started it)."""
+    url = f"/units/{unit_id}/coverage/report.{fmt}"
+    response = client.get(url, query_string=query or {})
+    if response.status_code != 200 or response.mimetype != "text/html":
+        return response
+    page = response.get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert token, "the export page has no start button"
+    started = client.post(url, query_string=query or {}, data={"csrf_token": token.group(1)})
+    assert started.status_code == 302, started.status_code
+    job_page = client.get(started.headers["Location"]).get_data(as_text=True)
+    link = re.search(r'href="(/jobs/\d+/file)"', job_page)
+    assert link, "the job page offers no download"
+    return client.get(link.group(1))

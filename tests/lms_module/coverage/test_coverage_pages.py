@@ -6,6 +6,7 @@ import datetime as dt
 import io
 import re
 
+from coverage_support import export_report
 from sqlalchemy import select
 
 from helpers import SCHOOL_YEAR, csrf_token_from
@@ -124,7 +125,7 @@ def test_xlsx_export_has_vietnamese_headers_and_a_sheet_per_level(db, small, log
     from openpyxl import load_workbook
 
     client = login(small.users["reviewer"])
-    response = client.get(f"/units/{small.units['province'].id}/coverage/report.xlsx")
+    response = export_report(client, small.units["province"].id, "xlsx")
     assert response.status_code == 200
     workbook = load_workbook(io.BytesIO(response.data))
     assert workbook.sheetnames == ["Chỉ tiêu", "Đơn vị trực thuộc", "Trường"]
@@ -158,7 +159,7 @@ def test_pdf_export_follows_the_official_layout(db, small, login):
     from pypdf import PdfReader
 
     client = login(small.users["reviewer"])
-    response = client.get(f"/units/{small.units['province'].id}/coverage/report.pdf")
+    response = export_report(client, small.units["province"].id, "pdf")
     assert response.status_code == 200
     pages = PdfReader(io.BytesIO(response.data)).pages
     first = re.sub(r"\s+", " ", pages[0].extract_text())

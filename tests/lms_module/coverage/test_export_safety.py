@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 
 import pytest
-from coverage_support import SmallTree
+from coverage_support import SmallTree, export_report
 from openpyxl import load_workbook
 from sqlalchemy import select
 
@@ -85,7 +85,7 @@ def csv_fields(data: bytes) -> list[object]:
 
 def test_province_reviewers_xlsx_report_holds_no_formula(db, hostile, login):
     client = login(hostile.users["reviewer"])
-    response = client.get(f"/units/{hostile.units['province'].id}/coverage/report.xlsx")
+    response = export_report(client, hostile.units["province"].id, "xlsx")
     assert response.status_code == 200
     cells = xlsx_cells(response.data)
     assert_inert(cells, {LINK, "+1", "-2+3", "\tx"})

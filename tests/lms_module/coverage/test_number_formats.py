@@ -8,6 +8,7 @@ import csv
 import io
 
 import pytest
+from coverage_support import export_report
 from openpyxl import load_workbook
 
 CSV_TYPE = "text/csv; charset=utf-8"
@@ -23,7 +24,7 @@ def _export(login, small, fmt: str, language: str | None = None):
     client = login(small.users["reviewer"])
     if language:
         client.set_cookie("lms_lang", language)
-    response = client.get(f"/units/{small.units['province'].id}/coverage/report.{fmt}")
+    response = export_report(client, small.units["province"].id, fmt)
     assert response.status_code == 200
     return response
 

@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass
 
 import pytest
-from coverage_support import SmallTree
+from coverage_support import SmallTree, export_report
 from pypdf import PdfReader
 
 from lms_module.orgs.models import OrgKind
@@ -55,7 +55,7 @@ def _positioned(data: bytes) -> list[Positioned]:
 
 
 def _report(client, unit_id: int) -> bytes:
-    response = client.get(f"/units/{unit_id}/coverage/report.pdf")
+    response = export_report(client, unit_id, "pdf")
     assert response.status_code == 200
     assert response.headers["Content-Type"] == "application/pdf"
     return response.data
