@@ -45,6 +45,11 @@ DEFAULTS: dict[str, Any] = {
     "LMS_SESSION_MAX_HOURS": 12,
     #: Largest number of rows in one roster file.
     "LMS_MAX_ROSTER_ROWS": 5000,
+    #: Largest number of rows in one roster file imported for a whole province, legacy district
+    #: or commune (the Sở's export of the sector database); it is checked and imported as a job.
+    "LMS_MAX_PROVINCE_ROSTER_ROWS": 300_000,
+    #: Largest roster file accepted for a province, legacy district or commune, in bytes.
+    "LMS_MAX_PROVINCE_UPLOAD_BYTES": 64 * 1024 * 1024,
     #: Send session cookies over HTTPS only. Turn off only for local demos over plain HTTP.
     "LMS_SECURE_COOKIES": True,
     #: Public base URL (``https://hoc.example.edu.vn``) of every absolute link the app prints:

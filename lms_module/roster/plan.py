@@ -9,6 +9,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar
 
+from flask_babel import LazyString
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -125,6 +126,11 @@ class RosterPlan:
         """Tell whether the file can be imported as it is."""
         return not self.problems and bool(self.changes)
 
+    @property
+    def problem_total(self) -> int:
+        """How many problems the file has (the page lists the first ones)."""
+        return len(self.problems)
+
     def count(self, status: str) -> int:
         """Return how many rows are new, updated or unchanged."""
         return sum(1 for change in self.changes if change.status == status)
@@ -185,7 +191,7 @@ class _RowChecker:
                 clean = False
         return clean
 
-    def required(self, row: SheetRow, key: str, what: str) -> str | None:
+    def required(self, row: SheetRow, key: str, what: str | LazyString) -> str | None:
         text = row.text(key)
         if not text:
             self.add(

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import io
+import itertools
 import re
 import unicodedata
-import warnings
 import zipfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from flask_babel import gettext as _
 from openpyxl.utils import get_column_letter
@@ -63,16 +65,22 @@ class Column:
         return frozenset(fold(name) for name in (self.label, *self.other_names))
 
 
-@dataclass
+@dataclass(slots=True)
 class Cell:
-    """One cell's text and where the spreadsheet shows it (e.g. ``C5``)."""
+    """One cell's text and where the spreadsheet shows it (column ``C``, row 5)."""
 
     text: str
-    ref: str
+    column: str
+    row: int
     formula: bool = False
 
+    @property
+    def ref(self) -> str:
+        """The cell's reference as the spreadsheet shows it, e.g. ``C5``."""
+        return f"{self.column}{self.row}"
 
-@dataclass
+
+@dataclass(slots=True)
 class SheetRow:
     """A data row: its number as the spreadsheet shows it and its cells by column key."""
 
@@ -111,11 +119,16 @@ def read_table(
     max_bytes: int,
     max_rows: int,
     key_column: str,
+    progress: Callable[[int, int, str], None] | None = None,
 ) -> Table:
     """Decode a roster file and return its table, or raise :class:`RosterFileError`.
 
+    The file's sheets are read row by row (an .xlsx is streamed, never loaded whole), and of
+    the rows below the header only the cells of known columns are kept.
+
     :param columns: the columns the roster kind knows; at least the required ones must appear.
     :param key_column: the column whose empty cell, after a blank row, marks the table's end.
+    :param progress: told ``(rows read, rows expected, stage)`` now and then.
     """
     if len(data) > max_bytes:
         raise RosterFileError(
@@ -131,8 +144,8 @@ def read_table(
             _("Tệp trống. Hãy chọn đúng tệp danh sách (Excel .xlsx hoặc .csv) có dữ liệu.")
         )
     sheets, legacy = _grids(data, filename, max_rows)
-    for grid in sheets:
-        table = _find_table(grid, columns, key_column, max_rows)
+    for sheet in sheets:
+        table = _find_table(sheet, columns, key_column, max_rows, progress)
         if table is not None:
             table.legacy_encoding = legacy
             return table
@@ -141,11 +154,24 @@ def read_table(
 
 # ------------------------------------------------------------------------------ decoding
 
-Grid = list[list[Cell]]
+
+class Sheet:
+    """A sheet's rows as they are read: each a list of ``(text, is formula)`` by position.
+
+    ``expected_rows`` is the number of rows the file announces (0 when unknown), for progress.
+    """
+
+    def __init__(self, rows: Iterator[list[tuple[str, bool]]], expected_rows: int = 0,
+                 padded: bool = False) -> None:
+        self.rows = rows
+        self.expected_rows = expected_rows
+        #: Every row has every column (a spreadsheet's grid), so a short row's missing cells
+        #: are empty cells, not absent ones (a CSV record may be shorter than its header).
+        self.padded = padded
 
 
-def _grids(data: bytes, filename: str, max_rows: int) -> tuple[list[Grid], bool]:
-    """Return the file's sheets as rows of cells, and whether a legacy encoding was used."""
+def _grids(data: bytes, filename: str, max_rows: int) -> tuple[list[Sheet], bool]:
+    """Return the file's sheets (read lazily), and whether a legacy encoding was used."""
     head = data[:8]
     if head.startswith(OLE2_MAGIC):
         raise RosterFileError(_ole2_message(data))
@@ -167,7 +193,7 @@ def _grids(data: bytes, filename: str, max_rows: int) -> tuple[list[Grid], bool]
     controls = sum(1 for c in sample if unicodedata.category(c) == "Cc" and c not in "\t\r\n")
     if "\x00" in sample or controls > max(3, len(sample) // 100):  # binary, not text
         raise RosterFileError(_not_a_spreadsheet(filename.rsplit(".", 1)[-1].upper()))
-    return [_csv_rows(text, max_rows)], legacy
+    return [Sheet(_csv_rows(text, max_rows), text.count("\n"))], legacy
 
 
 def _not_a_spreadsheet(kind: str) -> str:
@@ -229,7 +255,7 @@ def _decode_text(data: bytes) -> tuple[str, bool]:
     )
 
 
-def _csv_rows(text: str, max_rows: int) -> Grid:
+def _csv_rows(text: str, max_rows: int) -> Iterator[list[tuple[str, bool]]]:
     """Split CSV/TSV text into cells, sniffing the delimiter among tab, ";" and ",".
 
     :raises RosterFileError: too many rows or columns, a cell longer than ``csv`` reads (128
@@ -238,12 +264,12 @@ def _csv_rows(text: str, max_rows: int) -> Grid:
     first_line, _newline, rest = text.partition("\n")
     if re.fullmatch(r"\s*sep=.\s*", first_line):
         text = rest  # Excel's "sep=;" hint line, which Excel itself hides
-    sample = [line for line in text.splitlines()[: HEADER_SEARCH_ROWS + 5] if line.strip()]
+    sample = [line for line in text[:1_000_000].splitlines()[: HEADER_SEARCH_ROWS + 5]
+              if line.strip()]
     delimiter = max(
         ("\t", ";", ","),
         key=lambda d: (max((line.count(d) for line in sample), default=0), d == "\t"),
     )
-    rows: Grid = []
     limit = max_rows + HEADER_SEARCH_ROWS + 200  # titles, blanks and footers around the table
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     record_line = 1  # where the record being read starts (a quoted cell may span lines)
@@ -253,11 +279,7 @@ def _csv_rows(text: str, max_rows: int) -> Grid:
                 raise RosterFileError(_too_many_rows(max_rows))
             if len(record) > MAX_CSV_COLUMNS:
                 raise RosterFileError(_too_many_columns(record_line, len(record)))
-            cells = []
-            for index, value in enumerate(record, start=1):
-                ref = f"{get_column_letter(index)}{number}"
-                cells.append(Cell(value, ref, formula=value.strip().startswith("=")))
-            rows.append(cells)
+            yield [(value, value.strip().startswith("=")) for value in record]
             record_line = reader.line_num + 1
     except csv.Error as error:
         raise RosterFileError(
@@ -268,7 +290,6 @@ def _csv_rows(text: str, max_rows: int) -> Grid:
                 line=record_line,
             )
         ) from error
-    return rows
 
 
 def _too_many_columns(line: int, count: int) -> str:
@@ -283,8 +304,19 @@ def _too_many_columns(line: int, count: int) -> str:
     )
 
 
-def _xlsx_sheets(data: bytes, max_rows: int) -> list[Grid]:
-    """Open an .xlsx (checking it is one) and return its sheets as rows of cells."""
+_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_RELATIONSHIP = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+_PACKAGE_RELS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+
+
+def _xlsx_sheets(data: bytes, max_rows: int) -> list[Sheet]:
+    """Open an .xlsx (checking it is one) and return its worksheets, streamed row by row.
+
+    The sheets' XML is parsed as a stream (lxml, no entities, no network) and each row is
+    dropped once read, so memory holds the shared strings and the rows kept, never the
+    whole sheet; values are read as openpyxl reads them (shared and inline strings, numbers,
+    dates by their number format, booleans, formulas as such).
+    """
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         names = set(archive.namelist())
@@ -309,20 +341,224 @@ def _xlsx_sheets(data: bytes, max_rows: int) -> list[Grid]:
         raise RosterFileError(
             _("Tệp Excel quá lớn khi giải nén. Hãy chia danh sách thành nhiều tệp nhỏ hơn.")
         )
-    from openpyxl import load_workbook
-
     try:
-        with warnings.catch_warnings():
-            # openpyxl warns about features it ignores (data validation, styles): harmless here.
-            warnings.simplefilter("ignore")
-            workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
-            sheets = [list(_xlsx_rows(sheet, max_rows)) for sheet in workbook.worksheets]
-            workbook.close()
+        workbook = _XlsxWorkbook(archive, names)
     except RosterFileError:
         raise
-    except Exception as error:  # openpyxl raises many kinds on damaged files
+    except Exception as error:  # lxml, zipfile and openpyxl's styles raise many kinds
         raise RosterFileError(_broken_xlsx()) from error
-    return sheets
+    return [
+        Sheet(_guarded(workbook.rows(path, max_rows)), workbook.expected_rows(path), padded=True)
+        for path in workbook.sheet_paths
+    ]
+
+
+def _guarded(rows: Iterator[list[tuple[str, bool]]]) -> Iterator[list[tuple[str, bool]]]:
+    """Turn a damaged sheet's parser errors into the message people can act on."""
+    try:
+        yield from rows
+    except RosterFileError:
+        raise
+    except Exception as error:  # lxml and zipfile raise many kinds on damaged files
+        raise RosterFileError(_broken_xlsx()) from error
+
+
+def _parse(source: Any) -> Any:
+    from lxml import etree
+
+    return etree.parse(source, etree.XMLParser(resolve_entities=False, no_network=True))
+
+
+class _XlsxWorkbook:
+    """What reading an .xlsx's sheets needs: their paths, shared strings, number formats."""
+
+    def __init__(self, archive: zipfile.ZipFile, names: set[str]) -> None:
+        from openpyxl.styles.numbers import BUILTIN_FORMATS, BUILTIN_FORMATS_MAX_SIZE
+        from openpyxl.styles.stylesheet import Stylesheet
+
+        self.archive = archive
+        book = _parse(archive.open("xl/workbook.xml")).getroot()
+        properties = book.find(f"{_MAIN}workbookPr")
+        self.date1904 = properties is not None and properties.get("date1904") in ("1", "true")
+        targets: dict[str, tuple[str, str]] = {}
+        if "xl/_rels/workbook.xml.rels" in names:
+            rels = _parse(archive.open("xl/_rels/workbook.xml.rels")).getroot()
+            for rel in rels.iter(f"{_PACKAGE_RELS}Relationship"):
+                target = rel.get("Target", "")
+                path = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+                targets[rel.get("Id", "")] = (rel.get("Type", ""), path)
+        self.sheet_paths = []
+        for sheet in book.iter(f"{_MAIN}sheet"):
+            kind, path = targets.get(sheet.get(_RELATIONSHIP, ""), ("", ""))
+            if kind.endswith("/worksheet") and path in names:
+                self.sheet_paths.append(path)
+        strings_path = next((path for kind, path in targets.values()
+                             if kind.endswith("/sharedStrings")), "xl/sharedStrings.xml")
+        self.strings = self._strings(strings_path) if strings_path in names else []
+        #: Per cell style: its number format, and whether it shows a date or a duration.
+        self.formats: list[str] = []
+        self.dates: set[int] = set()
+        self.durations: set[int] = set()
+        if "xl/styles.xml" in names:
+            from openpyxl.xml.functions import fromstring
+
+            stylesheet = Stylesheet.from_tree(fromstring(archive.read("xl/styles.xml")))
+            for style in stylesheet.cell_styles:
+                number = style.numFmtId
+                self.formats.append(
+                    BUILTIN_FORMATS.get(number, "General") if number < BUILTIN_FORMATS_MAX_SIZE
+                    else stylesheet.number_formats[number - BUILTIN_FORMATS_MAX_SIZE]
+                )
+            self.dates = set(stylesheet.date_formats)
+            self.durations = set(stylesheet.timedelta_formats)
+
+    def _strings(self, path: str) -> list[str]:
+        from lxml import etree
+
+        strings = []
+        text_tag, run_tag, item_tag = f"{_MAIN}t", f"{_MAIN}r", f"{_MAIN}si"
+        for _event, item in etree.iterparse(self.archive.open(path), tag=item_tag,
+                                            resolve_entities=False, no_network=True):
+            direct = item.find(text_tag)
+            if direct is not None:
+                strings.append(direct.text or "")
+            else:
+                strings.append("".join(run.findtext(text_tag) or "" for run in item.iter(run_tag)))
+            item.clear()
+            while item.getprevious() is not None:
+                del item.getparent()[0]
+        return strings
+
+    def expected_rows(self, path: str) -> int:
+        """The rows the sheet's dimension announces (0 if it has none), read from its start."""
+        from lxml import etree
+
+        for _event, element in etree.iterparse(
+            self.archive.open(path), events=("start",),
+            tag=(f"{_MAIN}dimension", f"{_MAIN}sheetData"),
+            resolve_entities=False, no_network=True,
+        ):  # the dimension comes before the data: stop there
+            if element.tag == f"{_MAIN}dimension":
+                last = element.get("ref", "").rpartition(":")[2].lstrip(_LETTERS)
+                return int(last) if last.isdigit() else 0
+            return 0
+        return 0
+
+    def rows(self, path: str, max_rows: int) -> Iterator[list[tuple[str, bool]]]:
+        """Yield the sheet's rows from the first, a missing row as an empty one."""
+        from lxml import etree
+
+        limit = max_rows + HEADER_SEARCH_ROWS + 200  # titles, blanks, footers around the table
+        row_tag, cell_tag = f"{_MAIN}row", f"{_MAIN}c"
+        number = 0
+        for _event, element in etree.iterparse(self.archive.open(path), tag=row_tag,
+                                               resolve_entities=False, no_network=True):
+            stated = element.get("r")
+            row_number = int(stated) if stated and stated.isdigit() else number + 1
+            while number + 1 < row_number:  # rows the file leaves out are empty rows
+                number += 1
+                if number > limit:
+                    raise RosterFileError(_too_many_rows(max_rows))
+                yield []
+            number = row_number
+            if number > limit:
+                raise RosterFileError(_too_many_rows(max_rows))
+            cells: list[tuple[str, bool]] = []
+            for cell in element.iterchildren(cell_tag):
+                ref = cell.get("r")
+                position = _column_index(ref) if ref else len(cells)
+                while len(cells) < position:
+                    cells.append(_EMPTY)
+                cells.append(self._cell(cell))
+            yield cells
+            element.clear()
+            while element.getprevious() is not None:
+                del element.getparent()[0]
+
+    def _cell(self, cell: Any) -> tuple[str, bool]:
+        """Return a cell's text and whether it holds a formula, as ``_value_text`` tells."""
+        raw = formula = inline = None
+        for child in cell:
+            tag = child.tag
+            if tag == _VALUE:
+                raw = child.text
+            elif tag == _FORMULA:
+                formula = child
+            elif tag == _INLINE:
+                inline = child
+        if formula is not None:
+            return unicodedata.normalize("NFC", "=" + (formula.text or "")), True
+        kind = cell.get("t", "n")
+        if kind == "inlineStr":
+            if inline is None:
+                return _EMPTY
+            direct = inline.find(_TEXT)
+            text = (direct.text or "") if direct is not None else "".join(
+                run.findtext(_TEXT) or "" for run in inline.iter(f"{_MAIN}r"))
+            return _value_text(text, ""), False
+        if not raw:
+            return _EMPTY
+        if kind == "s":
+            return self.string_text(int(raw)), False
+        value: object
+        style = int(cell.get("s") or 0)
+        if kind == "n":
+            value = _number(raw)
+            if style in self.dates:
+                from openpyxl.utils.datetime import (
+                    CALENDAR_MAC_1904,
+                    CALENDAR_WINDOWS_1900,
+                    from_excel,
+                )
+
+                epoch = CALENDAR_MAC_1904 if self.date1904 else CALENDAR_WINDOWS_1900
+                try:
+                    value = from_excel(value, epoch, timedelta=style in self.durations)
+                except (OverflowError, ValueError):
+                    value = "#VALUE!"
+        elif kind == "b":
+            value = bool(int(raw))
+        elif kind == "d":
+            from openpyxl.utils.datetime import from_ISO8601
+
+            value = from_ISO8601(raw)
+        else:  # "str" (a formula's text, kept without its formula), "e" (an error)
+            value = raw
+        number_format = self.formats[style] if style < len(self.formats) else "General"
+        formula_like = not isinstance(value, str | int | float | dt.date | type(None))
+        return _value_text(value, number_format), formula_like
+
+    def string_text(self, index: int) -> str:
+        """Return a shared string's text (normalised once, however many cells use it)."""
+        text = self.strings[index]
+        if not text.isascii():
+            text = self.strings[index] = unicodedata.normalize("NFC", text)
+        return text
+
+
+_VALUE, _FORMULA, _INLINE, _TEXT = (f"{_MAIN}{tag}" for tag in ("v", "f", "is", "t"))
+_EMPTY = ("", False)
+_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+@functools.lru_cache(maxsize=4096)
+def _column_letters_index(letters: str) -> int:
+    index = 0
+    for letter in letters:
+        index = index * 26 + ord(letter) - 64
+    return index - 1
+
+
+def _column_index(ref: str) -> int:
+    """Return the 0-based column of a cell reference such as ``AB12``."""
+    return _column_letters_index(ref.rstrip("0123456789").upper())
+
+
+def _number(text: str) -> int | float:
+    """Read a stored number as openpyxl does (integers stay integers)."""
+    if "." in text or "E" in text or "e" in text:
+        return float(text)
+    return int(text)
 
 
 def _broken_xlsx() -> str:
@@ -334,30 +570,14 @@ def _broken_xlsx() -> str:
     )
 
 
-def _xlsx_rows(sheet: object, max_rows: int) -> Iterator[list[Cell]]:
-    limit = max_rows + HEADER_SEARCH_ROWS + 200  # titles, blanks and footers around the table
-    for number, row in enumerate(sheet.iter_rows(), start=1):  # type: ignore[attr-defined]
-        if number > limit:
-            raise RosterFileError(_too_many_rows(max_rows))
-        cells = []
-        for index, cell in enumerate(row, start=1):
-            ref = f"{get_column_letter(index)}{number}"
-            formula = getattr(cell, "data_type", None) == "f" or not isinstance(
-                cell.value, str | int | float | dt.date | type(None)
-            )
-            cells.append(Cell(_cell_text(cell), ref, formula=formula))
-        yield cells
-
-
-def _cell_text(cell: object) -> str:
-    value = getattr(cell, "value", None)
+def _value_text(value: object, number_format: str) -> str:
+    """Return the text of a cell's value as people see it in the spreadsheet."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "1" if value else "0"
     if isinstance(value, int) or (isinstance(value, float) and value.is_integer()):
         text = str(int(value))
-        number_format = str(getattr(cell, "number_format", "") or "")
         if number_format and set(number_format) == {"0"}:
             text = text.zfill(len(number_format))  # "000000000000" keeps the leading zeros
         return text
@@ -396,14 +616,20 @@ def _match_header(text: str, columns: Sequence[Column]) -> str | None:
 
 
 def _find_table(
-    rows: Grid, columns: Sequence[Column], key_column: str, max_rows: int
+    sheet: Sheet,
+    columns: Sequence[Column],
+    key_column: str,
+    max_rows: int,
+    progress: Callable[[int, int, str], None] | None = None,
 ) -> Table | None:
+    rows = iter(sheet.rows)
+    top = [row for _index, row in zip(range(HEADER_SEARCH_ROWS), rows, strict=False)]
     header_index: int | None = None
     header: dict[str, int] = {}
-    for index, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
+    for index, row in enumerate(top):
         mapping: dict[str, int] = {}
-        for position, cell in enumerate(row):
-            key = _match_header(cell.text, columns)
+        for position, (text, _formula) in enumerate(row):
+            key = _match_header(text, columns)
             if key is not None and key not in mapping:
                 mapping[key] = position
         hits = _header_hits(mapping, columns)
@@ -411,9 +637,9 @@ def _find_table(
             header_index, header = index, mapping
     if header_index is None:
         return None
-    header_cells = rows[header_index]
+    header_cells = top[header_index]
     table = Table(
-        columns={key: header_cells[pos].text.strip() for key, pos in header.items()},
+        columns={key: header_cells[pos][0].strip() for key, pos in header.items()},
         letters={key: get_column_letter(pos + 1) for key, pos in header.items()},
         header_row=header_index + 1,
     )
@@ -429,28 +655,44 @@ def _find_table(
             key_column,
         )
     key_position = header.get(key_column)
-    last_keyed = max(
-        (
-            index
-            for index, row in enumerate(rows)
-            if key_position is not None
-            and key_position < len(row)
-            and row[key_position].text.strip()
-            and not _ends_table(row, row[key_position].text)
-        ),
-        default=-1,
-    )
+    # Below the header, keep each row's known cells, whether it has a key, and whether it
+    # reads as a footer: the table's end is told from them once every row is read.
+    kept: list[tuple[int, dict[str, Cell], bool, str, bool]] = []
+    last_keyed = -1
+    expected = max(sheet.expected_rows - table.header_row, 0)
+    stage = _("Đang đọc tệp")
+    for index, row in enumerate(itertools.chain(top, rows)):
+        if progress is not None and index % 5000 == 0 and index > header_index:
+            progress(index - header_index, max(expected, index - header_index), stage)
+        raw_key = row[key_position][0] if key_position is not None and key_position < len(
+            row) else ""
+        raw_ends = bool(raw_key.strip()) and _ends_table(row, raw_key)
+        if raw_key.strip() and not raw_ends:
+            last_keyed = index
+        if index <= header_index:
+            continue
+        cells: dict[str, Cell] = {}
+        for key, position in header.items():
+            if position < len(row):
+                text, formula = row[position]
+            elif sheet.padded:
+                text, formula = _EMPTY
+            else:
+                continue
+            text = " ".join(text.split()) if not formula else text.strip()
+            cells[key] = Cell(text, table.letters[key], index + 1, formula)
+        blank = not any(cell.text for cell in cells.values())
+        key_text = cells[key_column].text if key_column in cells else ""
+        ends = not blank and (raw_ends if key_text.strip() else _ends_table(row, key_text))
+        kept.append((index, cells, blank, key_text, ends))
+    if progress is not None:
+        progress(len(kept), len(kept), stage)
     seen_blank = False
-    for index in range(header_index + 1, len(rows)):
-        row = rows[index]
-        cells = {key: row[pos] for key, pos in header.items() if pos < len(row)}
-        for cell in cells.values():
-            cell.text = " ".join(cell.text.split()) if not cell.formula else cell.text.strip()
-        if not any(cell.text for cell in cells.values()):
+    for index, cells, blank, key_text, ends in kept:
+        if blank:
             seen_blank = True  # a blank row inside the table is skipped, at its end it ends it
             continue
-        key_text = cells[key_column].text if key_column in cells else ""
-        if _ends_table(row, key_text):
+        if ends:
             break
         if not key_text and seen_blank and index > last_keyed:
             break  # signatures and notes under the table
@@ -484,11 +726,12 @@ FOOTER_PATTERN = re.compile(
 )
 
 
-def _ends_table(row: Sequence[Cell], key_text: str) -> bool:
+def _ends_table(row: Sequence[tuple[str, bool]], key_text: str) -> bool:
     """Tell a footer row ("Người lập biểu", "Tổng số: 35 học sinh") from a data row."""
-    if key_text.strip() and not FOOTER_PATTERN.match(fold(key_text)):
+    # Every footer pattern holds a space once folded: a code or one word is never a footer.
+    if key_text.strip() and (key_text.isalnum() or not FOOTER_PATTERN.match(fold(key_text))):
         return False
-    return any(FOOTER_PATTERN.match(fold(cell.text)) for cell in row if cell.text.strip())
+    return any(FOOTER_PATTERN.match(fold(text)) for text, _formula in row if text.strip())
 
 
 def accepted_names(column: Column) -> str:

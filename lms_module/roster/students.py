@@ -20,21 +20,24 @@ Anything else is a new child.
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import cast
 
 from flask_babel import LazyString
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from lms_module.core.collation import text_sort_key
 from lms_module.orgs.levels import school_grades
 from lms_module.orgs.models import OrgKind, OrgUnit, SchoolLevel
-from lms_module.orgs.services import create_unit, subtree
+from lms_module.orgs.services import subtree
 from lms_module.people.models import Membership, Role, User
-from lms_module.people.services import add_membership, create_user, normalize_text
+from lms_module.people.services import add_membership, normalize_text
 from lms_module.roster.columns import MAX_UNIT_CODE_LENGTH
 from lms_module.roster.plan import (
     RosterPlan,
@@ -60,6 +63,9 @@ from lms_module.roster.student_codes import (
     read_student_code,
 )
 
+#: "Thiếu %(what)s" of an empty class cell (translated only when a cell is empty).
+_CLASS_NAME = _l("tên lớp")
+
 #: How a message names a school of each level, mid-sentence.
 _SCHOOL_OF_LEVEL: dict[SchoolLevel, LazyString] = {
     SchoolLevel.PRESCHOOL: _l("trường mầm non"),
@@ -71,11 +77,13 @@ _SCHOOL_OF_LEVEL: dict[SchoolLevel, LazyString] = {
 }
 
 
+@functools.lru_cache(maxsize=4096)
 def class_key(name: str) -> str:
     """Return the matching key of a class name: "2a", "2 A" and "Lớp 2A" are the same class."""
     return fold(name).removeprefix("lop ").replace(" ", "")
 
 
+@functools.lru_cache(maxsize=4096)
 def class_display_name(name: str) -> str:
     """Return how a new class is named: short codes in capitals ("10a1" -> "10A1")."""
     name = normalize_text(name)
@@ -85,6 +93,7 @@ def class_display_name(name: str) -> str:
     return name
 
 
+@functools.lru_cache(maxsize=4096)
 def grade_of_class(name: str) -> int | None:
     """Return the grade a class name starts with ("10A1" -> 10), if any."""
     match = re.match(r"\s*(?:(?i:lớp|lop)\s+)?(\d{1,2})(?!\d)", normalize_text(name))
@@ -177,7 +186,7 @@ def _place_in_class(
     existing_classes: dict[tuple[int, str], OrgUnit],
 ) -> tuple[tuple[int, str], int | None] | None:
     """Check a row's class and grade against its school; return the class's key and grade."""
-    class_text = check.required(row, "class_name", _("tên lớp"))
+    class_text = check.required(row, "class_name", _CLASS_NAME)
     if class_text is not None and (
         problem := name_problem(class_display_name(class_text), allow_digits=True)
     ):
@@ -425,49 +434,137 @@ def _year_classes(user: User, plan: RosterPlan) -> list[Membership]:
 # --------------------------------------------------------------------------------- applying
 
 
-def _apply_students(session: Session, plan: RosterPlan) -> int:
-    classes: dict[tuple[int, str], OrgUnit] = {}
-    created = 0
-    for key, target in plan._classes.items():
-        if isinstance(target, _NewClass):
-            classes[key] = create_unit(
-                session,
-                kind=OrgKind.CLASS,
-                code=_free_unit_code(session, target.school, target.name, plan.school_year),
-                name=target.name,
-                parent=target.school,
-                grade=target.grade,
-                school_year=plan.school_year,
-            )
-            created += 1
-        else:
-            classes[key] = target
+#: Rows written by one INSERT of new children (and one of their memberships).
+WRITE_CHUNK = 5000
+_USERS = cast(Table, User.__table__)
+_MEMBERSHIPS = cast(Table, Membership.__table__)
+
+
+def _apply_students(
+    session: Session, plan: RosterPlan, progress: Callable[[int, int, str], None] | None = None
+) -> int:
+    """Create the new classes, then the children: new ones in bulk INSERTs (a province's list
+    is 200,000 rows), known ones through the ORM (their classes of the year may change).
+
+    The INSERTs go through the engine like any write, so the coverage rollup's units are
+    marked (``coverage/invalidation.py``) as for the ORM's.
+    """
+    classes = _create_classes(session, plan)
+    created = sum(1 for target in plan._classes.values() if isinstance(target, _NewClass))
+    stage = _("Đang ghi vào cơ sở dữ liệu")
+    total = len(plan._students)
+    done = 0
+    new = [op for op in plan._students if op.user is None]
+    for chunk in _chunks(new, WRITE_CHUNK):
+        usernames = [op.username.strip().lower() for op in chunk]
+        # One executemany, then the ids by username (RETURNING would go row by row on SQLite).
+        session.execute(
+            insert(_USERS),
+            [
+                {"username": username, "full_name": normalize_text(op.name),
+                 "student_code": op.code,
+                 "student_code_school_id": op.code_school.id if op.code_school else None}
+                for op, username in zip(chunk, usernames, strict=True)
+            ],
+        )
+        by_username = dict(session.execute(
+            select(_USERS.c.username, _USERS.c.id).where(_USERS.c.username.in_(usernames))
+        ).all())
+        user_ids = [by_username[username] for username in usernames]
+        session.execute(
+            insert(_MEMBERSHIPS),
+            [
+                {"user_id": user_id, "org_unit_id": classes[op.class_key],
+                 "role": Role.STUDENT, "school_year": plan.school_year}
+                for op, user_id in zip(chunk, user_ids, strict=True)
+            ],
+        )
+        done += len(chunk)
+        if progress is not None:
+            progress(done, total, stage)
     for op in plan._students:
         user = op.user
         if user is None:
-            user = create_user(
-                session, username=op.username, full_name=op.name, student_code=op.code
-            )
+            continue
+        user.full_name = op.name
+        user.active = True
+        if op.recode:  # imported without a code before: the child keeps the list's code
+            user.student_code = op.code
             user.student_code_school_id = op.code_school.id if op.code_school else None
-        else:
-            user.full_name = op.name
-            user.active = True
-            if op.recode:  # imported without a code before: the child keeps the list's code
-                user.student_code = op.code
-                user.student_code_school_id = op.code_school.id if op.code_school else None
-        target_class = classes[op.class_key]
-        for membership in _year_classes(user, plan) if op.user is not None else []:
+        target_class = session.get_one(OrgUnit, classes[op.class_key])
+        for membership in _year_classes(user, plan):
             if membership.org_unit_id != target_class.id:
                 membership.active = False  # kept for history: last year's class, transfers
         add_membership(session, user, target_class, Role.STUDENT, school_year=plan.school_year)
+        done += 1
+        if progress is not None and done % WRITE_CHUNK == 0:
+            progress(done, total, stage)
     return created
 
 
-def _free_unit_code(session: Session, school: OrgUnit, name: str, year: str) -> str:
+def _create_classes(session: Session, plan: RosterPlan) -> dict[tuple[int, str], int]:
+    """Create the plan's new classes (a province's thousands in a few statements); return
+    every class's id by its key."""
+    ids = {key: target.id for key, target in plan._classes.items()
+           if not isinstance(target, _NewClass)}
+    new = [(key, target) for key, target in plan._classes.items()
+           if isinstance(target, _NewClass)]
+    if not new:
+        return ids
+    taken = _taken_unit_codes(session, plan)
+    rows = []
+    for _key, target in new:
+        code = _free_unit_code(session, target.school, target.name, plan.school_year, taken)
+        # Paths are unique: a placeholder (codes are unique too) until the id is known.
+        rows.append({"kind": OrgKind.CLASS, "parent_id": target.school.id, "name": target.name,
+                     "code": code, "grade": target.grade, "school_year": plan.school_year,
+                     "path": f"{target.school.path}~{code}/", "depth": target.school.depth + 1})
+    units = cast(Table, OrgUnit.__table__)
+    for chunk in _chunks(list(zip(new, rows, strict=True)), WRITE_CHUNK):
+        session.execute(insert(units), [row for _new, row in chunk])
+        codes = [str(row["code"]) for _new, row in chunk]
+        by_code = dict(session.execute(
+            select(units.c.code, units.c.id).where(units.c.code.in_(codes))
+        ).all())
+        made = [by_code[code] for code in codes]
+        paths = []
+        for ((key, target), _row), unit_id in zip(chunk, made, strict=True):
+            ids[key] = unit_id
+            paths.append({"unit_id": unit_id, "new_path": f"{target.school.path}{unit_id}/"})
+        # The path is made of the id, as create_unit makes it.
+        session.execute(
+            update(units).where(units.c.id == bindparam("unit_id"))
+            .values(path=bindparam("new_path")),
+            paths,
+        )
+    return ids
+
+
+def _taken_unit_codes(session: Session, plan: RosterPlan) -> set[str]:
+    """The unit codes new classes would take first that are already taken (a few queries)."""
+    bases = sorted({_unit_code_base(c.school, c.name, plan.school_year)
+                    for c in plan._classes.values() if isinstance(c, _NewClass)})
+    taken: set[str] = set()
+    for chunk in _chunks(bases):
+        taken.update(session.scalars(select(OrgUnit.code).where(OrgUnit.code.in_(chunk))))
+    return taken
+
+
+def _unit_code_base(school: OrgUnit, name: str, year: str) -> str:
     compact = re.sub(r"[^0-9A-Za-z]+", "", fold(name).upper()) or "LOP"
-    base = f"{school.code}-{year[:4]}-{compact}"[:MAX_UNIT_CODE_LENGTH - 3]
+    return f"{school.code}-{year[:4]}-{compact}"[:MAX_UNIT_CODE_LENGTH - 3]
+
+
+def _free_unit_code(
+    session: Session, school: OrgUnit, name: str, year: str, taken: set[str]
+) -> str:
+    """Return a free code for a new class; ``taken`` holds the codes known to be taken (the
+    first choices, read in bulk) and gets the one returned."""
+    base = _unit_code_base(school, name, year)
     code, number = base, 1
-    while session.scalars(select(OrgUnit.id).where(OrgUnit.code == code)).first() is not None:
+    while code in taken or (code != base and session.scalars(
+        select(OrgUnit.id).where(OrgUnit.code == code)).first() is not None):
         number += 1
         code = f"{base}-{number}"
+    taken.add(code)
     return code
