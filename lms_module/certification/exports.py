@@ -1,11 +1,12 @@
-"""The in-service (BDTX) workbook: a school's periods (tiết) earned from certificates, as .xlsx."""
+"""The in-service (BDTX) workbook: a school's periods (tiết) earned from certificates and staff
+trainings held in person, as .xlsx."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
 from certificates.spreadsheet import table_to_xlsx
-from lms_module.certification.statuses import InServiceRecord
+from lms_module.certification.statuses import EarnedPeriods, InServiceRecord
 from lms_module.people.models import Role
 
 #: How the workbook names the roles whose periods it counts.
@@ -18,7 +19,8 @@ def in_service_workbook(
     """Return the BDTX workbook: Vietnamese headers, one row per teacher or manager."""
     headers = [
         "STT", "Họ và tên", "Mã cán bộ", "Vai trò", "Số tiết đã đạt",
-        "Yêu cầu (tiết/năm)", "Còn thiếu (tiết)", "Khóa học đã hoàn thành (số giấy chứng nhận)",
+        "Yêu cầu (tiết/năm)", "Còn thiếu (tiết)",
+        "Khóa học đã hoàn thành (trực tuyến, hoặc tập huấn trực tiếp: ngày, địa điểm)",
     ]
     rows = (
         [
@@ -29,10 +31,7 @@ def in_service_workbook(
             record.periods,
             required,
             max(required - record.periods, 0),
-            "; ".join(
-                f"{title} ({periods} tiết, số {serial}, {issued:%d/%m/%Y})"
-                for serial, title, issued, periods in record.courses
-            ),
+            "; ".join(_earned_text(item) for item in record.courses),
         ]
         for index, record in enumerate(records, start=1)
     )
@@ -44,7 +43,18 @@ def in_service_workbook(
             school_name.upper(),
             f"Số tiết bồi dưỡng thường xuyên đạt được qua các khóa học, năm học {school_year}",
             f"Yêu cầu: {required} tiết/năm. Số tiết lấy từ giấy chứng nhận hoàn thành khóa học "
-            "trên hệ thống Trường học an toàn (chưa thu hồi); đây không phải chứng nhận BDTX.",
+            "trên hệ thống Trường học an toàn (chưa thu hồi) và từ các buổi tập huấn trực tiếp "
+            "đã ghi; đây không phải chứng nhận BDTX.",
         ],
         widths=[6, 28, 16, 16, 14, 16, 14, 80],
     )
+
+
+def _earned_text(item: EarnedPeriods) -> str:
+    """One counted training: "Title (10 tiết, trực tuyến, số 00001/2026/CN-X, 02/10/2026)" or
+    "Title (8 tiết, tập huấn trực tiếp ngày 20/11/2026 tại Hội trường, số ...)"."""
+    if item.in_person:
+        source = f"tập huấn trực tiếp ngày {item.day:%d/%m/%Y} tại {item.place}"
+        serial = f", số {item.serial}" if item.serial else ", không cấp giấy chứng nhận"
+        return f"{item.title} ({item.periods} tiết, {source}{serial})"
+    return f"{item.title} ({item.periods} tiết, trực tuyến, số {item.serial}, {item.day:%d/%m/%Y})"

@@ -28,6 +28,8 @@ from lms_module.core.errors import AccessDeniedError, LMSError
 from lms_module.db import dialect_insert, subtree_condition, utcnow
 from lms_module.families.services import may_follow
 from lms_module.i18n import local_today
+from lms_module.in_person.credit import issues_certificates, session_periods
+from lms_module.in_person.models import InPersonSession
 from lms_module.learning.models import Audience, Completion, Course, CourseVersion
 from lms_module.obligations.population import certificate_ends, counts_on
 from lms_module.orgs.models import OrgKind, OrgUnit
@@ -245,6 +247,11 @@ def issue_certificate(
         )
         return None
     parent = session.get(OrgUnit, unit.parent_id) if unit.parent_id else None
+    periods = course.credit_periods
+    if completion.in_person_session_id is not None:  # a training held in person: its periods
+        periods = session_periods(
+            session.get_one(InPersonSession, completion.in_person_session_id), course
+        )
     certificate = _add_certificate(
         session,
         {
@@ -261,7 +268,7 @@ def issue_certificate(
             "holder_unit_id": place.holder_unit.id,
             "issued_on": issued_on,
             "expires_on": course_expiry(course, issued_on),
-            "credit_periods": 0 if place.holder_is_student else course.credit_periods,
+            "credit_periods": 0 if place.holder_is_student else periods,
             "holder_name": normalize_text(user.full_name),
             "holder_is_student": place.holder_is_student,
             "holder_unit_name": normalize_text(holder_unit_text(session, place)),
@@ -296,8 +303,15 @@ def issue_on_completion(
     completion: Completion, *, session: Session, user: User, course_version: CourseVersion,
     **_extra: object,
 ) -> None:
-    """Receive :data:`course_completed` and issue the certificate in the same transaction."""
+    """Receive :data:`course_completed` and issue the certificate in the same transaction,
+    unless the completion is an attendance at a session held in person that issues none
+    (:func:`~lms_module.in_person.credit.issues_certificates`)."""
     from flask import current_app, has_app_context
+
+    if completion.in_person_session_id is not None and not issues_certificates(
+        session.get_one(InPersonSession, completion.in_person_session_id)
+    ):
+        return
 
     timezone = (
         current_app.config.get("LMS_TIMEZONE", "Asia/Ho_Chi_Minh")

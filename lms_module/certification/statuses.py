@@ -1,4 +1,5 @@
-"""Teachers' and managers' in-service training periods (BDTX) earned from certificates.
+"""Teachers' and managers' in-service training periods (BDTX) earned from certificates and
+from staff trainings held in person.
 
 Where each person stands on what they must complete (the training statuses) is the
 obligations' business: :mod:`lms_module.obligations.statuses`.
@@ -10,12 +11,15 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from lms_module.certification.models import Certificate
 from lms_module.core.collation import person_sort_key
 from lms_module.db import subtree_condition
+from lms_module.in_person.credit import session_periods
+from lms_module.in_person.models import InPersonSession
+from lms_module.learning.models import Completion, Course
 from lms_module.orgs.models import OrgUnit
 from lms_module.people.models import Membership, Role, User
 from lms_module.school_years.year import SchoolYear
@@ -23,17 +27,36 @@ from lms_module.school_years.year import SchoolYear
 # ------------------------------------------------------------------ in-service periods (BDTX)
 
 
+@dataclass(frozen=True)
+class EarnedPeriods:
+    """One counted training: a course completed online or attended in person."""
+
+    title: str
+    #: The day it counts on: the certificate's issue day, or the session's day.
+    day: dt.date
+    periods: int
+    #: The certificate's serial; ``None`` for a session that issued none.
+    serial: str | None = None
+    #: Where the session held in person took place; ``None`` for a course taken online.
+    place: str | None = None
+
+    @property
+    def in_person(self) -> bool:
+        """Whether the periods come from a session held in person."""
+        return self.place is not None
+
+
 @dataclass
 class InServiceRecord:
-    """A teacher's or manager's periods (tiết) earned from certificates in one school year."""
+    """A teacher's or manager's periods (tiết) earned in one school year."""
 
     user_id: int
     full_name: str
     staff_code: str | None
     roles: set[Role] = field(default_factory=set)
     periods: int = 0
-    courses: list[tuple[str, str, dt.date, int]] = field(default_factory=list)
-    """(serial, course title, issued on, periods) of each counted certificate."""
+    courses: list[EarnedPeriods] = field(default_factory=list)
+    """Each counted training, by day."""
 
 
 def in_service_periods(
@@ -44,7 +67,11 @@ def in_service_periods(
 
     A certificate counts in the school year it was issued in, unless revoked (a re-issue
     replaces it, so a course counts once); it still counts after it expires, since the
-    training was done that year.
+    training was done that year. Its periods are those printed on it: the course's, or those
+    of the staff training held in person that made it. A staff training that issued no
+    certificate counts its attendees' completions on the session's day, with the session's
+    periods (:func:`~lms_module.in_person.credit.session_periods`), unless the completion
+    got a certificate some other way.
     """
     year = SchoolYear.parse(school_year)
     people = session.execute(
@@ -65,8 +92,10 @@ def in_service_periods(
         record.roles.add(role)
     if not records:
         return []
-    certificates = session.scalars(
-        select(Certificate)
+    certificates = session.execute(
+        select(Certificate, InPersonSession.place)
+        .join(Completion, Completion.id == Certificate.completion_id)
+        .outerjoin(InPersonSession, InPersonSession.id == Completion.in_person_session_id)
         .where(
             Certificate.user_id.in_(records),
             Certificate.revoked_at.is_(None),
@@ -77,18 +106,35 @@ def in_service_periods(
         .order_by(Certificate.issued_on, Certificate.id)
     )
     counted: dict[int, set[int]] = defaultdict(set)
-    for certificate in certificates:
+    earned: dict[int, list[EarnedPeriods]] = defaultdict(list)
+    for certificate, place in certificates:
         if certificate.completion_id in counted[certificate.user_id]:
             continue
         counted[certificate.user_id].add(certificate.completion_id)
-        record = records[certificate.user_id]
-        record.periods += certificate.credit_periods
-        record.courses.append(
-            (
-                certificate.serial,
-                certificate.course_title(language),
-                certificate.issued_on,
-                certificate.credit_periods,
-            )
+        earned[certificate.user_id].append(EarnedPeriods(
+            certificate.course_title(language), certificate.issued_on,
+            certificate.credit_periods, certificate.serial, place,
+        ))
+    attended = session.execute(
+        select(Completion.user_id, InPersonSession, Course)
+        .join(InPersonSession, InPersonSession.id == Completion.in_person_session_id)
+        .join(Course, Course.id == InPersonSession.course_id)
+        .where(
+            Completion.user_id.in_(records),
+            InPersonSession.issue_certificates.is_(False),
+            InPersonSession.held_on >= year.first_day,
+            InPersonSession.held_on <= year.last_day,
+            ~exists().where(Certificate.completion_id == Completion.id),
         )
+    ).all()
+    for user_id, held, course in attended:
+        periods = session_periods(held, course)
+        if periods > 0:
+            earned[user_id].append(
+                EarnedPeriods(course.title(language), held.held_on, periods, place=held.place)
+            )
+    for user_id, items in earned.items():
+        record = records[user_id]
+        record.courses = sorted(items, key=lambda item: item.day)
+        record.periods = sum(item.periods for item in items)
     return sorted(records.values(), key=lambda r: (person_sort_key(r.full_name), r.user_id))

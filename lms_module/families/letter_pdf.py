@@ -119,22 +119,23 @@ def render_parent_letters(letters: Sequence[LetterContent], *, title: str) -> by
     return buffer.getvalue()
 
 
-def _letter(letter: LetterContent, width: float) -> list[Flowable]:
+def title_block(governing_body: str, school_name: str, place: str, day: dt.date,
+                width: float) -> Table:
+    """Return a school's Decree 30 title block as a table ``width`` wide: the governing body
+    and the school top left (the school in bold over a short rule), the national title and
+    motto top right, the place and date in italics under them. Used by the parent letters and
+    the attendance sheets of sessions held in person (``in_person.sheet_pdf``)."""
     centre = _style("centre", size=11, align=TA_CENTER)
     centre_bold = _style("centre-bold", BOLD, 11, TA_CENTER)
     motto = _style("motto", BOLD, 12, TA_CENTER)
     italic = _style("italic", ITALIC, 12, TA_CENTER)
-    body = _style("body", size=11.5, spaceBefore=2.5)
-    bullet = _style("bullet", size=11, leftIndent=5 * mm, bulletIndent=1 * mm, spaceBefore=1)
-    heading = _style("heading", BOLD, 12, TA_LEFT, spaceBefore=5)
-    small = _style("small", size=10, align=TA_LEFT)
-    date_line = _("%(place)s, ngày %(d)02d tháng %(m)02d năm %(y)s", place=letter.place,
-                  d=letter.printed_on.day, m=letter.printed_on.month, y=letter.printed_on.year)
+    date_line = _("%(place)s, ngày %(d)02d tháng %(m)02d năm %(y)s", place=place,
+                  d=day.day, m=day.month, y=day.year)
     header = Table(
         [
-            [_p(letter.governing_body.upper(), centre),
+            [_p(governing_body.upper(), centre),
              _p(_("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"), centre_bold)],
-            [[_p(letter.school_name.upper(), centre_bold),
+            [[_p(school_name.upper(), centre_bold),
               HRFlowable(width="30%", thickness=0.6, color=colors.black, spaceBefore=3)],
              [_p(_("Độc lập - Tự do - Hạnh phúc"), motto),
               HRFlowable(width="62%", thickness=0.6, color=colors.black, spaceBefore=1)]],
@@ -148,6 +149,16 @@ def _letter(letter: LetterContent, width: float) -> list[Flowable]:
         ("LEFTPADDING", (0, 0), (-1, -1), 2),
         ("RIGHTPADDING", (0, 0), (-1, -1), 2),
     ]))
+    return header
+
+
+def _letter(letter: LetterContent, width: float) -> list[Flowable]:
+    body = _style("body", size=11.5, spaceBefore=2.5)
+    bullet = _style("bullet", size=11, leftIndent=5 * mm, bulletIndent=1 * mm, spaceBefore=1)
+    heading = _style("heading", BOLD, 12, TA_LEFT, spaceBefore=5)
+    small = _style("small", size=10, align=TA_LEFT)
+    header = title_block(letter.governing_body, letter.school_name, letter.place,
+                         letter.printed_on, width)
     story: list[Flowable] = [header, Spacer(1, 5 * mm)]
     story.append(_p(_("THƯ GỬI CHA MẸ, NGƯỜI CHĂM SÓC HỌC SINH"),
                     _style("title", BOLD, 14, TA_CENTER)))

@@ -8,7 +8,14 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
-from wtforms import Field, SelectChoice, SelectField, SelectMultipleField, StringField
+from wtforms import (
+    BooleanField,
+    Field,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+)
 from wtforms.validators import InputRequired, Length, ValidationError
 
 from lms_module.core.csrf import ModuleForm
@@ -68,6 +75,11 @@ class SessionForm(ModuleForm):
         InputRequired(_l("Hãy ghi người hướng dẫn buổi học.")),
         Length(max=MAX_TEXT, message=_l("Tên người hướng dẫn dài quá %(max)d ký tự.")),
     ])
+    #: A staff training's periods (tiết BDTX) per attendee; empty: the course's.
+    credit_periods = StringField()
+    #: A staff training that gives no certificate (ticked; absent: the course's certificate is
+    #: issued, as for every session before).
+    no_certificates = BooleanField()
     attendee = SelectMultipleField(coerce=_id, validate_choice=False)
     present_child = SelectMultipleField(coerce=_id, validate_choice=False)
     sheet = FileField()
@@ -85,6 +97,18 @@ class SessionForm(ModuleForm):
             raise ValidationError(
                 _l("Hãy chọn ngày diễn ra buổi học (ngày/tháng/năm, ví dụ 20/11/2026).")
             )
+
+    def validate_credit_periods(self, field: Field) -> None:
+        text = (field.data or "").strip()
+        if text and not (text.isascii() and text.isdigit()):
+            raise ValidationError(
+                _l("Số tiết bồi dưỡng phải là một số nguyên, ví dụ 8 (để trống: theo khóa học).")
+            )
+
+    def periods(self) -> int | None:
+        """Return the periods typed (``None``: left empty, the course's)."""
+        text = (self.credit_periods.data or "").strip()
+        return int(text) if text else None
 
     def validate_attendee(self, field: Field) -> None:
         if any(value is None for value in field.data or []):

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
@@ -42,6 +43,7 @@ from lms_module.core.errors import LMSError
 from lms_module.db import subtree_condition
 from lms_module.families.models import Kinship, LinkSource, ParentLink
 from lms_module.families.services import ClassFamily, class_families, current_class, link_adult
+from lms_module.in_person.credit import MAX_PERIODS
 from lms_module.in_person.models import InPersonAttendance, InPersonSession
 from lms_module.learning.models import AUDIENCE_ROLES, Audience, Completion, Course
 from lms_module.learning.services import record_completion
@@ -224,6 +226,26 @@ def school_adults(session: Session, school: OrgUnit, role: Role, school_year: st
     return sorted(users, key=lambda user: (person_sort_key(user.full_name), user.id))
 
 
+def search_text(text: str) -> str:
+    """Return ``text`` as a roster search compares it: lower case, without tone or vowel
+    marks, "đ" as "d" ("Nguyễn Thị Hạnh" → "nguyen thi hanh"), spaces collapsed."""
+    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(bare.casefold().split())
+
+
+def matching_adults(adults: Iterable[User], query: str) -> list[User]:
+    """Return the adults whose name or staff code contains ``query`` (marks and case
+    ignored: "hanh" finds "Hạnh"); all of them for an empty query."""
+    wanted = search_text(query)
+    if not wanted:
+        return list(adults)
+    return [
+        adult for adult in adults
+        if wanted in search_text(adult.full_name) or wanted in search_text(adult.staff_code or "")
+    ]
+
+
 def eligible_attendees(
     session: Session, unit: OrgUnit, audience: Audience, school_year: str
 ) -> set[int]:
@@ -383,6 +405,28 @@ def check_session(
         )
 
 
+def check_terms(course: Course, credit_periods: int | None, issue_certificates: bool) -> None:
+    """Refuse a staff training's terms that cannot be recorded.
+
+    :raises InPersonError: periods outside 0 to
+        :data:`~lms_module.in_person.credit.MAX_PERIODS`, or periods or no certificate asked
+        for a parents' meeting (parents earn no periods; their families count by the
+        certificate).
+    """
+    if course.audience is Audience.PARENT:
+        if credit_periods is not None or not issue_certificates:
+            raise InPersonError(
+                _("Số tiết bồi dưỡng và lựa chọn không cấp giấy chứng nhận chỉ dành cho buổi "
+                  "tập huấn của giáo viên, nhân viên, cán bộ quản lý.")
+            )
+        return
+    if credit_periods is not None and not 0 <= credit_periods <= MAX_PERIODS:
+        raise InPersonError(
+            _("Số tiết bồi dưỡng phải từ 0 đến %(max)s. Hãy sửa lại số tiết (để trống: theo "
+              "khóa học).", max=MAX_PERIODS)
+        )
+
+
 def record_session(
     session: Session,
     *,
@@ -396,6 +440,8 @@ def record_session(
     sheet: AttendanceSheet | None = None,
     clock: Clock | None = None,
     max_sheet_bytes: int | None = None,
+    credit_periods: int | None = None,
+    issue_certificates: bool = True,
 ) -> InPersonSession:
     """Record a session held in person at ``unit`` and complete ``course`` for who attended.
 
@@ -412,12 +458,20 @@ def record_session(
     :param sheet: the signed attendance sheet, kept as a file (JPEG, PNG or PDF).
     :param clock: today, the school year and the time zone (default: the app's).
     :param max_sheet_bytes: the sheet's size limit (default: ``LMS_MAX_UPLOAD_BYTES``).
+    :param credit_periods: a staff training's in-service periods (tiết BDTX) per attendee,
+        0 to :data:`~lms_module.in_person.credit.MAX_PERIODS`; ``None``: the course's.
+    :param issue_certificates: whether each attendee gets the course's certificate (a staff
+        training may give none: the attendance still completes the course and earns the
+        periods). Parents' meetings always issue it.
     :returns: the session (new, or the same one recorded before).
     :raises InPersonError: see :func:`check_session`; no attendee, or someone who is not on
-        the session's list; a sheet that is not accepted (:class:`SheetError`).
+        the session's list; a sheet that is not accepted (:class:`SheetError`); periods out
+        of range, terms given for a parents' meeting, or terms other than those the same
+        session was recorded with.
     """
     clock = clock or Clock.of_app()
     check_session(session, unit=unit, course=course, held_on=held_on, clock=clock)
+    check_terms(course, credit_periods, issue_certificates)
     place = normalize_text(place)[:MAX_TEXT]
     facilitator = normalize_text(facilitator)[:MAX_TEXT]
     if not place or not facilitator:
@@ -450,7 +504,8 @@ def record_session(
         record = InPersonSession(
             org_unit_id=unit.id, course_id=course.id, audience=course.audience,
             held_on=held_on, place=place, facilitator=facilitator,
-            recorded_by_id=recorded_by.id,
+            recorded_by_id=recorded_by.id, credit_periods=credit_periods,
+            issue_certificates=issue_certificates,
         )
         session.add(record)
         session.flush()
@@ -459,6 +514,15 @@ def record_session(
             org_unit_id=unit.id, session_id=record.id, course_id=course.id,
             audience=course.audience.value, held_on=held_on.isoformat(),
             attendees=len(wanted), sheet=stored_sheet is not None,
+            credit_periods=credit_periods, issue_certificates=issue_certificates,
+        )
+    elif (record.credit_periods, record.issue_certificates) != (
+        credit_periods, issue_certificates
+    ):
+        raise InPersonError(
+            _("Buổi học này đã được ghi với số tiết và cách cấp giấy chứng nhận khác. Hãy ghi "
+              "đúng như lần trước, hoặc ghi một buổi khác (địa điểm hoặc người hướng dẫn "
+              "khác).")
         )
     if stored_sheet is not None and record.sheet_filename is None:
         record.sheet_filename, record.sheet_content_type, record.sheet_data = stored_sheet

@@ -1,7 +1,10 @@
 """Recording sessions held in person and their attendance: the list of a school's or class's
-sessions, the form that records one from the family list, a session's page, its sheet."""
+sessions, the form that records one from the family list or the staff roster, a session's
+page, its signed sheet, and the attendance sheet to print and sign (PDF)."""
 
 from __future__ import annotations
+
+import datetime as dt
 
 from flask import (
     Blueprint,
@@ -26,7 +29,9 @@ from lms_module.coverage.report import AUDIENCE_LABELS as COVERAGE_AUDIENCE_LABE
 from lms_module.db import db_session
 from lms_module.families.forms import KINSHIP_LABELS
 from lms_module.families.models import Kinship
-from lms_module.in_person.forms import SessionForm
+from lms_module.i18n import local_today
+from lms_module.in_person.credit import session_periods
+from lms_module.in_person.forms import DAY_FORMATS, SessionForm
 from lms_module.in_person.models import InPersonSession
 from lms_module.in_person.services import (
     MAX_NAME,
@@ -39,9 +44,11 @@ from lms_module.in_person.services import (
     add_meeting_attendee,
     attendees_of,
     check_session,
+    check_terms,
     family_list,
     get_in_person_session,
     is_school_manager,
+    matching_adults,
     may_download_sheet,
     may_record,
     parent_classes,
@@ -52,6 +59,7 @@ from lms_module.in_person.services import (
     sessions_at,
     sheet_of,
 )
+from lms_module.in_person.sheet_pdf import blank_sheet, render_attendance_sheet, session_sheet
 from lms_module.learning.models import AUDIENCE_ROLES, Audience, Course
 from lms_module.orgs.models import OrgKind, OrgUnit
 from lms_module.people.labels import ROLE_LABELS
@@ -146,12 +154,15 @@ def record(unit: OrgUnit) -> str | BaseResponse | tuple[str, int]:
     audience = _audience(unit)
     classes, shown = _shown_classes(unit, audience, clock.school_year)
     families = family_list(session, shown)
-    adults = [] if audience is Audience.PARENT else school_adults(
+    search = (request.args.get("q") or "").strip()[:MAX_NAME]
+    roster = [] if audience is Audience.PARENT else school_adults(
         session, unit, AUDIENCE_ROLES[audience], clock.school_year
     )
+    adults = matching_adults(roster, search)
     choices = session_courses(session, audience)
     courses = {choice.course.id: choice.course for choice in choices}
-    form = SessionForm([(choice.course.id, choice.label(language)) for choice in choices])
+    form = SessionForm([(choice.course.id, _course_label(choice.label(language), choice.course))
+                        for choice in choices])
     problem: str | None = None
     if form.validate_on_submit():
         try:
@@ -183,6 +194,9 @@ def record(unit: OrgUnit) -> str | BaseResponse | tuple[str, int]:
         families=families,
         adults=adults,
         ticked=set(form.attendee.data or []),
+        search=search,
+        roster_size=len(roster),
+        staff=audience is not Audience.PARENT,
         present=set(form.present_child.data or []),
         KINSHIP_LABELS=KINSHIP_LABELS,
         AUDIENCE_LABELS=AUDIENCE_LABELS,
@@ -229,10 +243,12 @@ def _record(
     if storage is not None and getattr(storage, "filename", None):
         limit = int(current_app.config["LMS_MAX_UPLOAD_BYTES"])
         sheet = AttendanceSheet(storage.filename or "", storage.stream.read(limit + 1))
+    staff = course.audience is not Audience.PARENT
     record = record_session(
         session, unit=unit, course=course, held_on=held_on, place=form.place.data or "",
         facilitator=form.facilitator.data or "", recorded_by=user, attendee_ids=attendee_ids,
-        sheet=sheet, clock=clock,
+        sheet=sheet, clock=clock, credit_periods=form.periods() if staff else None,
+        issue_certificates=not (staff and form.no_certificates.data),
     )
     count = len(attendees_of(session, record))
     session.commit()
@@ -242,6 +258,13 @@ def _record(
         "success",
     )
     return record.id
+
+
+def _course_label(label: str, course: Course) -> str:
+    """A staff course's choice with its periods: "Course (yêu cầu: ...) · 10 tiết"."""
+    if course.audience is Audience.PARENT:
+        return label
+    return str(_("%(course)s · %(periods)s tiết", course=label, periods=course.credit_periods))
 
 
 def _kinship(value: str | None) -> Kinship:
@@ -270,6 +293,7 @@ def detail(unit: OrgUnit, session_id: int) -> str:
         )
         session.commit()
     recorder = session.get(User, record.recorded_by_id) if record.recorded_by_id else None
+    course = session.get_one(Course, record.course_id)
     return render_template(
         "in_person/detail.html",
         unit=unit,
@@ -279,6 +303,8 @@ def detail(unit: OrgUnit, session_id: int) -> str:
         recorder=recorder if names else None,
         can_download=record.sheet_filename is not None
         and may_download_sheet(session, user, record),
+        can_print=may_record(session, user, unit),
+        periods=session_periods(record, course),
         AUDIENCE_LABELS=AUDIENCE_LABELS,
         language=current_language(),
     )
@@ -308,3 +334,105 @@ def sheet(unit: OrgUnit, session_id: int) -> Response:
     extension = next(ext for _magic, kind, ext in SHEET_TYPES if kind == content_type)
     return private_file(data, filename=f"danh-sach-ky-ten-{record.id}.{extension}",
                         mimetype=content_type)
+
+
+# ------------------------------------------------------------------- the sheet to print and sign
+
+
+def _printable_by_recorder(unit: OrgUnit) -> None:
+    """Refuse (403, audited) whoever may not record a session at ``unit``: the sheet names
+    everyone on the roster."""
+    session = db_session()
+    user = current_person()
+    if not may_record(session, user, unit):
+        record_denial(session, user, unit)
+        abort(403)
+
+
+def _sheet_response(data: bytes, name: str) -> Response:
+    return private_file(data, filename=f"{name}.pdf", mimetype="application/pdf")
+
+
+@bp.get("/units/<int:unit_id>/in-person/<int:session_id>/attendance-sheet.pdf")
+@requires(Role.SCHOOL_MANAGER, Role.TEACHER, unit_arg="unit_id", personal_data=True)
+def attendance_sheet(unit: OrgUnit, session_id: int) -> Response:
+    """Print a recorded session's attendance sheet: who attended, with room to sign, in the
+    school's name. Whoever may record at the unit; audited."""
+    _school_or_class(unit)
+    _printable_by_recorder(unit)
+    session = db_session()
+    record = get_in_person_session(session, session_id, unit)
+    content = session_sheet(session, record, today=local_today(), language=current_language())
+    record_event(
+        session, "in_person_attendance_sheet_printed", actor_id=current_person().id,
+        org_unit_id=unit.id, ip=client_ip(), session_id=record.id, count=len(content.lines),
+    )
+    session.commit()
+    return _sheet_response(render_attendance_sheet(content), f"danh-sach-ky-ten-{record.id}")
+
+
+@bp.get("/units/<int:unit_id>/in-person/attendance-sheet.pdf")
+@requires(Role.SCHOOL_MANAGER, unit_arg="unit_id", personal_data=True)
+def blank_attendance_sheet(unit: OrgUnit) -> Response:
+    """Print the sheet to sign at a staff training before it is recorded: everyone of the
+    course's audience at the school this year (``?course=``; ``held_on``, ``place``,
+    ``facilitator``, ``credit_periods`` printed when given, dots otherwise). The school's
+    managers; audited."""
+    if unit.kind is not OrgKind.SCHOOL:
+        abort(404)
+    _printable_by_recorder(unit)
+    session = db_session()
+    course_id = query_int("course")
+    course = session.get(Course, course_id) if course_id is not None else None
+    if course is None or course.audience not in SESSION_AUDIENCES \
+            or course.audience is Audience.PARENT or course.current_version_id is None:
+        raise InvalidInputError(
+            _("Hãy chọn khóa học của buổi tập huấn (giáo viên, nhân viên hoặc cán bộ quản lý) "
+              "rồi in danh sách.")
+        )
+    periods = _query_periods()
+    try:
+        check_terms(course, periods, True)
+    except InPersonError as error:
+        raise InvalidInputError(error.message) from error
+    content = blank_sheet(
+        session, school=unit, course=course, school_year=Clock.of_app().school_year,
+        today=local_today(), language=current_language(), held_on=_query_day(),
+        venue=(request.args.get("place") or "").strip()[:200],
+        facilitator=(request.args.get("facilitator") or "").strip()[:200],
+        credit_periods=periods,
+    )
+    record_event(
+        session, "in_person_attendance_sheet_printed", actor_id=current_person().id,
+        org_unit_id=unit.id, ip=client_ip(), course_id=course.id, count=len(content.lines),
+        blank=True,
+    )
+    session.commit()
+    return _sheet_response(render_attendance_sheet(content), f"danh-sach-ky-ten-khoa-{course.id}")
+
+
+def _query_day() -> dt.date | None:
+    """``?held_on=`` as the form takes it (2026-11-20 or 20/11/2026); empty: none."""
+    text = (request.args.get("held_on") or "").strip()
+    if not text:
+        return None
+    for day_format in DAY_FORMATS:
+        try:
+            return dt.datetime.strptime(text, day_format).date()
+        except ValueError:
+            continue
+    raise InvalidInputError(
+        _("Hãy chọn ngày diễn ra buổi học (ngày/tháng/năm, ví dụ 20/11/2026).")
+    )
+
+
+def _query_periods() -> int | None:
+    """``?credit_periods=``: a whole number, or empty (the course's)."""
+    text = (request.args.get("credit_periods") or "").strip()
+    if not text:
+        return None
+    if not (text.isascii() and text.isdigit()):
+        raise InvalidInputError(
+            _("Số tiết bồi dưỡng phải là một số nguyên, ví dụ 8 (để trống: theo khóa học).")
+        )
+    return int(text)

@@ -323,7 +323,7 @@ def test_a_sheet_over_the_size_limit_is_refused(client, login, db, world, mother
 
 def test_every_in_person_route_checks_role_and_unit(app):
     rules = [r for r in app.url_map.iter_rules() if r.endpoint.startswith("lms.in_person.")]
-    assert len(rules) == 4
+    assert len(rules) == 6
     for rule in rules:
         marker = getattr(app.view_functions[rule.endpoint], ACCESS_ATTRIBUTE, None)
         assert isinstance(marker, tuple) and marker[0] == "roles", rule.rule
