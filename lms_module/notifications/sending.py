@@ -19,6 +19,7 @@ from email.message import EmailMessage
 from email.utils import formataddr, make_msgid
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lms_module.core.urls import public_url
@@ -72,14 +73,20 @@ def deliver(session: Session, messages: Iterable[Message], config: Mapping[str, 
     done = Delivered()
     to_send: list[tuple[int, Message]] = []
     now = utcnow()
+    messages = list(messages)
+    recorded = _recorded(session, messages)
+    table = Notification.__table__
     for message in messages:
         channels = [Channel.IN_APP]
         if message.email and mail_enabled(config):
             channels.append(Channel.EMAIL)
         for channel in channels:
             email = channel is Channel.EMAIL
+            if (message.user_id, message.event_key, channel) in recorded:
+                done.skipped += 1  # the usual case of an hourly sweep: no INSERT tried
+                continue
             new_id = session.scalar(
-                dialect_insert(session, Notification)
+                dialect_insert(session, table)
                 .values(
                     user_id=message.user_id, kind=message.kind, event_key=message.event_key,
                     channel=channel, language=message.language, subject=message.subject[:300],
@@ -91,7 +98,7 @@ def deliver(session: Session, messages: Iterable[Message], config: Mapping[str, 
                     sent_at=None if email else now, created_at=now,
                 )
                 .on_conflict_do_nothing(index_elements=["user_id", "event_key", "channel"])
-                .returning(Notification.id)
+                .returning(table.c.id)
             )
             if new_id is None:
                 done.skipped += 1
@@ -115,6 +122,19 @@ def deliver(session: Session, messages: Iterable[Message], config: Mapping[str, 
             done.emailed += 1
         session.commit()
     return done
+
+
+def _recorded(session: Session, messages: list[Message]) -> set[tuple[int, str, Channel]]:
+    """The (person, event, channel) of ``messages`` recorded before, in one query."""
+    if not messages:
+        return set()
+    rows = session.execute(
+        select(Notification.user_id, Notification.event_key, Notification.channel).where(
+            Notification.user_id.in_({m.user_id for m in messages}),
+            Notification.event_key.in_({m.event_key for m in messages}),
+        )
+    ).all()
+    return {(user_id, key, Channel(channel)) for user_id, key, channel in rows}
 
 
 def _email_text(message: Message) -> str:

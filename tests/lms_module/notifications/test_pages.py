@@ -153,3 +153,22 @@ def test_a_teacher_may_not_change_what_the_school_sends(
     assert client.get(f"/units/{tree['school'].id}/notifications/settings").status_code == 403
     own = client.get(f"/units/{tree['other_province'].id}/notifications/settings")
     assert own.status_code == 200 and "office_share_percent" in own.get_data(as_text=True)
+
+
+def test_the_office_reviewer_home_lists_the_school_to_act_on_without_names(
+    app: Flask, db: Session, login: Callable[[User], FlaskClient], tree: dict[str, OrgUnit],
+    make_user: Callable[..., User],
+) -> None:
+    school = tree["school"]
+    reviewer = make_user(Role.OFFICE_REVIEWER, tree["commune"])
+    _manager, teacher, course = _late_teacher(db, school, make_user)
+    with app.app_context():
+        sweep(db, today=TODAY)
+    client = login(reviewer)
+    page = client.get("/").get_data(as_text=True)
+    todos = page.split('id="todos"', 1)[1].split("</ul>", 1)[0]
+    assert school.name in todos and "100" in todos
+    assert f'href="/units/{school.id}/coverage"' in todos
+    assert "Tao Văn Muộn" not in page and "Hà Văn Quản" not in page
+    record_certificate(db, teacher, course, issued=TODAY, expires=TODAY + dt.timedelta(days=365))
+    assert 'id="todos"' not in client.get("/").get_data(as_text=True)

@@ -8,7 +8,7 @@ import datetime as dt
 from collections.abc import Callable
 
 from flask import Flask
-from mail_support import Inbox
+from mail_support import Inbox, free_port, smtp_config
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -246,3 +246,38 @@ def test_a_kind_switched_off_by_the_school_is_not_sent(
         sweep(db, today=DUE - dt.timedelta(days=3))
         sweep(db, today=DUE)
     assert _kinds(db, teacher) == [NoticeKind.DUE_TODAY]
+
+
+def test_an_e_mail_cut_off_while_sending_stays_pending_and_is_never_sent_again(
+    db: Session, mail_app: Flask, inbox: Inbox, tree: dict[str, OrgUnit],
+    make_user: Callable[..., User],
+) -> None:
+    teacher = make_user(Role.TEACHER, tree["school"], email="d@truong.example.edu.vn")
+    assignment = _assign(db, tree["school"], Role.TEACHER, Audience.TEACHER, "gv-cut")
+    # What a worker killed between recording and sending leaves behind.
+    db.add(Notification(
+        user_id=teacher.id, kind=NoticeKind.OVERDUE, channel=Channel.EMAIL,
+        event_key=f"overdue:c{assignment.course_id}:{DUE.isoformat()}", subject="Quá hạn",
+        body="", detail="d@truong.example.edu.vn",
+    ))
+    db.flush()
+    with mail_app.app_context():
+        sweep(db, today=DUE + dt.timedelta(days=1))
+    assert inbox.to("d@truong.example.edu.vn") == []
+    results = {n.channel: n.result for n in _notices(db, teacher)}
+    assert results == {Channel.EMAIL: DeliveryResult.PENDING, Channel.IN_APP: DeliveryResult.SENT}
+
+
+def test_an_smtp_server_that_cannot_be_reached_marks_the_e_mail_failed_with_why(
+    db: Session, make_app: Callable[..., Flask], tree: dict[str, OrgUnit],
+    make_user: Callable[..., User],
+) -> None:
+    teacher = make_user(Role.TEACHER, tree["school"], email="e@truong.example.edu.vn")
+    _assign(db, tree["school"], Role.TEACHER, Audience.TEACHER, "gv-down")
+    nowhere = make_app(**smtp_config(free_port()))  # nothing listens there
+    with nowhere.app_context():
+        sweep(db, today=DUE)
+    (email,) = _notices(db, teacher, Channel.EMAIL)
+    assert email.result is DeliveryResult.FAILED
+    assert email.detail.startswith("e@truong.example.edu.vn: ")
+    assert email.sent_at is None
