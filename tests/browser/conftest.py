@@ -11,8 +11,10 @@ package is launched through ``executable_path`` instead (override with the
 from __future__ import annotations
 
 import os
+import subprocess
 import threading
-from collections.abc import Iterator
+import uuid
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -73,6 +75,29 @@ def live_server(app: Flask) -> Iterator[str]:
         server.shutdown()
         thread.join(timeout=10)
         server.server_close()
+
+
+@pytest.fixture()
+def queue_worker(
+    app: Flask, live_server: str, redis_url: str, tmp_path: Path
+) -> Iterator[Callable[[], None]]:
+    """Send the live server's jobs to a real Redis queue of their own; yield a function that
+    starts ``lms worker`` on the server's database (stopped, the settings restored, after)."""
+    from queue_support import start_worker, stop
+
+    saved = {key: app.config[key] for key in ("LMS_REDIS_URL", "LMS_QUEUE_NAME")}
+    app.config.update(LMS_REDIS_URL=redis_url, LMS_QUEUE_NAME=f"lms-browser-{uuid.uuid4().hex[:8]}")
+    workers: list[subprocess.Popen[bytes]] = []
+
+    def start() -> None:
+        workers.append(start_worker(app, tmp_path / "worker.log"))
+
+    try:
+        yield start
+    finally:
+        for worker in workers:
+            stop(worker)
+        app.config.update(saved)
 
 
 @pytest.fixture(scope="session")
