@@ -144,7 +144,7 @@ def _import_roster(unit_code: str, kind: str, commit_changes: bool, file: str) -
     from pathlib import Path
 
     from lms_module.orgs.services import unit_by_code
-    from lms_module.roster.importing import apply_roster, plan_roster
+    from lms_module.roster.importing import apply_roster, plan_roster, roster_limits
     from lms_module.roster.models import RosterKind
     from lms_module.school_years.current import current_school_year
 
@@ -154,6 +154,16 @@ def _import_roster(unit_code: str, kind: str, commit_changes: bool, file: str) -
         raise click.ClickException(f"Không tìm thấy đơn vị có mã {unit_code}.")
     path = Path(file)
     data = path.read_bytes()
+    max_bytes, max_rows = roster_limits(unit, current_app.config)
+    printed: dict[str, int] = {}
+
+    def progress(done: int, total: int, stage: str) -> None:
+        """Print a line per stage and per tenth of it (a province's file takes a while)."""
+        tenth = done * 10 // total if total else 0
+        if printed.get(stage) != tenth:
+            printed[stage] = tenth
+            click.echo(f"  [{tenth * 10:3d}%] {stage}: {done}/{total}", err=True)
+
     plan = plan_roster(
         session,
         data=data,
@@ -162,8 +172,9 @@ def _import_roster(unit_code: str, kind: str, commit_changes: bool, file: str) -
         scope=unit,
         importer=None,
         school_year=str(current_school_year()),
-        max_bytes=current_app.config["LMS_MAX_UPLOAD_BYTES"],
-        max_rows=current_app.config["LMS_MAX_ROSTER_ROWS"],
+        max_bytes=max_bytes,
+        max_rows=max_rows,
+        progress=progress,
     )
     for problem in plan.problems:
         where = " ".join(
@@ -189,7 +200,7 @@ def _import_roster(unit_code: str, kind: str, commit_changes: bool, file: str) -
         return
     apply_roster(
         session, plan, actor_id=None, filename=path.name,
-        sha256=hashlib.sha256(data).hexdigest(),
+        sha256=hashlib.sha256(data).hexdigest(), progress=progress,
     )
     session.commit()
     click.echo(f"Đã nhập: {summary}.")
