@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from helpers import csrf_token_from
 from lms_module.audit.models import AuditEvent
+from lms_module.jobs.models import Job, JobStatus
 from lms_module.people.models import Role
 
 
@@ -180,7 +181,10 @@ def test_the_export_command_writes_a_provinces_certificates_to_one_zip(
     )
     assert result.exit_code == 0, result.output
     assert "Đã ghi 2 giấy chứng nhận" in result.output
+    assert "[100%] 2/2" in result.output  # the job's progress, printed as it goes
     assert len(zip_names(output.read_bytes())) == 2
+    job = db.scalars(select(Job).where(Job.kind == "certificates.zip")).one()
+    assert job.status is JobStatus.DONE and job.requested_by_id is None
 
 
 def test_the_demo_certificates_come_from_completions(db, make_user, student_course, tree):

@@ -24,7 +24,14 @@ from rq.exceptions import NoSuchJobError
 from rq.job import Job as RQJob
 from sqlalchemy import select
 
-from helpers import SCHOOL_YEAR, make_course, record_certificate
+from helpers import (
+    PASSWORD,
+    SCHOOL_YEAR,
+    csrf_token_from,
+    make_course,
+    record_certificate,
+    sign_in,
+)
 from lms_module.certification.jobs import KIND, zip_params
 from lms_module.jobs.models import Job, JobFileChunk, JobStatus
 from lms_module.jobs.queue import redis_connection, rq_job_id
@@ -42,8 +49,8 @@ QUICK = ("--job-monitoring-interval", "1", "--abandoned-after", "3",
          "--maintenance-interval", "1")
 
 
-def _school_with_certificates(app: Flask) -> tuple[int, int]:
-    """Commit a school with CERTIFICATES certificates and its manager; return their ids."""
+def _school_with_certificates(app: Flask, count: int = CERTIFICATES) -> tuple[int, int]:
+    """Commit a school with ``count`` certificates and its manager; return their ids."""
     with app.app_context(), app.extensions["lms"].session_factory() as session:
         province = create_unit(session, kind=OrgKind.PROVINCE, code="Q-LC", name="Sở Lai Châu")
         school = create_unit(session, kind=OrgKind.SCHOOL, code="Q-TH", name="Trường TH Quyết",
@@ -51,10 +58,10 @@ def _school_with_certificates(app: Flask) -> tuple[int, int]:
         klass = create_unit(session, kind=OrgKind.CLASS, code="Q-2A", name="2A", parent=school,
                             grade=2, school_year=SCHOOL_YEAR)
         manager = create_user(session, username="ql.quyet", full_name="Lò Văn Quyết",
-                              password=None)
+                              password=PASSWORD)
         add_membership(session, manager, school, Role.SCHOOL_MANAGER, school_year=SCHOOL_YEAR)
         course = make_course(session, "q-hs", Audience.STUDENT, (1, 5))
-        for number in range(CERTIFICATES):
+        for number in range(count):
             student = create_user(session, username=f"hs.q{number}",
                                   full_name=f"Học Sinh Số {number:03d}", password=None)
             add_membership(session, student, klass, Role.STUDENT, school_year=SCHOOL_YEAR)
@@ -149,3 +156,21 @@ def _wait_for(condition: Callable[[], bool], timeout: float = 60) -> bool:
             pass
         time.sleep(0.05)
     return False
+
+
+def test_a_double_click_on_the_zip_button_gives_the_same_job(queue_app: Flask) -> None:
+    school_id, _manager_id = _school_with_certificates(queue_app, count=1)
+    client = queue_app.test_client()
+    sign_in(client, "ql.quyet", PASSWORD)
+    token = csrf_token_from(client, f"/units/{school_id}/certificates")
+    first, second = (
+        client.post(f"/units/{school_id}/certificates.zip", data={"csrf_token": token})
+        for _ in range(2)
+    )
+    assert first.status_code == second.status_code == 302
+    assert first.headers["Location"] == second.headers["Location"]
+    with queue_app.extensions["lms"].session_factory() as session:
+        (job,) = session.scalars(select(Job)).all()
+        assert job.status is JobStatus.QUEUED  # no worker here: it waits on the queue
+    page = client.get(first.headers["Location"]).get_data(as_text=True)
+    assert 'data-status="queued"' in page and "Đang chờ đến lượt" in page
