@@ -137,6 +137,23 @@ def _recorded(session: Session, messages: list[Message]) -> set[tuple[int, str, 
     return {(user_id, key, Channel(channel)) for user_id, key, channel in rows}
 
 
+def recorded_events(
+    session: Session, events: Iterable[tuple[int, str]]
+) -> set[tuple[int, str]]:
+    """The (person, event key) pairs of ``events`` recorded before on any channel."""
+    events = list(events)
+    if not events:
+        return set()
+    wanted = set(events)
+    rows = session.execute(
+        select(Notification.user_id, Notification.event_key).where(
+            Notification.user_id.in_({user_id for user_id, _key in events}),
+            Notification.event_key.in_({key for _user_id, key in events}),
+        ).distinct()
+    ).all()
+    return {(user_id, key) for user_id, key in rows if (user_id, key) in wanted}
+
+
 def _email_text(message: Message) -> str:
     """The e-mail's body: the message and its absolute link."""
     if not message.link:

@@ -40,7 +40,7 @@ from lms_module.coverage.status import Status
 from lms_module.db import subtree_condition, utcnow
 from lms_module.i18n import format_percent, vn_date
 from lms_module.notifications.models import Channel, NoticeKind, Notification
-from lms_module.notifications.sending import Delivered, Message, deliver
+from lms_module.notifications.sending import Delivered, Message, deliver, recorded_events
 from lms_module.notifications.settings import EffectiveSettings, settings_for_units
 from lms_module.obligations.query import ObligationStatus, training_statuses
 from lms_module.obligations.statuses import TrainingStatus
@@ -187,22 +187,32 @@ def _school_messages(
     today: dt.date,
     year: str,
 ) -> Iterator[Message]:
-    users = _users(session, {row.obligation.user_id for row in rows})
-    home = _path("lms.home.index")
+    candidates = []
     for row in rows:
-        user = users[row.obligation.user_id]
         found = _personal_notice(row, settings, today)
-        if found is None:
+        if found is not None:
+            kind, day = found
+            candidates.append((row, kind, f"{kind.value}:{_what(row)}:{day.isoformat()}", day))
+    # An hourly sweep finds most events told before: skip them before writing any text.
+    told = recorded_events(session, [(row.obligation.user_id, key)
+                                     for row, _kind, key, _day in candidates])
+    late = [row for row in rows if row.status is TrainingStatus.OVERDUE]
+    users = _users(session, {row.obligation.user_id for row, _k, key, _d in candidates
+                             if (row.obligation.user_id, key) not in told}
+                   | {row.obligation.user_id for row in late})
+    home = _path("lms.home.index")
+    for row, kind, key, day in candidates:
+        if (row.obligation.user_id, key) in told:
             continue
-        kind, day = found
+        user = users[row.obligation.user_id]
         language = _language(user)
         with force_locale(language):
             subject, body = _personal_text(kind, row, day, today, language,
                                            child=row.obligation.role is Role.STUDENT)
         yield Message(
-            user_id=user.id, kind=kind, event_key=f"{kind.value}:{_what(row)}:{day.isoformat()}",
-            language=language, subject=subject, body=body, link=home,
-            email=_email_for(user, row.obligation.role, settings), org_unit_id=school.id,
+            user_id=user.id, kind=kind, event_key=key, language=language, subject=subject,
+            body=body, link=home, email=_email_for(user, row.obligation.role, settings),
+            org_unit_id=school.id,
         )
     if settings.sends(NoticeKind.ESCALATION_MANAGER):
         yield from _manager_escalations(session, school, rows, users, settings, today, year)

@@ -254,12 +254,14 @@ def test_an_e_mail_cut_off_while_sending_stays_pending_and_is_never_sent_again(
 ) -> None:
     teacher = make_user(Role.TEACHER, tree["school"], email="d@truong.example.edu.vn")
     assignment = _assign(db, tree["school"], Role.TEACHER, Audience.TEACHER, "gv-cut")
-    # What a worker killed between recording and sending leaves behind.
-    db.add(Notification(
-        user_id=teacher.id, kind=NoticeKind.OVERDUE, channel=Channel.EMAIL,
-        event_key=f"overdue:c{assignment.course_id}:{DUE.isoformat()}", subject="Quá hạn",
-        body="", detail="d@truong.example.edu.vn",
-    ))
+    # What a worker killed between recording and sending leaves behind: both rows committed,
+    # the e-mail still pending.
+    key = f"overdue:c{assignment.course_id}:{DUE.isoformat()}"
+    for channel, result in ((Channel.IN_APP, DeliveryResult.SENT),
+                            (Channel.EMAIL, DeliveryResult.PENDING)):
+        db.add(Notification(user_id=teacher.id, kind=NoticeKind.OVERDUE, channel=channel,
+                            event_key=key, subject="Quá hạn", body="", result=result,
+                            detail="d@truong.example.edu.vn"))
     db.flush()
     with mail_app.app_context():
         sweep(db, today=DUE + dt.timedelta(days=1))
