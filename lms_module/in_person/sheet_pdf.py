@@ -57,7 +57,7 @@ class SheetFrame:
     governing_body: str
     school_name: str
     place: str  # the place before the date ("Nậm Hàng")
-    printed_on: dt.date
+    printed_on: dt.date  # the date line: the session's day, or the printing day before it
     signer_role: str  # "HIỆU TRƯỞNG"
 
 
@@ -125,7 +125,7 @@ def render_attendance_sheet(content: SheetContent) -> bytes:
                      _p(line.name, cell), _p(line.role, cell), ""])
     if not content.lines:
         rows.append(["", _p(_("Chưa có ai trong danh sách."), cell), "", ""])
-    table = Table(rows, colWidths=[width * 0.09, width * 0.38, width * 0.28, width * 0.25],
+    table = Table(rows, colWidths=[width * 0.08, width * 0.38, width * 0.22, width * 0.32],
                   rowHeights=[None] + [ROW_HEIGHT] * (len(rows) - 1), repeatRows=1)
     table.setStyle(TableStyle([
         ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
@@ -158,11 +158,12 @@ def render_attendance_sheet(content: SheetContent) -> bytes:
     return buffer.getvalue()
 
 
-def school_frame(session: Session, unit: OrgUnit, language: str, today: dt.date) -> SheetFrame:
-    """Return the title block and signer of the school of ``unit`` (a school or a class)."""
+def school_frame(session: Session, unit: OrgUnit, language: str, day: dt.date) -> SheetFrame:
+    """Return the title block and signer of the school of ``unit`` (a school or a class),
+    dated ``day`` (the session's day when known: the sheet records that day)."""
     school = session_school(session, unit)
     issuer = report_issuer(session, school, language)
-    return SheetFrame(issuer.governing, school.name, issuer.place, today, issuer.signer_role)
+    return SheetFrame(issuer.governing, school.name, issuer.place, day, issuer.signer_role)
 
 
 def _audience_label(audience: Audience) -> str:
@@ -189,7 +190,7 @@ def blank_sheet(
     lines = [SheetLine(adult.full_name, label)
              for adult in school_adults(session, school, role, school_year)]
     return SheetContent(
-        frame=school_frame(session, school, language, today),
+        frame=school_frame(session, school, language, held_on or today),
         course_title=course.title(language), audience=_audience_label(course.audience),
         held_on=held_on, venue=venue, facilitator=facilitator,
         credit_periods=course.credit_periods if credit_periods is None else credit_periods,
@@ -198,7 +199,7 @@ def blank_sheet(
 
 
 def session_sheet(
-    session: Session, record: InPersonSession, *, today: dt.date, language: str
+    session: Session, record: InPersonSession, *, language: str
 ) -> SheetContent:
     """Return the sheet of a recorded session: who attended, by name (a parent with the
     children they came for)."""
@@ -215,7 +216,7 @@ def session_sheet(
         lines.append(SheetLine(attendee.user.full_name, role))
     staff = record.audience is not Audience.PARENT
     return SheetContent(
-        frame=school_frame(session, unit, language, today),
+        frame=school_frame(session, unit, language, record.held_on),
         course_title=course.title(language), audience=_audience_label(record.audience),
         held_on=record.held_on, venue=record.place, facilitator=record.facilitator,
         credit_periods=session_periods(record, course) if staff else None,

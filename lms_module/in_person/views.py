@@ -362,7 +362,7 @@ def attendance_sheet(unit: OrgUnit, session_id: int) -> Response:
     _printable_by_recorder(unit)
     session = db_session()
     record = get_in_person_session(session, session_id, unit)
-    content = session_sheet(session, record, today=local_today(), language=current_language())
+    content = session_sheet(session, record, language=current_language())
     record_event(
         session, "in_person_attendance_sheet_printed", actor_id=current_person().id,
         org_unit_id=unit.id, ip=client_ip(), session_id=record.id, count=len(content.lines),

@@ -24,7 +24,7 @@ from lms_module.certification.models import Certificate
 from lms_module.certification.statuses import in_service_periods
 from lms_module.coverage.figures import ReportScope, direct_subtree_figures
 from lms_module.in_person.models import InPersonSession
-from lms_module.in_person.services import InPersonError, record_session
+from lms_module.in_person.services import InPersonError, add_meeting_attendee, record_session
 from lms_module.learning.models import Audience, Completion
 from lms_module.obligations.query import training_statuses
 from lms_module.obligations.statuses import TrainingStatus
@@ -40,7 +40,8 @@ def text(response) -> str:
 
 
 def pdf_text(data: bytes) -> str:
-    return " ".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+    pages = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+    return " ".join(pages.split())  # a long cell wraps: one space for every line break
 
 
 @pytest.fixture
@@ -287,3 +288,20 @@ def test_a_search_narrows_a_long_roster_without_javascript(client, login, world,
     by_code = text(client.get(f"/units/{world['school'].id}/in-person/new",
                               query_string={"audience": "teacher", "q": "ip-nga"}))
     assert "Quàng Thị Ngà" in by_code and "Phạm Văn Lâm" not in by_code
+
+
+def test_a_parents_meetings_sheet_names_the_child_each_adult_came_for(client, login, db, world):
+    adult = add_meeting_attendee(db, child=world["dung"], recorded_by=world["hanh"],
+                                 name="Vàng Thị Mai")
+    record = record_session(
+        db, unit=world["2A"], course=world.parents_course, held_on=HELD_ON,
+        place="Phòng học lớp 2A", facilitator="Nguyễn Thị Hạnh", recorded_by=world["hanh"],
+        attendee_ids=[adult.id], clock=CLOCK,
+    )
+    db.commit()
+    login(world["hanh"])  # the class's homeroom teacher, who may record there
+    response = client.get(f"/units/{world['2A'].id}/in-person/{record.id}/attendance-sheet.pdf")
+    assert response.status_code == 200
+    printed = pdf_text(response.data)
+    assert "Vàng Thị Mai" in printed and "Cha mẹ, người chăm sóc em Vàng A Dũng" in printed
+    assert "Số tiết bồi dưỡng" not in printed  # parents earn no periods
