@@ -584,13 +584,20 @@ def open_todos(session: Session, user: User, *, today: dt.date, limit: int = 20)
         .limit(limit * 3)
     ))
     todos = []
+    standing: dict[int, _SchoolStanding] = {}  # one obligations query per school, not per to-do
     for notice in notices:
+        school = notice.org_unit
+        if school is None:
+            continue
+        if school.id not in standing:
+            standing[school.id] = _standing(session, school, year, today, window)
+        now = standing[school.id]
         if notice.kind is NoticeKind.ESCALATION_MANAGER:
-            if not _still_overdue(session, notice, year, today, window):
+            if (notice.about_user_id, str(notice.data.get("what", ""))) not in now.overdue:
                 continue
             links = [(_("Xem tình trạng bồi dưỡng của trường"), notice.link)]
         else:
-            if not _school_still_above(session, notice, year, today, window):
+            if not now.above_threshold:
                 continue
             links = [(_("Xem độ bao phủ của trường"), notice.link)]
         todos.append(Todo(notice, links))
@@ -599,31 +606,26 @@ def open_todos(session: Session, user: User, *, today: dt.date, limit: int = 20)
     return todos
 
 
-def _still_overdue(
-    session: Session, notice: Notification, year: str, today: dt.date, window: int
-) -> bool:
-    person = session.get(User, notice.about_user_id) if notice.about_user_id else None
-    if person is None:
-        return False
-    what = str(notice.data.get("what", ""))
-    return any(
-        row.status is TrainingStatus.OVERDUE and _what(row) == what
-        for row in training_statuses(session, school_year=year, today=today,
-                                     expiring_window_days=window, user=person)
-    )
+@dataclass(frozen=True)
+class _SchoolStanding:
+    #: (person, what) of every adult overdue at the school now.
+    overdue: frozenset[tuple[int | None, str]]
+    above_threshold: bool
 
 
-def _school_still_above(
-    session: Session, notice: Notification, year: str, today: dt.date, window: int
-) -> bool:
-    school = notice.org_unit
-    if school is None:
-        return False
+def _standing(
+    session: Session, school: OrgUnit, year: str, today: dt.date, window: int
+) -> _SchoolStanding:
+    """Who is overdue at ``school`` today, and whether the office threshold is passed."""
     rows = training_statuses(session, school_year=year, today=today,
                              expiring_window_days=window, within=school)
     adults, overdue = overdue_share(rows)
     settings = settings_for_units(session, [school])[school.id]
-    return _above_threshold(adults, overdue, settings)
+    return _SchoolStanding(
+        frozenset((row.obligation.user_id, _what(row)) for row in rows
+                  if row.status is TrainingStatus.OVERDUE and row.obligation.role in ADULT_ROLES),
+        _above_threshold(adults, overdue, settings),
+    )
 
 
 def mark_done(session: Session, user: User, notice_id: int) -> bool:
