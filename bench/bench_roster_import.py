@@ -174,6 +174,8 @@ def main() -> None:
     parser.add_argument("--postgresql", default=os.environ.get("LMS_BENCH_POSTGRESQL_URL"),
                         help="A PostgreSQL URL whose server may hold a new database per round.")
     parser.add_argument("--no-sqlite", action="store_true")
+    parser.add_argument("--keep", metavar="FOLDER",
+                        help="Keep the workbook in FOLDER and use it again on the next run.")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--workbook", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -181,11 +183,12 @@ def main() -> None:
         child(args.child, Path(args.workbook))
         return
     with tempfile.TemporaryDirectory() as folder:
-        workbook = Path(folder) / f"hoc-sinh-toan-tinh-{args.rows}.xlsx"
-        started = time.perf_counter()
-        write_workbook(workbook, args.rows)
-        print(f"workbook: {args.rows:,} rows, {workbook.stat().st_size / 1024 / 1024:.1f} MB, "
-              f"written in {time.perf_counter() - started:.1f} s")
+        workbook = Path(args.keep or folder) / f"hoc-sinh-toan-tinh-{args.rows}.xlsx"
+        if not workbook.exists():
+            started = time.perf_counter()
+            write_workbook(workbook, args.rows)
+            print(f"workbook written in {time.perf_counter() - started:.1f} s")
+        print(f"workbook: {args.rows:,} rows, {workbook.stat().st_size / 1024 / 1024:.1f} MB")
         for number in range(1, args.rounds + 1):
             databases = [] if args.no_sqlite else ["sqlite"]
             if args.postgresql:

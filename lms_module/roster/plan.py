@@ -261,8 +261,18 @@ class _RowChecker:
         return school
 
 
+#: Names that need no further check: words of letters (with digits, for units and classes).
+_PLAIN_NAME = re.compile(r"[^\W\d_]+(?: [^\W\d_]+)*")
+_PLAIN_UNIT_NAME = re.compile(r"[^\W_]+(?: [^\W_]+)*")
+
+
 def name_problem(name: str, *, allow_digits: bool) -> tuple[str, str] | None:
     """Return what is wrong with a name (and how to fix it), or ``None`` if it is fine."""
+    plain = _PLAIN_UNIT_NAME if allow_digits else _PLAIN_NAME
+    if len(name) <= MAX_NAME_LENGTH and plain.fullmatch(name) and (
+        allow_digits or not any(map(str.isdigit, name))  # "²" is a word character, not \d
+    ):
+        return None  # the usual name: letters and single spaces (a province has 200,000)
     if len(name) > MAX_NAME_LENGTH:
         return (
             _("Tên quá dài (%(length)s ký tự, tối đa %(limit)s).", length=len(name),

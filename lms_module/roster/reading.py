@@ -12,7 +12,7 @@ import unicodedata
 import zipfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from flask_babel import gettext as _
 from openpyxl.utils import get_column_letter
@@ -161,13 +161,23 @@ class Sheet:
     ``expected_rows`` is the number of rows the file announces (0 when unknown), for progress.
     """
 
-    def __init__(self, rows: Iterator[list[tuple[str, bool]]], expected_rows: int = 0,
+    def __init__(self, rows: Iterator[list[Any]] | None = None, expected_rows: int = 0,
                  padded: bool = False) -> None:
-        self.rows = rows
+        self.rows: Iterator[list[Any]] = rows or iter(())
         self.expected_rows = expected_rows
         #: Every row has every column (a spreadsheet's grid), so a short row's missing cells
         #: are empty cells, not absent ones (a CSV record may be shorter than its header).
         self.padded = padded
+        #: The positions whose cells are read at once (``None``: all). Once the header is
+        #: found, other cells are left as they are in the file until a footer check needs
+        #: them (most rows never do): a province's file has columns the roster does not use.
+        self.wanted: set[int] | None = None
+        self.decode: Callable[[Any], tuple[str, bool]] = lambda cell: cast(
+            "tuple[str, bool]", cell)
+
+    def full(self, row: list[Any]) -> list[tuple[str, bool]]:
+        """Return the row with every cell read (for the footer check)."""
+        return [cell if isinstance(cell, tuple) else self.decode(cell) for cell in row]
 
 
 def _grids(data: bytes, filename: str, max_rows: int) -> tuple[list[Sheet], bool]:
@@ -255,7 +265,7 @@ def _decode_text(data: bytes) -> tuple[str, bool]:
     )
 
 
-def _csv_rows(text: str, max_rows: int) -> Iterator[list[tuple[str, bool]]]:
+def _csv_rows(text: str, max_rows: int) -> Iterator[list[Any]]:
     """Split CSV/TSV text into cells, sniffing the delimiter among tab, ";" and ",".
 
     :raises RosterFileError: too many rows or columns, a cell longer than ``csv`` reads (128
@@ -347,13 +357,16 @@ def _xlsx_sheets(data: bytes, max_rows: int) -> list[Sheet]:
         raise
     except Exception as error:  # lxml, zipfile and openpyxl's styles raise many kinds
         raise RosterFileError(_broken_xlsx()) from error
-    return [
-        Sheet(_guarded(workbook.rows(path, max_rows)), workbook.expected_rows(path), padded=True)
-        for path in workbook.sheet_paths
-    ]
+    sheets = []
+    for path in workbook.sheet_paths:
+        sheet = Sheet(expected_rows=workbook.expected_rows(path), padded=True)
+        sheet.rows = _guarded(workbook.rows(path, max_rows, sheet))
+        sheet.decode = workbook.decode
+        sheets.append(sheet)
+    return sheets
 
 
-def _guarded(rows: Iterator[list[tuple[str, bool]]]) -> Iterator[list[tuple[str, bool]]]:
+def _guarded(rows: Iterator[list[Any]]) -> Iterator[list[Any]]:
     """Turn a damaged sheet's parser errors into the message people can act on."""
     try:
         yield from rows
@@ -444,8 +457,9 @@ class _XlsxWorkbook:
             return 0
         return 0
 
-    def rows(self, path: str, max_rows: int) -> Iterator[list[tuple[str, bool]]]:
-        """Yield the sheet's rows from the first, a missing row as an empty one."""
+    def rows(self, path: str, max_rows: int, sheet: Sheet) -> Iterator[list[Any]]:
+        """Yield the sheet's rows from the first, a missing row as an empty one; a cell at a
+        position ``sheet`` does not want yet stays an element (read by :meth:`decode`)."""
         from lxml import etree
 
         limit = max_rows + HEADER_SEARCH_ROWS + 200  # titles, blanks, footers around the table
@@ -463,17 +477,22 @@ class _XlsxWorkbook:
             number = row_number
             if number > limit:
                 raise RosterFileError(_too_many_rows(max_rows))
-            cells: list[tuple[str, bool]] = []
+            cells: list[Any] = []
+            wanted = sheet.wanted
             for cell in element.iterchildren(cell_tag):
                 ref = cell.get("r")
                 position = _column_index(ref) if ref else len(cells)
                 while len(cells) < position:
                     cells.append(_EMPTY)
-                cells.append(self._cell(cell))
+                cells.append(self._cell(cell) if wanted is None or position in wanted else cell)
             yield cells
             element.clear()
             while element.getprevious() is not None:
                 del element.getparent()[0]
+
+    def decode(self, cell: Any) -> tuple[str, bool]:
+        """Read a cell left as an element (valid until the next row is read)."""
+        return self._cell(cell)
 
     def _cell(self, cell: Any) -> tuple[str, bool]:
         """Return a cell's text and whether it holds a formula, as ``_value_text`` tells."""
@@ -655,6 +674,13 @@ def _find_table(
             key_column,
         )
     key_position = header.get(key_column)
+    sheet.wanted = set(header.values())
+
+    def ends(row: list[Any], key_text: str) -> bool:
+        if key_text.strip() and (key_text.isalnum() or not FOOTER_PATTERN.match(fold(key_text))):
+            return False  # the usual data row: its other cells need not be read
+        return _ends_table(sheet.full(row), key_text)
+
     # Below the header, keep each row's known cells, whether it has a key, and whether it
     # reads as a footer: the table's end is told from them once every row is read.
     kept: list[tuple[int, dict[str, Cell], bool, str, bool]] = []
@@ -666,7 +692,7 @@ def _find_table(
             progress(index - header_index, max(expected, index - header_index), stage)
         raw_key = row[key_position][0] if key_position is not None and key_position < len(
             row) else ""
-        raw_ends = bool(raw_key.strip()) and _ends_table(row, raw_key)
+        raw_ends = bool(raw_key.strip()) and ends(row, raw_key)
         if raw_key.strip() and not raw_ends:
             last_keyed = index
         if index <= header_index:
@@ -683,16 +709,16 @@ def _find_table(
             cells[key] = Cell(text, table.letters[key], index + 1, formula)
         blank = not any(cell.text for cell in cells.values())
         key_text = cells[key_column].text if key_column in cells else ""
-        ends = not blank and (raw_ends if key_text.strip() else _ends_table(row, key_text))
-        kept.append((index, cells, blank, key_text, ends))
+        footer = not blank and (raw_ends if key_text.strip() else ends(row, key_text))
+        kept.append((index, cells, blank, key_text, footer))
     if progress is not None:
         progress(len(kept), len(kept), stage)
     seen_blank = False
-    for index, cells, blank, key_text, ends in kept:
+    for index, cells, blank, key_text, footer in kept:
         if blank:
             seen_blank = True  # a blank row inside the table is skipped, at its end it ends it
             continue
-        if ends:
+        if footer:
             break
         if not key_text and seen_blank and index > last_keyed:
             break  # signatures and notes under the table
