@@ -80,8 +80,10 @@ DEFAULTS: dict[str, Any] = {
     #: Name of the RQ queue the module's jobs go to (workers listen on it).
     "LMS_QUEUE_NAME": "lms",
     #: Times RQ runs a job again after an unexpected failure (a lost worker, a database
-    #: restart), waiting 10 s, 30 s, then 2 min.
+    #: restart).
     "LMS_JOB_RETRIES": 3,
+    #: Seconds RQ waits before each of those runs (the last one repeats for further runs).
+    "LMS_JOB_RETRY_SECONDS": [10, 30, 120],
     #: Longest a job may run, in seconds, before its worker stops it.
     "LMS_JOB_TIMEOUT_SECONDS": 3600,
     #: Outgoing mail for notifications. ``None``: e-mail is off (in-app notices only).

@@ -76,7 +76,8 @@ def queue_app(
     ``tests/queue_support.py``); start a worker with ``queue_support.start_worker``."""
     from queue_support import committed_app
 
-    with committed_app(database_url, tmp_path, redis_url) as queued:
+    # Retries after a lost worker wait a second, not RQ's production backoff.
+    with committed_app(database_url, tmp_path, redis_url, LMS_JOB_RETRY_SECONDS=[1]) as queued:
         yield queued
 
 

@@ -33,9 +33,6 @@ from lms_module.jobs.runner import ProgressCallback, mark_abandoned, run_now
 from lms_module.orgs.models import OrgUnit
 from lms_module.people.models import User
 
-#: Seconds RQ waits before each retry of a failed run (a lost worker, a database restart).
-RETRY_INTERVALS = [10, 30, 120]
-
 
 class NoSuchJobRowError(LMSError):
     """No job has this id (or it is not the person's to follow)."""
@@ -109,7 +106,10 @@ def enqueue(job: Job, app: Flask | None = None) -> None:
             "lms_module.jobs.runner.run_job",
             job.id,
             job_id=rq_job_id(job.id),
-            retry=Retry(max=int(app.config["LMS_JOB_RETRIES"]), interval=RETRY_INTERVALS),
+            retry=Retry(
+                max=int(app.config["LMS_JOB_RETRIES"]),
+                interval=list(app.config["LMS_JOB_RETRY_SECONDS"]),
+            ),
             job_timeout=int(app.config["LMS_JOB_TIMEOUT_SECONDS"]),
             on_failure=Callback("lms_module.jobs.services.rq_failure"),
             result_ttl=86_400,
