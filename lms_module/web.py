@@ -134,13 +134,14 @@ def build_blueprint() -> Blueprint:
     from lms_module.jobs.views import bp as jobs_bp
     from lms_module.learning.views import bp as learning_bp
     from lms_module.notifications.views import bp as notifications_bp
+    from lms_module.obligations.views import bp as obligations_bp
     from lms_module.roster.views import bp as roster_bp
 
     parent = Blueprint("lms", __name__, template_folder="templates")
     for child in (
         core_bp, auth_bp, home_bp, roster_bp, learning_bp, certification_bp, coverage_bp,
         authoring_bp, families_bp, data_rights_bp, talk_cards_bp, in_person_bp, jobs_bp,
-        notifications_bp,
+        notifications_bp, obligations_bp,
     ):
         parent.register_blueprint(child)
     # URL value preprocessors run before every before_request function and before the

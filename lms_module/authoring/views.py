@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from werkzeug.utils import secure_filename
 from werkzeug.wrappers import Response as BaseResponse
+from wtforms import SelectChoice
 
 from lms_module.audit.services import record_event
 from lms_module.auth.access import requires
@@ -67,7 +68,7 @@ def _courses_page(
     ))
     if rule_form is None:
         rule_form = RetrainingRuleForm(formdata=None)
-    rule_form.course.choices = [(c.id, f"{c.title(current_language())} ({c.slug})")
+    rule_form.course.choices = [SelectChoice(c.id, f"{c.title(current_language())} ({c.slug})")
                                 for c in rows if c.current_version_id is not None]
     return render_template(
         "authoring/courses.html",

@@ -56,6 +56,7 @@ from lms_module.learning.models import (
     BlockCompletion,
     Completion,
     Course,
+    CourseAttempt,
     CourseVersion,
     LearnerFieldValue,
     LearnerPosition,
@@ -93,6 +94,7 @@ EXPORTED: dict[tuple[str, str], str] = {
     ("lms_block_completion", "user_id"): "block_completions",
     ("lms_learner_position", "user_id"): "positions",
     ("lms_completion", "user_id"): "completions",
+    ("lms_course_attempt", "user_id"): "course_attempts",
     ("lms_certificate", "user_id"): "certificates",
     ("lms_in_person_attendance", "user_id"): "in_person_attendance",
     ("lms_consent_record", "child_user_id"): "consent_records",
@@ -108,6 +110,7 @@ EXPORTED: dict[tuple[str, str], str] = {
 NOT_ABOUT_THE_CHILD: dict[tuple[str, str], str] = {
     ("lms_assignment", "created_by_id"): "the staff member who assigned a course",
     ("lms_coverage_target", "created_by_id"): "the staff member who set a target",
+    ("lms_retraining_rule", "created_by_id"): "the author who required a course retaken",
     ("lms_data_request", "requested_by_id"):
         "the adult who made a request (the request is exported through child_user_id)",
     ("lms_data_request", "done_by_id"): "the manager who acted on a request",
@@ -124,7 +127,8 @@ NOT_ABOUT_THE_CHILD: dict[tuple[str, str], str] = {
 #: The sections of the export, in the order the JSON file lists them.
 SECTIONS = (
     "account", "memberships", "teaching_assignments", "learner_state", "attempts",
-    "block_completions", "positions", "completions", "certificates", "in_person_attendance",
+    "block_completions", "positions", "completions", "course_attempts", "certificates",
+    "in_person_attendance",
     "consent_records", "parent_links", "parent_letters", "data_requests", "audit_events",
 )
 #: Detail keys of audit events that hold what a person typed (a username): erased with them.
@@ -338,6 +342,11 @@ def collect_child_data(session: Session, child: User) -> dict[str, Any]:
                 completed_at=c.completed_at, in_person_session_id=c.in_person_session_id)
         for c in by_user(Completion, Completion.user_id)
     ]
+    data["course_attempts"] = [
+        _record(id=a.id, course=names.course(a.course_id), number=a.number, reason=a.reason,
+                certificate_id=a.certificate_id, opened_at=a.opened_at)
+        for a in by_user(CourseAttempt, CourseAttempt.user_id)
+    ]
     data["certificates"] = [
         _record(id=c.id, serial=c.serial, verification_code=format_code(c.code),
                 course=c.course_title_vi, issued_on=c.issued_on, expires_on=c.expires_on,
@@ -438,6 +447,8 @@ Tệp nén này có:
    - block_completions: các phần bài em đã học xong;
    - positions: bài em đang học dở trong mỗi khóa;
    - completions: các khóa em đã hoàn thành;
+   - course_attempts: những lần khóa học được mở lại để em học lại (gia hạn giấy chứng
+     nhận, học lại sau khi bài học được sửa);
    - certificates: giấy chứng nhận đã cấp cho em (bản PDF ở thư mục giay-chung-nhan);
    - in_person_attendance: buổi học trực tiếp em đã dự (nếu có);
    - consent_records: câu trả lời đồng ý hoặc không đồng ý của cha mẹ, người chăm sóc;

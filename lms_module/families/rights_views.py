@@ -74,6 +74,7 @@ SECTION_LABELS = {
     "block_completions": _l("Phần bài đã học xong"),
     "positions": _l("Bài đang học dở"),
     "completions": _l("Khóa học đã hoàn thành"),
+    "course_attempts": _l("Lần khóa học được mở lại để học lại"),
     "certificates": _l("Giấy chứng nhận"),
     "in_person_attendance": _l("Buổi học trực tiếp đã dự"),
     "consent_records": _l("Câu trả lời về sự đồng ý của cha mẹ"),

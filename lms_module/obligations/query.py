@@ -7,7 +7,11 @@ Two kinds of source oblige people, for a school year:
   to meet its requirement by its deadline;
 * an active **assignment** obliges the members of its role in its unit's subtree (students
   only in its grade band), counted by the same population rule, to take its course, or to
-  meet its requirement, by its date.
+  meet its requirement, by its date: a fixed date, or one relative to an event
+  (:class:`~lms_module.obligations.models.DueKind`): N days after the person joined the unit
+  (``Membership.started_on``, else the day the membership was recorded, in ``LMS_TIMEZONE``),
+  or N days after the school year starts (1 August). A relative date is worked out here, per
+  person, so every page and the reminders read the same one.
 
 A target for families (audience parent) obliges a family, not a person: any adult of the
 family meets it for all. It is counted by :mod:`~lms_module.coverage.families` and named family
@@ -27,6 +31,7 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Date, case, exists, func, literal, or_, select, union_all
 from sqlalchemy.orm import Session, aliased
@@ -38,6 +43,7 @@ from lms_module.learning.models import AUDIENCE_ROLES, Audience, Course
 from lms_module.obligations.models import (
     Assignment,
     CoverageTarget,
+    DueKind,
     Requirement,
     requirement_course,
 )
@@ -51,11 +57,14 @@ from lms_module.obligations.statuses import TrainingStatus, status_for
 from lms_module.orgs.models import OrgKind, OrgUnit
 from lms_module.people.models import Membership, Role, User
 from lms_module.school_years.closing import is_closed, reporting_date
+from lms_module.school_years.year import SchoolYear
 
 #: Stands in for "never expires" in ``max()`` over expiry dates.
 FAR_FUTURE = dt.date(9999, 12, 31)
 #: Sources per UNION ALL statement (SQLite allows 500 terms in a compound SELECT).
 SOURCES_PER_STATEMENT = 100
+#: The time zone a membership's recording time is read in when no app says (LMS_TIMEZONE).
+DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
 
 
 @dataclass(frozen=True)
@@ -115,6 +124,8 @@ class _Source:
     due_on: dt.date | None
     grade_min: int | None = None
     grade_max: int | None = None
+    #: A relative deadline: ``due_days`` after the person joined (``due_on`` is then None).
+    after_joining_days: int | None = None
 
     @property
     def what(self) -> tuple[str, int]:
@@ -133,6 +144,7 @@ def obligations(
     user: User | None = None,
     audience: Audience | None = None,
     requirement_id: int | None = None,
+    timezone: str | None = None,
 ) -> list[Obligation]:
     """Return who must complete what, by when, in ``within``'s subtree (or for ``user``).
 
@@ -143,9 +155,13 @@ def obligations(
     :param user: only this person's obligations (all their units if ``within`` is ``None``).
     :param audience: only targets of this audience and assignments of its role.
     :param requirement_id: only obligations to meet this requirement.
+    :param timezone: where a membership's recording time gives the day a person joined
+        (default: the app's ``LMS_TIMEZONE``).
     """
     if within is None and user is None:
         raise ValueError("obligations() needs a unit (within) or a user")
+    if timezone is None:
+        timezone = _configured_timezone()
     day = reporting_date(session, school_year, today)
     closed = is_closed(session, school_year)
     sources = _sources(
@@ -165,7 +181,15 @@ def obligations(
         ]
         statement: Any = selects[0] if len(selects) == 1 else union_all(*selects)
         rows.extend(session.execute(statement).all())
-    return _merge(session, sources, course_ids, rows, day)
+    return _merge(session, sources, course_ids, rows, day, ZoneInfo(timezone))
+
+
+def _configured_timezone() -> str:
+    from flask import current_app, has_app_context
+
+    if has_app_context():
+        return str(current_app.config.get("LMS_TIMEZONE", DEFAULT_TIMEZONE))
+    return DEFAULT_TIMEZONE
 
 
 def _sources(
@@ -225,9 +249,32 @@ def _sources(
     for assignment, path in session.execute(assignment_query).all():
         sources.append(_Source(
             _narrower(path, within), assignment.role, assignment.requirement_id,
-            assignment.course_id, assignment.due_on, assignment.grade_min, assignment.grade_max,
+            assignment.course_id, assignment_due_on(assignment, school_year),
+            assignment.grade_min, assignment.grade_max,
+            assignment.due_days if assignment.due_kind is DueKind.AFTER_JOINING else None,
         ))
     return sources
+
+
+def assignment_due_on(assignment: Assignment, school_year: str) -> dt.date | None:
+    """Return the deadline of ``assignment`` in ``school_year`` when it is the same for
+    everyone (fixed, or N days after the year starts); ``None`` for a deadline that depends
+    on the person (after joining: :func:`obligations` works it out) or no deadline."""
+    if assignment.due_kind is DueKind.AFTER_YEAR_START and assignment.due_days is not None:
+        return SchoolYear.parse(school_year).first_day + dt.timedelta(days=assignment.due_days)
+    if assignment.due_kind is DueKind.FIXED:
+        return assignment.due_on
+    return None
+
+
+def joined_on(started_on: dt.date | None, recorded_at: dt.datetime, zone: ZoneInfo) -> dt.date:
+    """Return the day a person joined a unit: the membership's ``started_on``, else the day it
+    was recorded in ``zone`` (a naive time, as SQLite returns it, is UTC)."""
+    if started_on is not None:
+        return started_on
+    if recorded_at.tzinfo is None:
+        recorded_at = recorded_at.replace(tzinfo=dt.UTC)
+    return recorded_at.astimezone(zone).date()
 
 
 def _ids(path: str) -> list[int]:
@@ -295,6 +342,8 @@ def _members(
             case((member_unit.kind == OrgKind.CLASS, member_unit.grade)).label("grade"),
             latest_expiry.label("latest_expiry"),
             case((covered, 1), else_=0).label("covered"),
+            Membership.started_on,
+            Membership.created_at.label("recorded_at"),
         )
         .select_from(Membership)
         .join(User, User.id == Membership.user_id)
@@ -319,8 +368,10 @@ def _merge(
     course_ids: dict[tuple[str, int], tuple[int, ...]],
     rows: Iterable[Any],
     day: dt.date,
+    zone: ZoneInfo,
 ) -> list[Obligation]:
-    """One obligation per person and thing, with the earliest deadline of its sources."""
+    """One obligation per person and thing, with the earliest deadline of its sources (a
+    deadline after joining counted from the person's own membership)."""
     ordered = sorted(
         rows,
         key=lambda r: (-1 if r.grade is None else r.grade, text_sort_key(r.unit_name),
@@ -329,14 +380,16 @@ def _merge(
     merged: dict[tuple[int, tuple[str, int]], dict[str, Any]] = {}
     for row in ordered:
         source = sources[row.source]
+        due_on = source.due_on
+        if source.after_joining_days is not None:
+            due_on = joined_on(row.started_on, row.recorded_at, zone) + dt.timedelta(
+                days=source.after_joining_days)
         key = (row.user_id, source.what)
         found = merged.get(key)
         if found is None:
-            merged[key] = {"row": row, "due_on": source.due_on}
-        elif source.due_on is not None and (
-            found["due_on"] is None or source.due_on < found["due_on"]
-        ):
-            found["due_on"] = source.due_on
+            merged[key] = {"row": row, "due_on": due_on}
+        elif due_on is not None and (found["due_on"] is None or due_on < found["due_on"]):
+            found["due_on"] = due_on
     requirements = _by_id(session, Requirement, {w[1] for _, w in merged if w[0] == "requirement"})
     courses = _by_id(session, Course, {w[1] for _, w in merged if w[0] == "course"})
     result = []

@@ -226,7 +226,9 @@ def copy_targets(session: Session, year: SchoolYear) -> int:
 def copy_dated_assignments(session: Session, year: SchoolYear) -> int:
     """Replace each active assignment due in the year by one due a year later; return how many.
 
-    Assignments without a deadline stay as they are (they hold every year).
+    Assignments without a fixed deadline stay as they are: they hold every year, and a
+    relative deadline (after joining, after the year starts) is worked out for each year by
+    :func:`~lms_module.obligations.query.obligations`.
     """
     copied = 0
     for assignment in list(session.scalars(
@@ -238,7 +240,8 @@ def copy_dated_assignments(session: Session, year: SchoolYear) -> int:
             course_id=assignment.course_id, requirement_id=assignment.requirement_id,
             org_unit_id=assignment.org_unit_id, role=assignment.role,
             grade_min=assignment.grade_min, grade_max=assignment.grade_max,
-            due_on=_one_year_later(assignment.due_on), created_by_id=assignment.created_by_id,
+            due_on=_one_year_later(assignment.due_on), due_kind=assignment.due_kind,
+            due_days=assignment.due_days, created_by_id=assignment.created_by_id,
         ))
         assignment.active = False
         copied += 1

@@ -15,7 +15,7 @@ from helpers import SCHOOL_YEAR, csrf_token_from, make_course, record_certificat
 from lms_module.audit.models import AuditEvent
 from lms_module.certification.services import CertificateStatus, certificate_status
 from lms_module.coverage.figures import target_report
-from lms_module.learning.models import Audience, AttemptReason, CourseAttempt, RetrainingRule
+from lms_module.learning.models import AttemptReason, Audience, CourseAttempt, RetrainingRule
 from lms_module.obligations.models import Requirement
 from lms_module.obligations.query import obligations
 from lms_module.obligations.statuses import TrainingStatus
