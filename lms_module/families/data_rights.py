@@ -61,6 +61,7 @@ from lms_module.learning.models import (
     LearnerFieldValue,
     LearnerPosition,
 )
+from lms_module.notifications.models import Notification
 from lms_module.orgs.models import OrgKind, OrgUnit
 from lms_module.orgs.services import enclosing_school
 from lms_module.people.models import Membership, Role, TeachingAssignment, User
@@ -97,6 +98,7 @@ EXPORTED: dict[tuple[str, str], str] = {
     ("lms_course_attempt", "user_id"): "course_attempts",
     ("lms_certificate", "user_id"): "certificates",
     ("lms_in_person_attendance", "user_id"): "in_person_attendance",
+    ("lms_notification", "user_id"): "notifications",
     ("lms_consent_record", "child_user_id"): "consent_records",
     ("lms_parent_link", "child_user_id"): "parent_links",
     ("lms_parent_letter", "child_user_id"): "parent_letters",
@@ -111,6 +113,12 @@ NOT_ABOUT_THE_CHILD: dict[tuple[str, str], str] = {
     ("lms_assignment", "created_by_id"): "the staff member who assigned a course",
     ("lms_coverage_target", "created_by_id"): "the staff member who set a target",
     ("lms_retraining_rule", "created_by_id"): "the author who required a course retaken",
+    ("lms_notification", "about_user_id"):
+        "the adult an escalation is about (escalations concern teachers' and staff's training)",
+    ("lms_notice_settings", "updated_by_id"):
+        "the staff member who changed what a school or office sends",
+    ("lms_job", "requested_by_id"):
+        "the staff member who started a job (an import, a ZIP, an export)",
     ("lms_data_request", "requested_by_id"):
         "the adult who made a request (the request is exported through child_user_id)",
     ("lms_data_request", "done_by_id"): "the manager who acted on a request",
@@ -128,7 +136,7 @@ NOT_ABOUT_THE_CHILD: dict[tuple[str, str], str] = {
 SECTIONS = (
     "account", "memberships", "teaching_assignments", "learner_state", "attempts",
     "block_completions", "positions", "completions", "course_attempts", "certificates",
-    "in_person_attendance",
+    "notifications", "in_person_attendance",
     "consent_records", "parent_links", "parent_letters", "data_requests", "audit_events",
 )
 #: Detail keys of audit events that hold what a person typed (a username): erased with them.
@@ -356,6 +364,11 @@ def collect_child_data(session: Session, child: User) -> dict[str, Any]:
                 file=f"giay-chung-nhan/{pdf_filename(c)}")
         for c in by_user(Certificate, Certificate.user_id)
     ]
+    data["notifications"] = [
+        _record(id=n.id, kind=n.kind, channel=n.channel, subject=n.subject, body=n.body,
+                result=n.result, created_at=n.created_at, sent_at=n.sent_at, read_at=n.read_at)
+        for n in by_user(Notification, Notification.user_id)
+    ]
     data["in_person_attendance"] = [
         _record(id=a.id, session_id=a.session_id, held_on=s.held_on if s else None,
                 place=s.place if s else None,
@@ -450,6 +463,7 @@ Tệp nén này có:
    - course_attempts: những lần khóa học được mở lại để em học lại (gia hạn giấy chứng
      nhận, học lại sau khi bài học được sửa);
    - certificates: giấy chứng nhận đã cấp cho em (bản PDF ở thư mục giay-chung-nhan);
+   - notifications: lời nhắc và thông báo hệ thống đã gửi cho em;
    - in_person_attendance: buổi học trực tiếp em đã dự (nếu có);
    - consent_records: câu trả lời đồng ý hoặc không đồng ý của cha mẹ, người chăm sóc;
    - parent_links: người lớn được liên kết với em, quan hệ với em, ngày liên kết và ngày
@@ -744,6 +758,7 @@ class ErasureCounts:
     attempts: int = 0
     block_completions: int = 0
     positions: int = 0
+    notifications: int = 0
     memberships_ended: int = 0
     certificates_anonymised: int = 0
     audit_events_cleared: int = 0
@@ -767,12 +782,12 @@ def erase_child(
 
     The account keeps no name, username, code, phone, e-mail or password, is inactive, its
     sessions and printed cards end; the child's learner state (field values, attempts, block
-    completions, positions) is deleted; links to adults end (``child_erased``), unused parent
-    letters are revoked; memberships end (the coverage rollup is marked by the write itself);
-    certificates stay as statistics only (:func:`~lms_module.certification.services.
-    anonymise_holder`), completions stay; the child's own addresses and typed usernames leave
-    the audit trail. ``request`` and every other erasure request of the child still waiting
-    are marked done.
+    completions, positions) and the notices sent to them are deleted; links to adults end
+    (``child_erased``), unused parent letters are revoked; memberships end (the coverage rollup
+    is marked by the write itself); certificates stay as statistics only
+    (:func:`~lms_module.certification.services.anonymise_holder`), completions stay; the child's
+    own addresses and typed usernames leave the audit trail. ``request`` and every other erasure
+    request of the child still waiting are marked done.
 
     Runs in a savepoint: if any step fails, nothing of it stays. A second call changes
     nothing and records nothing.
@@ -804,6 +819,7 @@ def erase_child(
         counts.block_completions = _delete(session, BlockCompletion, BlockCompletion.user_id,
                                            child)
         counts.positions = _delete(session, LearnerPosition, LearnerPosition.user_id, child)
+        counts.notifications = _delete(session, Notification, Notification.user_id, child)
         for membership in child.memberships:
             if membership.active:
                 membership.active = False

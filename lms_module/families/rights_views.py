@@ -77,6 +77,7 @@ SECTION_LABELS = {
     "course_attempts": _l("Lần khóa học được mở lại để học lại"),
     "certificates": _l("Giấy chứng nhận"),
     "in_person_attendance": _l("Buổi học trực tiếp đã dự"),
+    "notifications": _l("Lời nhắc và thông báo đã nhận"),
     "consent_records": _l("Câu trả lời về sự đồng ý của cha mẹ"),
     "parent_links": _l("Người lớn được liên kết"),
     "parent_letters": _l("Thư gửi cha mẹ đã in"),

@@ -37,6 +37,7 @@ from lms_module.learning.services import (
     record_grade,
     set_position,
 )
+from lms_module.notifications.models import Channel, NoticeKind, Notification
 from lms_module.orgs.models import OrgUnit
 from lms_module.people.models import Role, User
 
@@ -126,6 +127,11 @@ def build_family(
                       notice_version="2026-1", answer=ConsentAnswer.GIVEN),
         ConsentRecord(adult_user_id=other_mother.id, child_user_id=other_child.id,
                       notice_version="2026-1", answer=ConsentAnswer.GIVEN),
+    ])
+    session.add_all([
+        Notification(user_id=learner.id, kind=NoticeKind.DUE_SOON, event_key="due_soon:r1:x",
+                     channel=Channel.IN_APP, subject="Em còn 7 ngày", body="Em hãy học tiếp.")
+        for learner in (child, other_child)
     ])
     record_event(session, "login", actor_id=child.id, subject_user_id=child.id,
                  ip="203.0.113.7", via="card")

@@ -38,10 +38,11 @@ from lms_module.learning.models import (
     LearnerFieldValue,
     LearnerPosition,
 )
+from lms_module.notifications.models import Notification
 from lms_module.obligations.targets import create_requirement
 from lms_module.people.models import Membership, User
 
-LEARNER_TABLES = (LearnerFieldValue, Attempt, BlockCompletion, LearnerPosition)
+LEARNER_TABLES = (LearnerFieldValue, Attempt, BlockCompletion, LearnerPosition, Notification)
 
 
 @pytest.fixture

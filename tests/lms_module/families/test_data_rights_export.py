@@ -50,7 +50,7 @@ def test_every_row_about_the_child_is_in_the_export(db, family):
         exported = {row["id"] for row in data[section]}
         assert ids <= exported, f"{table_name}.{column}: rows {sorted(ids - exported)} missing"
     for section in ("memberships", "learner_state", "attempts", "block_completions",
-                    "positions", "completions", "certificates", "consent_records",
+                    "positions", "completions", "certificates", "notifications", "consent_records",
                     "parent_links", "parent_letters", "audit_events"):
         assert data[section], f"the world left {section} empty"
 
