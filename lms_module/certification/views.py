@@ -383,7 +383,7 @@ def school_zip(unit: OrgUnit) -> str | BaseResponse:
     session = db_session()
     unit = _school_unit(unit)
     filters = _filters(session, unit)
-    if request.method == "GET":
+    if request.method != "POST":
         return render_template(
             "certification/zip.html", unit=unit, selected=filters,
             class_unit=filters["classes"].get(filters["holder_unit_id"]),

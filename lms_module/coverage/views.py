@@ -319,7 +319,7 @@ def export(unit: OrgUnit, fmt: str) -> str | BaseResponse:
     language = current_language()
     filename = f"bao-cao-bao-phu-{unit.code}-{filters['school_year']}.{fmt}"
     if export_runs_as_job(unit, fmt):
-        if request.method == "GET":
+        if request.method != "POST":
             return render_template(
                 "coverage/export.html", unit=unit, fmt=fmt, filters=filters,
                 AUDIENCE_LABELS=AUDIENCE_LABELS,

@@ -233,7 +233,7 @@ def _requests_page(unit: OrgUnit, form: PaperRequestForm, status: int = 200) -> 
 def school_requests(unit: OrgUnit) -> Any:
     """List the school's requests about children's data, with the days left to act (GET), or
     register a request a parent made on paper or in person (POST)."""
-    if request.method == "GET":
+    if request.method != "POST":
         return _requests_page(_school(unit), PaperRequestForm(local_today(), formdata=None))
     session = db_session()
     unit = _school(unit)

@@ -90,7 +90,7 @@ def settings(unit: OrgUnit) -> str | BaseResponse:
         abort(403)
     current = settings_for(session, unit)
     form = NoticeSettingsForm()
-    if request.method == "GET":
+    if request.method != "POST":
         form.days_before.data = current.days_before
         form.escalate_after_days.data = current.escalate_after_days
         form.email_learners.data = current.email_learners

@@ -146,6 +146,8 @@ PERSONAL_DATA_ENDPOINTS = {
     "lms.data_rights.refuse",
     "lms.in_person.record",  # the family list (children and their adults) or the staff list
     "lms.in_person.sheet",  # the signed attendance sheet
+    "lms.in_person.attendance_sheet",  # the printed sheet: who attended, to sign
+    "lms.in_person.blank_attendance_sheet",  # the printed sheet before: everyone eligible
     "lms.families.class_page",  # the class's consent status: who has not answered
     "lms.families.print_letters",  # the class's parent letters (children's names, codes)
     "lms.families.revoke_letters",
