@@ -76,6 +76,7 @@ def demo(base_url: str) -> None:
         session.rollback()
         raise click.ClickException(error.message) from error
     session.commit()
+    _add_reminder_demo(session)
     click.echo("")
     click.echo(f"Trường học an toàn: {base_url}/login")
     click.echo(f"Mật khẩu chung của các tài khoản demo: {DEMO_PASSWORD}")
@@ -217,6 +218,17 @@ def _add_coverage_demo(session: object) -> None:
 
     assert isinstance(session, Session)
     add_demo_targets(session)
+
+
+def _add_reminder_demo(session: object) -> None:
+    """Add the demo's relative due date and run one reminder sweep (see
+    lms_module.notifications.demo); commits."""
+    from sqlalchemy.orm import Session
+
+    from lms_module.notifications.demo import add_demo_reminders
+
+    assert isinstance(session, Session)
+    add_demo_reminders(session, local_today())
 
 
 def _add_family_demo(session: object, password: str) -> None:

@@ -28,6 +28,7 @@ from lms_module.learning.models import (
     LearnerFieldValue,
     LearnerPosition,
 )
+from lms_module.notifications.models import NoticeKind, Notification
 from lms_module.orgs.models import OrgKind, OrgUnit
 from lms_module.people.models import ClassDuty, Membership, Role, TeachingAssignment, User
 from lms_module.people.services import user_by_username
@@ -138,3 +139,24 @@ def test_the_untouched_teacher_is_homeroom_teacher_of_the_grade_2_students_class
     assert duty.duty is ClassDuty.HOMEROOM and duty.class_unit.name == "2A"
     assert any(m.org_unit_id == duty.class_unit_id and m.active
                for m in demo.user("hs.thtp.2").memberships)
+
+
+def test_the_staff_member_is_told_of_the_overdue_course_and_the_manager_sees_the_to_do(
+    demo, app
+):
+    staff, manager = demo.user("nv.thtp"), demo.user("ql.thtp")
+    told = demo.session.scalars(select(Notification).where(
+        Notification.user_id.in_((staff.id, manager.id))
+    )).all()
+    assert sorted((n.user_id, n.kind) for n in told) == sorted([
+        (staff.id, NoticeKind.OVERDUE), (manager.id, NoticeKind.ESCALATION_MANAGER),
+    ])
+    home = app.test_client()
+    sign_in(home, "ql.thtp", DEMO_PASSWORD)
+    page = home.get("/").get_data(as_text=True)
+    assert "Việc cần xử lý" in page and staff.full_name in page
+    # The demo's second run (scripts/demo on each start) tells nobody again.
+    again = app.test_cli_runner().invoke(args=["lms", "demo"])
+    assert again.exit_code == 0, again.output
+    assert demo.session.scalar(select(func.count()).select_from(Notification).where(
+        Notification.user_id.in_((staff.id, manager.id)))) == 2
