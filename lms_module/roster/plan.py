@@ -38,7 +38,7 @@ class Problem:
     column: str | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class RowChange:
     """What confirming will do to one row's person or unit."""
 
@@ -50,7 +50,7 @@ class RowChange:
     changes: list[str] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(slots=True)
 class _StudentOp:
     row: int
     code: str

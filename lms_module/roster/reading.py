@@ -82,15 +82,34 @@ class Cell:
 
 @dataclass(slots=True)
 class SheetRow:
-    """A data row: its number as the spreadsheet shows it and its cells by column key."""
+    """A data row: its number as the spreadsheet shows it and its cells' texts by column key.
+
+    Compact (a province's file has 200,000 rows): the texts in a tuple, the keys and column
+    letters in a ``layout`` the table's rows share; :attr:`cells` makes :class:`Cell` objects
+    when asked.
+    """
 
     number: int
-    cells: dict[str, Cell]
+    #: ``(key, column letter)`` of each cell the row has.
+    layout: tuple[tuple[str, str], ...]
+    texts: tuple[str, ...]
+    #: The keys whose cell holds a formula (usually none).
+    formulas: tuple[str, ...] = ()
+
+    @property
+    def cells(self) -> dict[str, Cell]:
+        """The row's cells by column key."""
+        return {
+            key: Cell(text, letter, self.number, key in self.formulas)
+            for (key, letter), text in zip(self.layout, self.texts, strict=True)
+        }
 
     def text(self, key: str) -> str:
         """Return the cell's text ("" when the column is absent or the cell empty)."""
-        cell = self.cells.get(key)
-        return cell.text if cell is not None else ""
+        for (other, _letter), text in zip(self.layout, self.texts, strict=True):
+            if other == key:
+                return text
+        return ""
 
 
 @dataclass
@@ -557,6 +576,8 @@ class _XlsxWorkbook:
 
 _VALUE, _FORMULA, _INLINE, _TEXT = (f"{_MAIN}{tag}" for tag in ("v", "f", "is", "t"))
 _EMPTY = ("", False)
+#: Whitespace a cell's text loses: doubled, at either end, or other than a plain space.
+_UNEVEN_SPACE = re.compile(r"\s\s|^\s|\s$|[^\S ]")
 _LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
@@ -675,6 +696,7 @@ def _find_table(
         )
     key_position = header.get(key_column)
     sheet.wanted = set(header.values())
+    full_layout = tuple((key, table.letters[key]) for key in header)
 
     def ends(row: list[Any], key_text: str) -> bool:
         if key_text.strip() and (key_text.isalnum() or not FOOTER_PATTERN.match(fold(key_text))):
@@ -683,7 +705,7 @@ def _find_table(
 
     # Below the header, keep each row's known cells, whether it has a key, and whether it
     # reads as a footer: the table's end is told from them once every row is read.
-    kept: list[tuple[int, dict[str, Cell], bool, str, bool]] = []
+    kept: list[tuple[int, SheetRow, bool, str, bool]] = []
     last_keyed = -1
     expected = max(sheet.expected_rows - table.header_row, 0)
     stage = _("Đang đọc tệp")
@@ -697,18 +719,26 @@ def _find_table(
             last_keyed = index
         if index <= header_index:
             continue
-        cells: dict[str, Cell] = {}
+        texts: list[str] = []
+        formulas: tuple[str, ...] = ()
+        present = full_layout
         for key, position in header.items():
             if position < len(row):
                 text, formula = row[position]
             elif sheet.padded:
                 text, formula = _EMPTY
             else:
+                present = tuple(pair for pair in full_layout if header[pair[0]] < len(row))
                 continue
-            text = " ".join(text.split()) if not formula else text.strip()
-            cells[key] = Cell(text, table.letters[key], index + 1, formula)
-        blank = not any(cell.text for cell in cells.values())
-        key_text = cells[key_column].text if key_column in cells else ""
+            if formula:
+                text = text.strip()
+                formulas += (key,)
+            elif _UNEVEN_SPACE.search(text):  # else keep the very string (shared strings)
+                text = " ".join(text.split())
+            texts.append(text)
+        cells = SheetRow(index + 1, present, tuple(texts), formulas)
+        blank = not any(texts)
+        key_text = cells.text(key_column)
         footer = not blank and (raw_ends if key_text.strip() else ends(row, key_text))
         kept.append((index, cells, blank, key_text, footer))
     if progress is not None:
@@ -722,7 +752,7 @@ def _find_table(
             break
         if not key_text and seen_blank and index > last_keyed:
             break  # signatures and notes under the table
-        table.rows.append(SheetRow(index + 1, cells))
+        table.rows.append(cells)
         if len(table.rows) > max_rows:
             raise RosterFileError(_too_many_rows(max_rows))
     if not table.rows:

@@ -30,7 +30,7 @@ _SCHOOL_CODE = re.compile(r"[A-Z0-9][A-Z0-9_-]*")
 _MADE_CODE = re.compile(r"TD\d{2}-[A-Z2-7]{10}")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class StudentCode:
     """A normalised student code and its namespace."""
 

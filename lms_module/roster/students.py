@@ -20,16 +20,18 @@ Anything else is a new child.
 
 from __future__ import annotations
 
+import enum
 import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import cast
+from typing import Any, cast
 
 from flask_babel import LazyString
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy import Enum, String, Table, bindparam, func, insert, literal, select, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session, selectinload
 
 from lms_module.core.collation import text_sort_key
@@ -100,7 +102,7 @@ def grade_of_class(name: str) -> int | None:
     return int(match.group(1)) if match else None
 
 
-@dataclass
+@dataclass(slots=True)
 class _StudentRow:
     """A row whose code, name, school and class passed the checks."""
 
@@ -456,29 +458,17 @@ def _apply_students(
     done = 0
     new = [op for op in plan._students if op.user is None]
     for chunk in _chunks(new, WRITE_CHUNK):
-        usernames = [op.username.strip().lower() for op in chunk]
-        # One executemany, then the ids by username (RETURNING would go row by row on SQLite).
-        session.execute(
-            insert(_USERS),
-            [
-                {"username": username, "full_name": normalize_text(op.name),
-                 "student_code": op.code,
-                 "student_code_school_id": op.code_school.id if op.code_school else None}
-                for op, username in zip(chunk, usernames, strict=True)
-            ],
-        )
-        by_username = dict(session.execute(
-            select(_USERS.c.username, _USERS.c.id).where(_USERS.c.username.in_(usernames))
-        ).all())
-        user_ids = [by_username[username] for username in usernames]
-        session.execute(
-            insert(_MEMBERSHIPS),
-            [
-                {"user_id": user_id, "org_unit_id": classes[op.class_key],
-                 "role": Role.STUDENT, "school_year": plan.school_year}
-                for op, user_id in zip(chunk, user_ids, strict=True)
-            ],
-        )
+        user_ids = _insert_rows(session, _USERS, [
+            {"username": op.username.strip().lower(), "full_name": normalize_text(op.name),
+             "student_code": op.code,
+             "student_code_school_id": op.code_school.id if op.code_school else None}
+            for op in chunk
+        ], "username")
+        _insert_rows(session, _MEMBERSHIPS, [
+            {"user_id": user_id, "org_unit_id": classes[op.class_key],
+             "role": Role.STUDENT, "school_year": plan.school_year}
+            for op, user_id in zip(chunk, user_ids, strict=True)
+        ])
         done += len(chunk)
         if progress is not None:
             progress(done, total, stage)
@@ -521,12 +511,7 @@ def _create_classes(session: Session, plan: RosterPlan) -> dict[tuple[int, str],
                      "path": f"{target.school.path}~{code}/", "depth": target.school.depth + 1})
     units = cast(Table, OrgUnit.__table__)
     for chunk in _chunks(list(zip(new, rows, strict=True)), WRITE_CHUNK):
-        session.execute(insert(units), [row for _new, row in chunk])
-        codes = [str(row["code"]) for _new, row in chunk]
-        by_code = dict(session.execute(
-            select(units.c.code, units.c.id).where(units.c.code.in_(codes))
-        ).all())
-        made = [by_code[code] for code in codes]
+        made = _insert_rows(session, units, [row for _new, row in chunk], "code")
         paths = []
         for ((key, target), _row), unit_id in zip(chunk, made, strict=True):
             ids[key] = unit_id
@@ -538,6 +523,63 @@ def _create_classes(session: Session, plan: RosterPlan) -> dict[tuple[int, str],
             paths,
         )
     return ids
+
+
+def _insert_rows(
+    session: Session, table: Table, rows: list[dict[str, object]], key: str | None = None
+) -> list[int]:
+    """INSERT ``rows`` in a few statements; with ``key`` (a unique column), return their ids in
+    order. PostgreSQL: many rows a statement, ids by RETURNING; SQLite (which would insert
+    row by row with RETURNING): one executemany, then the ids by ``key``."""
+    if session.get_bind().dialect.name == "postgresql":
+        return _insert_unnest(session, table, rows, key)
+    session.execute(insert(table), rows)
+    if key is None:
+        return []
+    keys = [row[key] for row in rows]
+    found = dict(session.execute(
+        select(table.c[key], table.c.id).where(table.c[key].in_(keys))).all())
+    return [found[value] for value in keys]
+
+
+def _insert_unnest(
+    session: Session, table: Table, rows: list[dict[str, object]], key: str | None
+) -> list[int]:
+    """PostgreSQL: ``INSERT ... SELECT ... FROM unnest(<one array a column>)``, a short
+    statement however many rows (psycopg parses a long statement's text again each time).
+
+    The columns' Python defaults (``created_at``, ``active``...) are given once for all rows,
+    as an ORM insert would give them. The coverage rollup reads the rows it marks from the
+    SELECT (``coverage/invalidation.py``), as for any INSERT ... SELECT.
+    """
+    names = list(rows[0])
+    arrays = []
+    for name in names:
+        values = [value.value if isinstance(value, enum.Enum) else value
+                  for value in (row[name] for row in rows)]
+        column_type = table.c[name].type
+        array_type = ARRAY(String() if isinstance(column_type, Enum) else column_type)
+        arrays.append(bindparam(f"rows_{name}", values, type_=array_type))
+    source = func.unnest(*arrays).table_valued(*names).render_derived(name="source")
+    defaults = []
+    for column in table.c:
+        if column.name in names or column.primary_key or column.default is None:
+            continue
+        default = cast(Any, column.default)
+        value = default.arg(None) if default.is_callable else default.arg
+        defaults.append(literal(value, type_=column.type).label(column.name))
+    statement = insert(table).from_select(
+        [*names, *(d.name for d in defaults)],
+        select(*(source.c[name] for name in names), *defaults),
+    )
+    if key is None:
+        session.execute(statement)
+        return []
+    found: dict[object, int] = {
+        value: unit_id
+        for value, unit_id in session.execute(statement.returning(table.c[key], table.c.id))
+    }
+    return [found[row[key]] for row in rows]
 
 
 def _taken_unit_codes(session: Session, plan: RosterPlan) -> set[str]:

@@ -14,6 +14,8 @@ from roster_files import csv_text
 from sqlalchemy import func, select, text
 
 from helpers import PASSWORD, SCHOOL_YEAR, sign_in
+from lms_module.coverage.invalidation import write_marks
+from lms_module.coverage.models import CoverageDirtyUnit
 from lms_module.jobs.models import Job, JobStatus
 from lms_module.jobs.services import enqueue, start_job
 from lms_module.orgs.models import OrgKind, OrgUnit, SchoolLevel
@@ -97,6 +99,12 @@ def test_the_command_line_prints_the_import_progress(db, runner, tree, tmp_path)
     assert "[100%] Đang kiểm tra các dòng: 30/30" in result.output
     assert "[100%] Đang ghi vào cơ sở dữ liệu: 30/30" in result.output
     assert "Đã nhập: 30 thêm mới" in result.output
+    # The bulk INSERTs marked the new classes for the coverage rollup, as any write does.
+    write_marks(db)
+    new_classes = set(db.scalars(select(OrgUnit.id).where(
+        OrgUnit.parent_id == tree["school"].id, OrgUnit.name != "2A")))
+    assert len(new_classes) == 14
+    assert new_classes <= set(db.scalars(select(CoverageDirtyUnit.unit_id)))
 
 
 def _refuse_row(app: Flask, code: str) -> None:
