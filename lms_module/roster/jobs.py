@@ -164,6 +164,7 @@ def import_roster(context: JobContext) -> None:
 
 def _import(context: JobContext, upload: RosterUpload, unit: OrgUnit, phases: _Phases) -> None:
     plan = _plan(context, upload, unit, phases)
+    gc.collect()  # what reading the file left behind, before the writing's own memory
     if not plan.ok:
         first = plan.problems[0] if plan.problems else None
         raise JobFailed(

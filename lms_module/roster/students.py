@@ -285,13 +285,14 @@ def _match_students(
     usernames = _taken_usernames(
         session, [_username_base(r) for r, user, _recode in matches if user is None]
     )
+    places: dict[tuple[int, str], str] = {}
     for r, user, recode in matches:
         username = "" if user is not None else _free_username(_username_base(r), usernames)
         code = r.code.value if user is None or recode else user.student_code or r.code.value
         op = _StudentOp(r.row.number, code, r.name, r.school, r.class_key, user, username,
                         code_school=None if r.code.national else r.school, recode=recode)
         plan._students.append(op)
-        plan.changes.append(_student_change(plan, op))
+        plan.changes.append(_student_change(plan, op, places))
 
 
 def _namespace(r: _StudentRow) -> int | None:
@@ -400,10 +401,15 @@ def _classes_of_year(session: Session, scope: OrgUnit, year: str) -> dict[tuple[
     }
 
 
-def _student_change(plan: RosterPlan, op: _StudentOp) -> RowChange:
+def _student_change(
+    plan: RosterPlan, op: _StudentOp, places: dict[tuple[int, str], str] | None = None
+) -> RowChange:
     target = plan._classes[op.class_key]
     class_name = target.name
-    change = RowChange(op.row, op.code, op.name, f"{class_name} · {op.school.name}", "new")
+    place = f"{class_name} · {op.school.name}"
+    if places is not None:  # one string a class, shared by its rows (a province: 200,000)
+        place = places.setdefault(op.class_key, place)
+    change = RowChange(op.row, op.code, op.name, place, "new")
     if op.user is None:
         return change
     user = op.user
