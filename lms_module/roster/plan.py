@@ -323,7 +323,8 @@ def inside(unit: OrgUnit, scope: OrgUnit) -> bool:
 # ---------------------------------------------------------------------------------- lookups
 
 
-def _chunks(values: Sequence[T], size: int = 500) -> Iterable[Sequence[T]]:
+def _chunks(values: Sequence[T], size: int = 5000) -> Iterable[Sequence[T]]:
+    """Cut ``values`` for IN lists (a province: 200,000 codes in 40 queries, not 400)."""
     for start in range(0, len(values), size):
         yield values[start : start + size]
 
