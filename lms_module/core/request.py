@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, cast
 
-from flask import current_app, request
+from flask import Flask, current_app, request
 from flask_babel import get_locale
 from flask_login import current_user
 
@@ -26,3 +26,9 @@ def current_language() -> str:
 def client_ip() -> str | None:
     """Return the client's address as the WSGI server (or ProxyFix) reports it."""
     return request.remote_addr
+
+
+def current_flask_app() -> Flask:
+    """Return the app itself behind ``current_app`` (to hand to code that outlives the
+    request's context: a job run in-process, a worker's app context)."""
+    return cast(Flask, current_app._get_current_object())  # type: ignore[attr-defined]

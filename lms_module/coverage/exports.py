@@ -42,6 +42,12 @@ from lms_module.i18n import (
 )
 from lms_module.orgs.models import OrgKind, OrgUnit
 
+#: The report's formats and the content type each is sent with.
+EXPORT_TYPES = {
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "csv": "text/csv; charset=utf-8",
+    "pdf": "application/pdf",
+}
 
 def _header_targets() -> list[str]:
     return [_("Đối tượng"), _("Yêu cầu"), _("Chỉ tiêu (%)"), _("Hạn"), _("Cần đào tạo"),

@@ -7,7 +7,7 @@ from typing import Any
 
 from flask_babel import gettext, lazy_gettext
 
-from lms_module.coverage.report import build_report
+from lms_module.coverage.report import VIEW_ROLES, build_report
 from lms_module.coverage.rollup import refresh_all
 from lms_module.i18n import local_today
 from lms_module.jobs.kinds import job_kind
@@ -78,8 +78,7 @@ def export(ctx: JobContext) -> None:
     """Write the coverage report of a unit (XLSX or the official-format PDF) into the job's
     file, from the same figures and writers as the direct download."""
     from lms_module.auth.access import user_can
-    from lms_module.coverage.exports import report_pdf, report_xlsx
-    from lms_module.coverage.views import EXPORT_TYPES, VIEW_ROLES
+    from lms_module.coverage.exports import EXPORT_TYPES, report_pdf, report_xlsx
 
     params = ctx.params
     session = ctx.session

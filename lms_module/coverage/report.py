@@ -36,6 +36,10 @@ from lms_module.obligations.models import CoverageTarget
 from lms_module.obligations.targets import targets_for
 from lms_module.orgs.models import OrgKind, OrgUnit, SchoolLevel
 from lms_module.orgs.services import unit_sort_key
+from lms_module.people.models import Role
+
+#: Who reads coverage reports, each over their own subtree (the pages and the export jobs).
+VIEW_ROLES = (Role.OFFICE_REVIEWER, Role.SCHOOL_MANAGER, Role.ADMIN)
 
 STATUS_LABELS: dict[Status, LazyString] = {
     Status.MET: _l("Đạt chỉ tiêu"),

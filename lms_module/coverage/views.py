@@ -19,6 +19,7 @@ from lms_module.core.assets import StaticFiles
 from lms_module.core.inputs import bounded_int, query_int
 from lms_module.core.request import client_ip, current_language, current_person
 from lms_module.coverage.chart import Bar, Chart, render_svg
+from lms_module.coverage.exports import EXPORT_TYPES
 from lms_module.coverage.figures import scope_of, uncovered_people
 from lms_module.coverage.forms import TargetForm
 from lms_module.coverage.jobs import export_runs_as_job
@@ -26,6 +27,7 @@ from lms_module.coverage.report import (
     AUDIENCE_LABELS,
     SORT_KEYS,
     STATUS_LABELS,
+    VIEW_ROLES,
     CoverageReport,
     build_report,
     format_date,
@@ -55,7 +57,6 @@ def static(filename: str) -> BaseResponse:
     """Serve the area's static files (``core/assets.py``: immutable when hashed)."""
     return STATIC_FILES.response(filename)
 
-VIEW_ROLES = (Role.OFFICE_REVIEWER, Role.SCHOOL_MANAGER, Role.ADMIN)
 
 
 def may_see_people(session: Session, user: User, unit: OrgUnit) -> bool:
@@ -291,12 +292,6 @@ def targets(unit: OrgUnit) -> Any:
 
 
 # ------------------------------------------------------------------------------ exports
-
-EXPORT_TYPES = {
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "csv": "text/csv; charset=utf-8",
-    "pdf": "application/pdf",
-}
 
 
 @bp.route("/units/<int:unit_id>/coverage/report.<fmt>", methods=["GET", "POST"])

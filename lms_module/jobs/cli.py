@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import click
-from flask import Flask, current_app
+from flask import Flask
 from flask.cli import with_appcontext
 from rq.cron import CronScheduler
 
+from lms_module.core.request import current_flask_app
 from lms_module.db import db_session
 from lms_module.jobs.models import Job, JobStatus
 from lms_module.jobs.queue import job_queue, redis_connection
@@ -24,7 +25,7 @@ def run_job_here(
     The CLI's long commands (imports, exports, the rollup refresh) run through this: the same
     work as the queue's, recorded as a job, with a line per step on the terminal.
     """
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    app = current_flask_app()
     session = db_session()
     job = start_job(session, kind=kind, params={"language": "vi", **params}, user=None,
                     unit=unit, key=key)
@@ -91,7 +92,7 @@ def worker_command(
         def get_heartbeat_ttl(self, job: RQJob) -> int:
             return int(super().get_heartbeat_ttl(job)) - 60 + abandoned_after
 
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    app = current_flask_app()
     connection = redis_connection(app)
     worker = LMSWorker(
         [job_queue(app, connection)], connection=connection, name=name,
@@ -117,7 +118,7 @@ def scheduler_command(list_only: bool) -> None:
         click.echo(f"{entry.cron:<12} {entry.kind:<30} {entry.description}")
     if list_only:
         return
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    app = current_flask_app()
     build_scheduler(app).start()  # type: ignore[no-untyped-call]
 
 

@@ -24,12 +24,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import Flask, current_app, has_app_context
+from flask import Flask, has_app_context
 from flask_babel import force_locale
 from rq import get_current_job
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
+from lms_module.core.request import current_flask_app
 from lms_module.db import utcnow
 from lms_module.jobs.kinds import get_kind
 from lms_module.jobs.models import FINISHED, Job, JobFileChunk, JobStatus
@@ -110,7 +111,7 @@ def _app() -> Flask:
     """The app whose jobs run here: the current one (``lms worker``), or one built from the
     environment (a worker started with ``rq worker``)."""
     if has_app_context():
-        app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
+        app: Flask = current_flask_app()
         return app
     global _BUILT_APP
     if _BUILT_APP is None:

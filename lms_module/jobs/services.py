@@ -27,6 +27,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lms_module.core.errors import AccessDeniedError, LMSError
+from lms_module.core.request import current_flask_app
 from lms_module.jobs.models import FINISHED, Job, JobFileChunk, JobStatus
 from lms_module.jobs.queue import job_queue, redis_connection, redis_url, rq_job_id
 from lms_module.jobs.runner import ProgressCallback, mark_abandoned, run_now
@@ -95,7 +96,7 @@ def enqueue(job: Job, app: Flask | None = None) -> None:
 
     Queuing twice is harmless: RQ keeps one job per id and the run is idempotent.
     """
-    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
+    app = app or current_flask_app()
     if job.status in FINISHED:
         return
     if not queue_configured(app):

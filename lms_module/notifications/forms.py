@@ -41,12 +41,18 @@ class NoticeSettingsForm(ModuleForm):
     office_share_percent = PercentField(
         _l("Báo phòng/sở khi tỉ lệ người quá hạn của một trường từ (%)")
     )
+    # One checkbox per kind, named by kind_field_name().
+    kind_due_soon = BooleanField(KIND_LABELS[NoticeKind.DUE_SOON])
+    kind_due_today = BooleanField(KIND_LABELS[NoticeKind.DUE_TODAY])
+    kind_overdue = BooleanField(KIND_LABELS[NoticeKind.OVERDUE])
+    kind_renewal = BooleanField(KIND_LABELS[NoticeKind.RENEWAL])
+    kind_escalation_manager = BooleanField(KIND_LABELS[NoticeKind.ESCALATION_MANAGER])
+    kind_escalation_office = BooleanField(KIND_LABELS[NoticeKind.ESCALATION_OFFICE])
+    kind_weekly_digest = BooleanField(KIND_LABELS[NoticeKind.WEEKLY_DIGEST])
+    kind_monthly_digest = BooleanField(KIND_LABELS[NoticeKind.MONTHLY_DIGEST])
 
 
 def kind_field_name(kind: NoticeKind) -> str:
     """The name of the checkbox that switches ``kind`` on."""
     return f"kind_{kind.value}"
 
-
-for _kind in NoticeKind:
-    setattr(NoticeSettingsForm, kind_field_name(_kind), BooleanField(KIND_LABELS[_kind]))

@@ -79,7 +79,7 @@ class SweepSummary:
 # ---------------------------------------------------------------------------- helpers
 
 
-def school_year_on(today: dt.date, config: Mapping[str, Any]) -> str:
+def _year(today: dt.date, config: Mapping[str, Any]) -> str:
     """The school year the notices of ``today`` are about (``LMS_SCHOOL_YEAR`` if set)."""
     return str(SchoolYear.current(today, config.get("LMS_SCHOOL_YEAR")))
 
@@ -163,7 +163,7 @@ def sweep(session: Session, *, today: dt.date, within: OrgUnit | None = None) ->
     Commits after each school (see :func:`~lms_module.notifications.sending.deliver`).
     """
     config = _config()
-    year = school_year_on(today, config)
+    year = _year(today, config)
     window = int(config["LMS_EXPIRING_WINDOW_DAYS"])
     schools = _schools(session, within)
     settings = settings_for_units(session, schools)
@@ -393,7 +393,7 @@ def weekly_digest(
     """Tell each school's managers who is overdue there, by class and role (names included:
     they are the school's own managers). A school with nobody overdue gets no digest."""
     config = _config()
-    year = school_year_on(today, config)
+    year = _year(today, config)
     window = int(config["LMS_EXPIRING_WINDOW_DAYS"])
     schools = _schools(session, within)
     settings = settings_for_units(session, schools)
@@ -459,7 +459,7 @@ def monthly_digest(
     """Tell each office's reviewers which of their targets are at risk or off track over
     their subtree (counts only: never a name)."""
     config = _config()
-    year = school_year_on(today, config)
+    year = _year(today, config)
     query = (
         select(OrgUnit).join(Membership, Membership.org_unit_id == OrgUnit.id)
         .where(Membership.role == Role.OFFICE_REVIEWER, Membership.active.is_(True))
@@ -574,7 +574,7 @@ def open_todos(session: Session, user: User, *, today: dt.date, limit: int = 20)
     query the sweep used.
     """
     config = _config()
-    year = school_year_on(today, config)
+    year = _year(today, config)
     window = int(config["LMS_EXPIRING_WINDOW_DAYS"])
     notices = list(session.scalars(
         select(Notification)

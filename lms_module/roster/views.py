@@ -13,7 +13,6 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -22,7 +21,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from lms_module.auth.access import requires, user_can
 from lms_module.core.errors import AccessDeniedError, LMSError
 from lms_module.core.inputs import accepts_upload
-from lms_module.core.request import client_ip, current_person
+from lms_module.core.request import client_ip, current_language, current_person
 from lms_module.db import db_session
 from lms_module.jobs.models import Job, JobStatus
 from lms_module.jobs.services import enqueue, get_job, start_job
@@ -80,7 +79,7 @@ def _start(unit: OrgUnit, kind: str, upload_id: int) -> BaseResponse:
     job = start_job(
         session, kind=kind, user=current_person(), unit=unit, key=f"{kind}:{upload_id}",
         params={"upload_id": upload_id, "school_year": str(current_school_year()),
-                "language": str(get_locale() or "vi")},
+                "language": current_language()},
     )
     session.commit()
     enqueue(job)

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from helpers import CSRF_PATTERN, make_course, record_certificate
 from lms_module.audit.models import AuditEvent
 from lms_module.learning.models import Audience, Course
+from lms_module.notifications.forms import NoticeSettingsForm, kind_field_name
 from lms_module.notifications.models import NoticeKind, NoticeSettings, Notification
 from lms_module.notifications.services import sweep
 from lms_module.obligations.models import Assignment
@@ -172,3 +173,7 @@ def test_the_office_reviewer_home_lists_the_school_to_act_on_without_names(
     assert "Tao Văn Muộn" not in page and "Hà Văn Quản" not in page
     record_certificate(db, teacher, course, issued=TODAY, expires=TODAY + dt.timedelta(days=365))
     assert 'id="todos"' not in client.get("/").get_data(as_text=True)
+
+
+def test_the_settings_form_has_a_checkbox_for_every_kind():
+    assert all(hasattr(NoticeSettingsForm, kind_field_name(kind)) for kind in NoticeKind)
