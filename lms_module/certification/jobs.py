@@ -27,7 +27,7 @@ from lms_module.i18n import local_today
 from lms_module.jobs.kinds import job_kind
 from lms_module.jobs.runner import JobContext, JobFailed
 from lms_module.orgs.models import OrgUnit
-from lms_module.people.models import Role, User
+from lms_module.people.models import Role
 
 KIND = "certificates.zip"
 
@@ -78,15 +78,10 @@ def certificates_zip(ctx: JobContext) -> None:
     """Write the ZIP of the unit's certificates (the job's filters) into the job's file."""
     params = ctx.params
     session = ctx.session
-    unit = session.get(OrgUnit, params["unit_id"])
-    if unit is None:
-        raise JobFailed(gettext(
-            "Đơn vị này không còn trong hệ thống nên không có giấy chứng nhận nào để đóng gói."
-        ))
-    requester = (
-        session.get(User, ctx.job.requested_by_id) if ctx.job.requested_by_id is not None
-        else None
-    )
+    unit = ctx.unit_or_fail(gettext(
+        "Đơn vị này không còn trong hệ thống nên không có giấy chứng nhận nào để đóng gói."
+    ))
+    requester = ctx.requester()
     # Names are personal data: the person who asked must still be a manager of the school
     # when the job runs (the CLI's jobs have no requester: the operator runs them).
     if ctx.job.requested_by_id is not None and (

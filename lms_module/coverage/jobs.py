@@ -14,7 +14,6 @@ from lms_module.jobs.kinds import job_kind
 from lms_module.jobs.runner import JobContext, JobFailed
 from lms_module.learning.models import Audience
 from lms_module.orgs.models import OrgKind, OrgUnit, SchoolLevel
-from lms_module.people.models import User
 
 
 @job_kind("coverage.refresh", title=lazy_gettext("Tính lại độ bao phủ"))
@@ -82,15 +81,10 @@ def export(ctx: JobContext) -> None:
 
     params = ctx.params
     session = ctx.session
-    unit = session.get(OrgUnit, params["unit_id"])
-    if unit is None:
-        raise JobFailed(gettext(
-            "Đơn vị này không còn trong hệ thống nên không có báo cáo để xuất."
-        ))
-    requester = (
-        session.get(User, ctx.job.requested_by_id) if ctx.job.requested_by_id is not None
-        else None
-    )
+    unit = ctx.unit_or_fail(gettext(
+        "Đơn vị này không còn trong hệ thống nên không có báo cáo để xuất."
+    ))
+    requester = ctx.requester()
     if requester is None or not user_can(session, requester, VIEW_ROLES, unit):
         raise JobFailed(gettext(
             "Anh/chị không còn quyền xem độ bao phủ của đơn vị này nên không xuất được báo cáo."

@@ -34,6 +34,8 @@ from lms_module.core.request import current_flask_app
 from lms_module.db import utcnow
 from lms_module.jobs.kinds import get_kind
 from lms_module.jobs.models import FINISHED, Job, JobFileChunk, JobStatus
+from lms_module.orgs.models import OrgUnit
+from lms_module.people.models import User
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +84,19 @@ class JobContext:
             rq_job.save_meta()  # type: ignore[no-untyped-call]
         if self.on_progress is not None:
             self.on_progress(done, total, stage)
+
+    def requester(self) -> User | None:
+        """Return who started the job (``None``: the CLI or the schedule, run by the operator)."""
+        user_id = self.job.requested_by_id
+        return self.session.get(User, user_id) if user_id is not None else None
+
+    def unit_or_fail(self, message: str) -> OrgUnit:
+        """Return the unit the job is about (``params["unit_id"]``), or fail with ``message``
+        when it is no longer in the system."""
+        unit = self.session.get(OrgUnit, self.params.get("unit_id"))
+        if unit is None:
+            raise JobFailed(message)
+        return unit
 
     def write_result(self, name: str, content_type: str, chunks: Iterable[bytes]) -> int:
         """Store the result file from ``chunks`` (in pieces, so memory stays flat); return its
