@@ -57,9 +57,14 @@ def create_user(
 
 def set_password(user: User, password: str) -> None:
     """Hash and store a new password."""
+    user.password_hash = password_hash(password)
+
+
+def password_hash(password: str) -> str:
+    """Return the stored form of a new password (salted scrypt), refusing a short one."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise WeakPasswordError(f"Mật khẩu cần ít nhất {MIN_PASSWORD_LENGTH} ký tự.")
-    user.password_hash = generate_password_hash(password, method=PASSWORD_METHOD)
+    return generate_password_hash(password, method=PASSWORD_METHOD)
 
 
 #: Checked when no user (or no password) matches, so that a wrong username takes as long as a
