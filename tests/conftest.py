@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from helpers import (
     PASSWORD,
     SCHOOL_YEAR,
+    hashed,
     make_test_app,
     reset_schema,
     rolled_back_session,
@@ -165,12 +166,10 @@ def make_user(db: Session) -> Callable[..., User]:
     ) -> User:
         number = next(counter)
         user = create_user(
-            db,
-            username=username or f"user{number}",
-            full_name=full_name,
-            password=password,
-            **fields,
+            db, username=username or f"user{number}", full_name=full_name, **fields
         )
+        if password is not None:
+            user.password_hash = hashed(password)
         if role is not None and unit is not None:
             add_membership(db, user, unit, role, school_year=SCHOOL_YEAR)
         db.flush()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import html
 import itertools
 import re
@@ -22,8 +23,16 @@ from lms_module.db import Base, utcnow
 from lms_module.learning.models import Audience, Completion, Course, CourseVersion
 from lms_module.migrate import VERSION_TABLE, upgrade_database
 from lms_module.people.models import User
+from lms_module.people.services import password_hash
 
 PASSWORD = "mat-khau-thu-nghiem"
+
+
+@functools.cache
+def hashed(password: str) -> str:
+    """The real stored form of ``password`` (people.services.password_hash), computed once per
+    test session: scrypt takes a tenth of a second, and the tests make thousands of users."""
+    return password_hash(password)
 SCHOOL_YEAR = "2026-2027"
 
 CSRF_PATTERN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')

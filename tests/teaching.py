@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from helpers import PASSWORD, SCHOOL_YEAR, make_course, record_certificate
+from helpers import PASSWORD, SCHOOL_YEAR, hashed, make_course, record_certificate
 from lms_module.certification.models import Certificate
 from lms_module.learning.models import (
     Audience,
@@ -126,8 +126,9 @@ def build_school(session: Session, prefix: str = "GV") -> School:
     ):
         adult = role is not Role.STUDENT
         people[key] = create_user(session, username=f"{code}.{key}", full_name=name,
-                                  password=PASSWORD if adult or key == "an" else None,
                                   staff_code=f"{prefix}-{key}".upper() if adult else None)
+        if adult or key == "an":
+            people[key].password_hash = hashed(PASSWORD)
         add_membership(session, people[key], units[at], role, school_year=SCHOOL_YEAR)
     session.flush()
 

@@ -12,7 +12,7 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
 
-from helpers import SCHOOL_YEAR, make_course, record_certificate
+from helpers import PASSWORD, SCHOOL_YEAR, hashed, make_course, record_certificate
 from lms_module.learning.models import Audience, Course
 from lms_module.obligations.models import CoverageTarget, Requirement
 from lms_module.obligations.targets import set_target
@@ -24,7 +24,6 @@ from lms_module.people.services import add_membership, create_user
 #: Today in the app's time zone (LMS_TIMEZONE), as the pages compute it.
 TODAY = dt.datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).date()
 DEADLINE = dt.date(2027, 5, 31)
-PASSWORD = "mat-khau-thu-nghiem"
 
 
 def days(n: int) -> dt.date:
@@ -107,8 +106,10 @@ def build_small_tree(session: Session) -> SmallTree:
 
     def person(key: str, role: Role, at: str, name: str) -> User:
         signs_in = role in (Role.OFFICE_REVIEWER, Role.ADMIN, Role.SCHOOL_MANAGER)
-        user = users.get(key) or create_user(session, username=f"st.{key}", full_name=name,
-                                             password=PASSWORD if signs_in else None)
+        user = users.get(key)
+        if user is None:
+            user = create_user(session, username=f"st.{key}", full_name=name)
+            user.password_hash = hashed(PASSWORD) if signs_in else None
         users[key] = user
         add_membership(session, user, units[at], role, school_year=SCHOOL_YEAR)
         session.flush()
