@@ -54,7 +54,7 @@ from lms_module.school_years.year import SchoolYear
 PERSONAL_KINDS = (NoticeKind.DUE_SOON, NoticeKind.DUE_TODAY, NoticeKind.OVERDUE,
                   NoticeKind.RENEWAL)
 #: Kinds that are to-dos on a manager's or office reviewer's home page.
-TODO_KINDS = (NoticeKind.ESCALATION_MANAGER, NoticeKind.ESCALATION_OFFICE)
+ACTION_KINDS = (NoticeKind.ESCALATION_MANAGER, NoticeKind.ESCALATION_OFFICE)
 
 
 @dataclass
@@ -579,7 +579,7 @@ def open_todos(session: Session, user: User, *, today: dt.date, limit: int = 20)
     notices = list(session.scalars(
         select(Notification)
         .where(Notification.user_id == user.id, Notification.channel == Channel.IN_APP,
-               Notification.kind.in_(TODO_KINDS), Notification.read_at.is_(None))
+               Notification.kind.in_(ACTION_KINDS), Notification.read_at.is_(None))
         .order_by(Notification.created_at.desc(), Notification.id.desc())
         .limit(limit * 3)
     ))

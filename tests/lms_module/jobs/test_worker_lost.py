@@ -101,6 +101,9 @@ def test_a_job_whose_worker_is_killed_is_retried_and_writes_its_zip_once(
     connection = redis_connection(queue_app)
     log = tmp_path / "worker.log"
 
+    manager = queue_app.test_client()
+    assert sign_in(manager, "ql.quyet").status_code == 302
+
     # The first worker leaves retries to others (no scheduler): killing it loses no lock.
     first = start_worker(queue_app, log, options=(*QUICK, "--no-scheduler"))
     second = None
@@ -108,6 +111,10 @@ def test_a_job_whose_worker_is_killed_is_retried_and_writes_its_zip_once(
         wait_for_job(queue_app, job_id, until=lambda job: job.status is JobStatus.RUNNING)
         second = start_worker(queue_app, log, options=QUICK)
         assert _wait_for(lambda: _progress(connection, job_id).get("done", 0) >= 1), log.read_text()
+        # The page's script reads the worker's progress while the work is uncommitted.
+        state = manager.get(f"/jobs/{job_id}/status").get_json()
+        assert state["status"] == "running" and 0 < state["done"] < CERTIFICATES
+        assert state["total"] == CERTIFICATES and state["file_url"] is None
         horses = _children(first.pid)
         assert horses, "the first worker runs no work horse"
         # The machine is lost: the worker cannot react, its work horse dies mid-ZIP.
