@@ -72,15 +72,6 @@ class Job(Base):
     def __repr__(self) -> str:
         return f"<Job {self.id} {self.kind} {self.status}>"
 
-    @property
-    def percent(self) -> int:
-        """Return the progress in whole percent (100 when done)."""
-        if self.status is JobStatus.DONE:
-            return 100
-        if not self.total:
-            return 0
-        return min(99, self.done * 100 // self.total)
-
 
 class JobFileChunk(Base):
     """A piece (up to 1 MiB) of a job's result file, kept in the database so that a worker on

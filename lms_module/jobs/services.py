@@ -30,7 +30,7 @@ from lms_module.core.errors import AccessDeniedError, LMSError
 from lms_module.core.request import current_flask_app
 from lms_module.jobs.models import FINISHED, Job, JobFileChunk, JobStatus
 from lms_module.jobs.queue import job_queue, redis_connection, redis_url, rq_job_id
-from lms_module.jobs.runner import ProgressCallback, mark_abandoned, run_now
+from lms_module.jobs.runner import mark_abandoned, run_now
 from lms_module.orgs.models import OrgUnit
 from lms_module.people.models import User
 
@@ -130,11 +130,6 @@ def rq_failure(rq_job: RQJob, _connection: Any, *_exc_info: Any) -> None:
     app = _app()
     with app.app_context():
         mark_abandoned(app, job_id)
-
-
-def run_in_cli(app: Flask, job: Job, on_progress: ProgressCallback) -> str:
-    """Run a committed job in this process, reporting progress (the CLI's way)."""
-    return run_now(app, job.id, on_progress)
 
 
 @dataclass(frozen=True)
