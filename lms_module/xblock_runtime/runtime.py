@@ -15,6 +15,7 @@ from xblock.fields import ScopeIds
 from xblock.runtime import KvsFieldData, Runtime
 
 from courses.blocks.placeholder import PlaceholderBlock
+from lms_module.xblock_runtime.failsafe import render_or_placeholder
 from lms_module.xblock_runtime.field_data import FieldStore, ScopedKeyValueStore
 from lms_module.xblock_runtime.fragment_resources import inline_digest
 from lms_module.xblock_runtime.ids import CourseIdManager, parse_block_id
@@ -253,6 +254,10 @@ class LmsRuntime(Runtime):  # type: ignore[misc]
         return [u for u in usage_ids if completes_on_view(self.get_block(u))]
 
     # ------------------------------------------------------------------------------ rendering
+
+    def render(self, block: Any, view_name: str, context: Any = None) -> Fragment:
+        """Render ``block``'s view; a view that raises gives a placeholder (``failsafe``)."""
+        return render_or_placeholder(super().render, block, view_name, context)
 
     def wrap_xblock(self, block: Any, view: str, frag: Fragment, context: Any) -> Fragment:
         """Wrap a block's HTML in the element the client-side runtime initialises.
