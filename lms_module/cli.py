@@ -7,10 +7,11 @@ from pathlib import Path
 import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
 from lms_module.db import db_session
 from lms_module.i18n import local_today
+from lms_module.learning.models import Audience
 from lms_module.migrate import downgrade_database, upgrade_database
 
 lms_group = click.Group("lms", help="Safe School LMS: database, demo data, imports.")
@@ -88,19 +89,48 @@ def demo(base_url: str) -> None:
 @lms_group.command("load-course")
 @click.argument("path", type=click.Path(exists=True, path_type=Path))
 @click.option("--slug", default=None, help="Course slug (default: from the OLX).")
+@click.option(
+    "--audience",
+    type=click.Choice([a.value for a in Audience]),
+    default=None,
+    help="Publish a course whose OLX does not say who it is for (an Open edX export) "
+    "to this audience.",
+)
+@click.option(
+    "--grades",
+    default=None,
+    metavar="LOW-HIGH",
+    help="With --audience student: the grade band, e.g. 6-9.",
+)
 @with_appcontext
-def load_course_command(path: Path, slug: str | None) -> None:
+def load_course_command(
+    path: Path, slug: str | None, audience: str | None, grades: str | None
+) -> None:
     """Load a course from an OLX folder or .tar.gz; a changed course becomes a new version."""
     from lms_module.learning.course_loader import load_course
+    from lms_module.learning.models import Course
+    from lms_module.learning.publishing import Audiences, PublishError, publish_course
     from lms_module.xblock_runtime.olx import OlxError
 
+    band = _grade_band(grades)
     session = db_session()
     try:
         report = load_course(session, path, slug=slug)
-    except OlxError as error:
+        if audience is not None and not report.published:
+            course = session.scalar(select(Course).where(Course.slug == report.course_slug))
+            assert course is not None
+            publish_course(session, course, Audiences(Audience(audience), *band))
+            report.published = True
+    except (OlxError, PublishError) as error:
         session.rollback()
         raise click.ClickException(error.message) from error
     session.commit()
+    if not report.published:
+        click.echo(
+            f"Khóa học {report.course_slug} chưa nói dành cho ai nên chưa được công bố: "
+            "chạy lại với --audience (và --grades cho học sinh) hoặc công bố ở trang "
+            "/admin/courses."
+        )
     if not report.new_version:
         click.echo(f"Khóa học {report.course_slug} không đổi (phiên bản {report.version}).")
         return
@@ -110,6 +140,19 @@ def load_course_command(path: Path, slug: str | None) -> None:
     )
     for warning in report.warnings:
         click.echo(f"  Cảnh báo: {warning}")
+
+
+def _grade_band(text: str | None) -> tuple[int | None, int | None]:
+    """Read "6-9" (or "6") as a grade band; ``None``: no band."""
+    if text is None:
+        return None, None
+    low, _dash, high = text.partition("-")
+    try:
+        return int(low), int(high or low)
+    except ValueError:
+        raise click.BadParameter(
+            f"“{text}” không phải khối lớp; ví dụ 6-9.", param_hint="--grades"
+        ) from None
 
 
 def main() -> None:

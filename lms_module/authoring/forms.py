@@ -7,11 +7,12 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
-from wtforms import SelectField, StringField
+from wtforms import SelectChoice, SelectField, StringField
 from wtforms.validators import InputRequired, Length
 
 from lms_module.core.csrf import ModuleForm
 from lms_module.core.inputs import bounded_int
+from lms_module.coverage.report import AUDIENCE_LABELS
 
 
 class CourseUploadForm(ModuleForm):
@@ -67,4 +68,28 @@ class RetrainingRuleForm(ModuleForm):
     reason = StringField(
         _l("Lý do (nội dung đã sửa)"),
         validators=[Length(max=500, message=_l("Lý do dài quá 500 ký tự."))],
+    )
+
+
+def _grade(value: object) -> int | None:
+    return bounded_int(str(value), maximum=12) if value not in (None, "") else None
+
+
+def _grade_choices() -> list[SelectChoice]:
+    return [SelectChoice("", _l("—")), *(SelectChoice(g, str(g)) for g in range(1, 13))]
+
+
+class PublishForm(ModuleForm):
+    """Who a loaded draft course is for, chosen before it is offered to anyone."""
+
+    audience = SelectField(
+        _l("Đối tượng học"),
+        choices=[SelectChoice(a.value, label) for a, label in AUDIENCE_LABELS.items()],
+        validators=[InputRequired(_l("Hãy chọn đối tượng học."))],
+    )
+    grade_min = SelectField(
+        _l("Từ lớp"), choices=_grade_choices(), coerce=_grade, validate_choice=False
+    )
+    grade_max = SelectField(
+        _l("Đến lớp"), choices=_grade_choices(), coerce=_grade, validate_choice=False
     )

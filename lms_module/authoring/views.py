@@ -6,7 +6,7 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 from werkzeug.utils import secure_filename
@@ -15,9 +15,10 @@ from wtforms import SelectChoice
 
 from lms_module.audit.services import record_event
 from lms_module.auth.access import requires
-from lms_module.authoring.forms import CourseUploadForm, RetrainingRuleForm
+from lms_module.authoring.forms import CourseUploadForm, PublishForm, RetrainingRuleForm
 from lms_module.core.inputs import accepts_upload
 from lms_module.core.request import client_ip, current_language, current_person
+from lms_module.coverage.report import AUDIENCE_LABELS
 from lms_module.db import db_session
 from lms_module.i18n import local_today
 from lms_module.learning.attempts import (
@@ -25,8 +26,9 @@ from lms_module.learning.attempts import (
     add_retraining_rule,
     retraining_rules,
 )
-from lms_module.learning.course_loader import ImportReport, load_course
-from lms_module.learning.models import Course
+from lms_module.learning.course_loader import ImportReport, latest_version, load_course
+from lms_module.learning.models import Audience, Course
+from lms_module.learning.publishing import Audiences, PublishError, is_draft, publish_course
 from lms_module.people.models import Role
 from lms_module.xblock_runtime.olx import OlxError
 
@@ -80,6 +82,10 @@ def _courses_page(
         rule_error=rule_error,
         rules={c.id: retraining_rules(session, c) for c in rows},
         language=current_language(),
+        audience_labels=AUDIENCE_LABELS,
+        publish_url=next((url_for(".publish", course_id=c.id) for c in rows
+                          if report is not None and not report.published
+                          and c.slug == report.course_slug), None),
     )
 
 
@@ -133,3 +139,45 @@ def _load_archive(data: bytes, filename: str) -> tuple[ImportReport | None, str 
     )
     session.commit()
     return report, None
+
+
+@bp.route("/admin/courses/<int:course_id>/publish", methods=["GET", "POST"])
+@requires(Role.CONTENT_AUTHOR, Role.ADMIN)
+def publish(course_id: int) -> tuple[str, int] | BaseResponse:
+    """Show a draft course's import report; choose who it is for and publish it."""
+    session = db_session()
+    course = session.get(Course, course_id)
+    if course is None:
+        abort(404)
+    version = latest_version(session, course)
+    form = PublishForm() if request.method == "POST" else PublishForm(formdata=None)
+    error: str | None = None
+    if request.method == "POST" and is_draft(course) and version is not None:
+        if form.validate_on_submit():
+            try:
+                published = publish_course(session, course, Audiences(
+                    Audience(form.audience.data), form.grade_min.data, form.grade_max.data
+                ))
+            except PublishError as failure:
+                session.rollback()
+                error = failure.message
+            else:
+                record_event(
+                    session, "course_published", actor_id=current_person().id, ip=client_ip(),
+                    course=course.slug, version=published.number,
+                    audience=course.audience.value, grade_min=course.grade_min,
+                    grade_max=course.grade_max,
+                )
+                session.commit()
+                flash(_("Đã công bố khóa học %(title)s.", title=course.title(current_language())),
+                      "success")
+                return redirect(url_for(".courses"))
+        status = 400
+    else:
+        status = 200 if request.method != "POST" else 409
+    return render_template(
+        "authoring/publish.html", course=course, version=version, form=form, error=error,
+        draft=is_draft(course), report=ImportReport.from_stored(version.report)
+        if version is not None else None, language=current_language(),
+        audience_labels=AUDIENCE_LABELS,
+    ), status

@@ -10,7 +10,7 @@ rules of the course rows. Everything happens in the caller's transaction: on
 from __future__ import annotations
 
 import mimetypes
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +40,9 @@ from lms_module.xblock_runtime.olx import (
 )
 from lms_module.xblock_runtime.runtime import RuntimeUrls
 
+#: The course fields that say who a course is for: from the OLX root, or chosen on publishing.
+AUDIENCE_FIELDS = ("audience", "grade_min", "grade_max")
+
 
 @dataclass
 class ImportReport:
@@ -56,10 +59,20 @@ class ImportReport:
     #: "Cùng con trò chuyện" cards stored (:mod:`lms_module.learning.talk_cards`).
     talk_cards: int = 0
     warnings: list[str] = field(default_factory=list)
+    #: False: the course waits for an admin to choose its audience and grade band and publish
+    #: it (:func:`lms_module.learning.publishing.publish_course`); learners do not see it yet.
+    published: bool = True
 
     def as_dict(self) -> dict[str, Any]:
         """Return the report as JSON-ready data."""
         return asdict(self)
+
+    @classmethod
+    def from_stored(cls, data: dict[str, Any], **changes: Any) -> ImportReport:
+        """Return the report stored on a version (``as_dict``); keys a report of an older
+        release lacks take their defaults, keys no longer known are ignored."""
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in {**data, **changes}.items() if k in known})
 
 
 def _course_metadata(root: Any) -> dict[str, Any]:
@@ -77,8 +90,8 @@ def _course_metadata(root: Any) -> dict[str, Any]:
             raise OlxError(f"{where}: {name} phải từ {low} đến {high}.")
         return number
 
-    audience = root.get("audience", "student")
-    if audience not in {a.value for a in Audience}:
+    audience = root.get("audience", "")
+    if audience and audience not in {a.value for a in Audience}:
         choices = ", ".join(a.value for a in Audience)
         raise OlxError(f"{where}: audience=“{audience}” không hợp lệ; chọn một trong: {choices}.")
     try:
@@ -109,7 +122,7 @@ def _course_metadata(root: Any) -> dict[str, Any]:
     return {
         "title_vi": title[:200],
         "title_en": title_en[:200],
-        "audience": Audience(audience),
+        "audience": Audience(audience) if audience else None,
         "grade_min": grade_min,
         "grade_max": grade_max,
         "credit_periods": integer("credit_periods", 0, 120) or 0,
@@ -125,6 +138,16 @@ def _default_slug(root: Any, path: Path) -> str:
     if root.get("org") and root.get("course"):
         return f"{root.get('org')}-{root.get('course')}-{root.get('url_name', 'course')}"
     return path.name.removesuffix(".tar.gz").removesuffix(".tgz")
+
+
+def latest_version(session: Session, course: Course) -> CourseVersion | None:
+    """Return the course's newest version (the published one, or the one waiting to be)."""
+    return session.scalar(
+        select(CourseVersion)
+        .where(CourseVersion.course_id == course.id)
+        .order_by(CourseVersion.number.desc())
+        .limit(1)
+    )
 
 
 def load_course(
@@ -147,17 +170,24 @@ def load_course(
     cards = read_talk_cards(files, metadata["audience"])
 
     course = session.scalar(select(Course).where(Course.slug == course_slug))
+    if metadata["audience"] is None:
+        # Who the course is for is chosen on publishing (an Open edX export does not say);
+        # a course already published keeps its choice.
+        for name in AUDIENCE_FIELDS:
+            del metadata[name]
     if course is None:
-        course = Course(slug=course_slug, **metadata)
+        course = Course(slug=course_slug, **{"audience": Audience.STUDENT, **metadata})
         session.add(course)
         session.flush()
     else:
         for name, value in metadata.items():
             setattr(course, name, value)
-    current = course.current_version
-    if current is not None and current.olx_hash == digest:
+    # Published at once when the course says who it is for, or was published before.
+    publish = "audience" in metadata or course.current_version_id is not None
+    latest = latest_version(session, course)
+    if latest is not None and latest.olx_hash == digest:
         session.flush()
-        return ImportReport(**{**current.report, "new_version": False})
+        return ImportReport.from_stored(latest.report, new_version=False)
 
     root.attrib.pop("slug", None)
     # Content fields come only from this load: values of attributes since removed must go.
@@ -213,8 +243,10 @@ def load_course(
         f"Loại nội dung <{tag}> chưa được hỗ trợ: hiển thị thay thế ở {len(ids)} chỗ."
         for tag, ids in parsed.unknown.items()
     ]
+    report.published = publish
     version.report = report.as_dict()
-    course.current_version_id = version.id
+    if publish:
+        course.current_version_id = version.id
     session.flush()
     session.refresh(course)
     return report

@@ -124,7 +124,7 @@ def _card(element: Any) -> CardSource:
     )
 
 
-def read_talk_cards(files: dict[str, bytes], audience: Audience) -> list[CardSource]:
+def read_talk_cards(files: dict[str, bytes], audience: Audience | None) -> list[CardSource]:
     """Read and check the course's card file (none: no cards), before anything is stored.
 
     :param files: the course's files (:func:`~lms_module.xblock_runtime.olx.read_course_files`).
