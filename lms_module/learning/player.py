@@ -34,6 +34,7 @@ from lms_module.learning.services import (
     version_blocks,
 )
 from lms_module.xblock_runtime.fragment_resources import InlineResource, find_inline_resource
+from lms_module.xblock_runtime.page_scripts import needs_jquery
 from lms_module.xblock_runtime.runtime import LmsRuntime, RuntimeUrls
 
 if TYPE_CHECKING:
@@ -76,6 +77,9 @@ class RenderedUnit:
     #: The chapter the unit belongs to, and the unit as a page of it (numbered in it).
     chapter: OutlineChapter
     page: OutlinePage
+    #: The page must load jQuery before the blocks' scripts: a block of the unit is not ours
+    #: (``xblock_runtime.page_scripts``).
+    needs_jquery: bool = False
 
 
 def learner_runtime(
@@ -170,6 +174,7 @@ def render_unit(
     # repeats neither, and its children's headings come under the h1.
     context = {"title_shown": title, "heading_level": 2, "progress_shown": True}
     fragment = runtime.render(block, "student_view", context)
+    in_unit = set(subtree)
     return RenderedUnit(
         unit=units[index],
         fragment=fragment,
@@ -184,6 +189,9 @@ def render_unit(
         title=title or units[index].display_name or "",
         chapter=located[0],
         page=located[1],
+        needs_jquery=needs_jquery(
+            runtime.load_block_type(b.block_type) for b in blocks if b.usage_id in in_unit
+        ),
     )
 
 

@@ -66,6 +66,7 @@ from lms_module.xblock_runtime.fragment_resources import (
     page_resources,
 )
 from lms_module.xblock_runtime.ids import parse_block_id
+from lms_module.xblock_runtime.page_scripts import JQUERY_PATH
 
 bp = Blueprint("learning", __name__, template_folder="templates")
 
@@ -276,6 +277,7 @@ def unit(slug: str, usage_id: str) -> str:
         handler_template=url_for(
             ".handler", usage_id=USAGE_PLACEHOLDER, handler_name=HANDLER_PLACEHOLDER
         ),
+        jquery_path=JQUERY_PATH,
         language=current_language(),
     )
 

@@ -6,6 +6,7 @@ import json
 import logging
 from collections.abc import Iterable, Mapping
 from typing import Any, Protocol
+from uuid import uuid4
 
 from markupsafe import escape
 from web_fragments.fragment import Fragment
@@ -33,6 +34,13 @@ log = logging.getLogger(__name__)
 
 #: Version of the client-side runtime contract (``data-runtime-version``).
 JS_RUNTIME_VERSION = 1
+#: The client-side runtime class (``data-runtime-class``): ``window.LmsRuntime.v1`` in
+#: ``xblock-runtime.js``, as Open edX's LMS names its own.
+JS_RUNTIME_CLASS = "LmsRuntime"
+#: The init function's arguments: a data block no browser executes (so the CSP allows it),
+#: with the type and both class spellings Open edX's runtimes look for.
+JSON_ARGS_TYPE = "json/xblock-args"
+JSON_ARGS_CLASSES = "xblock-json-init-args xblock_json_init_args"
 
 
 def completes_on_view(block: Any) -> bool:
@@ -262,24 +270,39 @@ class LmsRuntime(Runtime):  # type: ignore[misc]
     def wrap_xblock(self, block: Any, view: str, frag: Fragment, context: Any) -> Fragment:
         """Wrap a block's HTML in the element the client-side runtime initialises.
 
+        The element carries what Open edX's ``wrap_xblock`` gives blocks to read: classes
+        ``xblock xblock-<view> xblock-<view>-<type>``, ``data-usage-id``, ``data-block-type``,
+        ``data-name`` (a block's ``name`` field, by which ``runtime.childMap`` finds it),
+        ``data-request-token``, and with an init function ``data-init``,
+        ``data-runtime-class`` and ``data-runtime-version``; the init function's arguments
+        follow the HTML in a ``json/xblock-args`` data block (a type no browser executes).
+
         Also notes which block produced each inline css/js resource: children are wrapped
         before their parent, so the first block to show a resource is the one that added it.
         """
         usage_id = str(block.scope_ids.usage_id)
+        block_type = str(block.scope_ids.block_type)
         for resource in frag.resources:
             if resource.kind == "text" and isinstance(resource.data, str):
                 self.inline_origins.setdefault(inline_digest(resource), usage_id)
-        attributes = {
-            "data-usage-id": usage_id,
-            "data-block-type": str(block.scope_ids.block_type),
-        }
+        attributes = {"data-usage-id": usage_id, "data-block-type": block_type}
         if frag.js_init_fn:
             attributes["data-init"] = frag.js_init_fn
+            attributes["data-runtime-class"] = JS_RUNTIME_CLASS
             attributes["data-runtime-version"] = str(frag.js_init_version or JS_RUNTIME_VERSION)
+        name = getattr(block, "name", None)
+        if isinstance(name, str) and name:
+            attributes["data-name"] = name
+        # One token per runtime, that is per request (Open edX: per request, to tell the
+        # blocks of one render from those of another on the same page).
+        token = getattr(self, "_request_token", None)
+        if token is None:
+            token = self._request_token = uuid4().hex
+        attributes["data-request-token"] = token
         json_init = ""
         if frag.json_init_args is not None:
-            # A data block, not a script: CSP allows it and nothing executes it.
-            # JSON inside <script> is raw text: escape what could close the element.
+            # JSON inside <script> is raw text: escape what could close the element. Both
+            # class spellings: Open edX's LMS reads one, XBlock's own runtimes the other.
             data = (
                 json.dumps(frag.json_init_args)
                 .replace("<", "\\u003c")
@@ -287,14 +310,15 @@ class LmsRuntime(Runtime):  # type: ignore[misc]
                 .replace("&", "\\u0026")
             )
             json_init = (
-                f'<script type="application/json" class="xblock-json-init-args">{data}</script>'
+                f'<script type="{JSON_ARGS_TYPE}" class="{JSON_ARGS_CLASSES}">{data}</script>'
             )
         rendered_attributes = "".join(
             f' {name}="{escape(value)}"' for name, value in attributes.items()
         )
+        classes = f"xblock xblock-{view} xblock-{view}-{block_type}"
         wrapped = Fragment()
         wrapped.add_content(
-            f'<div class="xblock xblock-{escape(view)}"{rendered_attributes}>'
+            f'<div class="{escape(classes)}"{rendered_attributes}>'
             f"{frag.body_html()}{json_init}</div>"
         )
         wrapped.add_fragment_resources(frag)

@@ -102,6 +102,38 @@ def test_both_blocks_load_from_olx_and_render_in_the_player(course, learner):
     assert "Learning objectives" in page
 
 
+def test_a_unit_with_a_block_of_another_package_loads_our_jquery_first(course, learner):
+    # (concept's own HTML keeps an old list of CDN scripts in a comment: that never loads.)
+    page = re.sub(r"<!--.*?-->", "", unit_page(learner), flags=re.S)
+    scripts = re.findall(r'<script src="([^"]+)"', page)
+    jquery = next(i for i, src in enumerate(scripts) if "/vendor/jquery-3.7.1.min" in src)
+    runtime = next(i for i, src in enumerate(scripts) if "/xblock-runtime" in src)
+    blocks = [i for i, src in enumerate(scripts) if src.startswith("/xblock/")]
+    assert jquery < runtime < min(blocks)
+    response = learner.get(scripts[jquery])
+    assert response.status_code == 200
+    body = response.get_data(as_text=True)
+    assert body.startswith("/*! jQuery v3.7.1 | (c) OpenJS Foundation")
+
+
+def test_the_block_element_carries_what_open_edx_blocks_read(course, learner):
+    page = unit_page(learner)
+    element = re.search(rf'<div class="([^"]+)" data-usage-id="{re.escape(ACID)}"([^>]*)>', page)
+    assert element
+    assert element.group(1) == "xblock xblock-student_view xblock-student_view-acid"
+    attributes = dict(re.findall(r' (data-[a-z-]+)="([^"]*)"', element.group(2)))
+    assert attributes["data-block-type"] == "acid"
+    assert attributes["data-init"] == "AcidBlock"
+    assert attributes["data-runtime-class"] == "LmsRuntime"
+    assert attributes["data-runtime-version"] == "1"
+    assert re.fullmatch(r"[0-9a-f]{32}", attributes["data-request-token"])
+    # One token for the whole page's render, another for the next request.
+    assert set(re.findall(r'data-request-token="([^"]+)"', page)) == {
+        attributes["data-request-token"]
+    }
+    assert attributes["data-request-token"] not in unit_page(learner)
+
+
 def test_inline_javascript_and_css_are_served_at_their_own_urls(course, learner):
     page = re.sub(r"<!--.*?-->", "", unit_page(learner), flags=re.S)
     # No inline script may run under our CSP: the page holds only data blocks and templates.

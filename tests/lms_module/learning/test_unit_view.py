@@ -75,6 +75,15 @@ def completions(db: Session, user: User) -> dict[str, float]:
     return {usage_id: completion for usage_id, completion in rows}
 
 
+def test_a_unit_of_our_own_blocks_loads_no_jquery(login, student, sample_course, client):
+    login(student)
+    for unit_id in UNITS:
+        page = client.get(f"/courses/{SLUG}/units/{unit_id}").get_data(as_text=True)
+        scripts = re.findall(r'<script src="([^"]+)"', page)
+        assert any("xblock-runtime" in src for src in scripts)
+        assert not any("jquery" in src.lower() for src in scripts), scripts
+
+
 def test_opening_a_unit_writes_nothing(login, student, sample_course, client, db, statements):
     login(student)
     statements.clear()
