@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 from web_fragments.fragment import Fragment
-from xblock.core import XBlock
 from xblock.exceptions import NoSuchHandlerError, NoSuchUsage
 
 from courses.blocks.placeholder import PlaceholderBlock
@@ -33,6 +32,7 @@ from lms_module.learning.services import (
     set_position,
     version_blocks,
 )
+from lms_module.xblock_runtime.failsafe import handle_or_error, load_block_class
 from lms_module.xblock_runtime.fragment_resources import InlineResource, find_inline_resource
 from lms_module.xblock_runtime.page_scripts import needs_jquery
 from lms_module.xblock_runtime.runtime import LmsRuntime, RuntimeUrls
@@ -286,6 +286,7 @@ def handle_block_request(
     :raises NoSuchBlockError: unknown usage id (or not in a current version).
     :raises CourseNotOpenError: the course is not for ``user``.
     :raises NoSuchHandlerInBlockError: the block has no such handler.
+    :raises BlockHandlerFailedError: the handler raised (logged; the caller rolls back).
     """
     course, _usage = find_block(session, usage_id)
     check_may_take_course(session, user, course)
@@ -298,7 +299,7 @@ def handle_block_request(
     except NoSuchUsage as error:
         raise NoSuchBlockError(usage_id) from error
     try:
-        response: webob.Response = runtime.handle(block, handler_name, request, suffix)
+        response = handle_or_error(runtime.handle, block, handler_name, request, suffix)
     except NoSuchHandlerError as error:
         raise NoSuchHandlerInBlockError(handler_name) from error
     if runtime.progress_changed:
@@ -312,7 +313,7 @@ def handler_expects_json(session: Session, usage_id: str, handler_name: str) -> 
         _course, usage = find_block(session, usage_id)
     except NoSuchBlockError:
         return False
-    block_class = XBlock.load_class(usage.block_type, default=PlaceholderBlock)
+    block_class = load_block_class(usage.block_type, default=PlaceholderBlock)
     handler = getattr(block_class, handler_name, None)
     # json_handler wraps the method (functools.wraps); a plain handler is the method itself.
     return bool(getattr(handler, "_is_xblock_handler", False)) and hasattr(handler, "__wrapped__")

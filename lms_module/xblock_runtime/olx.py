@@ -22,6 +22,7 @@ from xblock.fields import ScopeIds
 from xblock.plugin import PluginMissingError
 
 from lms_module.core.errors import LMSError
+from lms_module.xblock_runtime.failsafe import load_block_class
 from lms_module.xblock_runtime.field_data import FieldStore
 from lms_module.xblock_runtime.ids import BlockKey, safe_name
 from lms_module.xblock_runtime.runtime import LmsRuntime, MemoryUrls, RuntimeUrls
@@ -173,7 +174,8 @@ def source_position(node: Any) -> str:
 
 def _block_class(tag: str) -> type[XBlock] | None:
     try:
-        cls: type[XBlock] = XBlock.load_class(tag)
+        # A package that fails to import gives a placeholder class, not a failed import.
+        cls: type[XBlock] = load_block_class(tag)
     except PluginMissingError:
         return None
     return cls

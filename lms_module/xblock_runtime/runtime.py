@@ -16,7 +16,7 @@ from xblock.fields import ScopeIds
 from xblock.runtime import KvsFieldData, Runtime
 
 from courses.blocks.placeholder import PlaceholderBlock
-from lms_module.xblock_runtime.failsafe import render_or_placeholder
+from lms_module.xblock_runtime.failsafe import load_block_class, render_or_placeholder
 from lms_module.xblock_runtime.field_data import FieldStore, ScopedKeyValueStore
 from lms_module.xblock_runtime.fragment_resources import inline_digest
 from lms_module.xblock_runtime.ids import CourseIdManager, parse_block_id
@@ -183,6 +183,11 @@ class LmsRuntime(Runtime):  # type: ignore[misc]
         block = self.construct_xblock(block_type, keys, for_parent=for_parent)
         self._blocks[usage_id] = block
         return block
+
+    def load_block_type(self, block_type: str) -> Any:
+        """Return the class of ``block_type``: a placeholder for a type no package provides,
+        and for one whose package fails to import (``failsafe.load_block_class``)."""
+        return load_block_class(block_type, self.default_class, self.select)
 
     def prefetch(self, usage_ids: list[str]) -> None:
         """Load the field data of many blocks at once (before rendering a unit)."""
