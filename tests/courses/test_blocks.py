@@ -126,7 +126,7 @@ def test_scenario_choices_must_lead_to_known_steps():
 
 
 def test_problem_reads_the_three_open_edx_choice_types():
-    parts = parse_problem(
+    problem = parse_problem(
         "<problem><p>Đọc kỹ.</p>"
         "<multiplechoiceresponse><label>Số?</label><choicegroup>"
         '<choice correct="true">111<choicehint>Đúng.</choicehint></choice>'
@@ -136,17 +136,19 @@ def test_problem_reads_the_three_open_edx_choice_types():
         "</checkboxgroup></choiceresponse>"
         "<optionresponse><label>Chọn</label>"
         "<optioninput options=\"('Có','Không')\" correct=\"Có\"/></optionresponse>"
-        "<numericalresponse answer='3'/></problem>"
+        "<formularesponse answer='x'/></problem>"
     )
-    kinds = [p["kind"] for p in parts]
-    assert kinds == ["text", "single", "multiple", "dropdown", "unsupported"]
-    assert parts[1]["options"][0] == {
-        "id": "choice_0",
-        "text": "111",
-        "correct": True,
-        "feedback": "Đúng.",
-    }
-    assert [o["correct"] for o in parts[3]["options"]] == [True, False]
+    assert [i.kind for i in problem.inputs] == ["single", "multiple", "dropdown"]
+    first = problem.inputs[0].choices[0]
+    assert (first.id, first.html, first.correct, first.hints[0].html) == (
+        "choice_0",
+        "111",
+        True,
+        "Đúng.",
+    )
+    assert [o.correct for o in problem.inputs[2].choices] == [True, False]
+    assert problem.unsupported_counts == {"formularesponse": 1}
+    assert problem.body.index("Đọc kỹ.") < problem.body.index("\u27e6cb:r1\u27e7")
 
 
 def test_blocks_do_not_import_the_web_layer():
