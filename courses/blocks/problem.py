@@ -84,6 +84,15 @@ GRADING_TAGS = frozenset(
         "answer",
     }
 )
+#: Problem markup this block turns into HTML itself (not "removed" by the sanitiser).
+PROBLEM_MARKUP = (
+    SUPPORTED_RESPONSES
+    | UNSUPPORTED_RESPONSES
+    | INPUT_TAGS
+    | GRADING_TAGS
+    | {"problem", "choice", "option", "solution", "solutionset", "demandhint", "hint",
+       "label", "description", "text", "textbox"}
+)
 #: How Open edX names the settings of ``showanswer``.
 SHOWANSWER_VALUES = (
     "always",
@@ -806,7 +815,7 @@ class ProblemBlock(CourseBlockMixin, XBlock):  # type: ignore[misc]
         }
         removed_elements = getattr(html_block, "removed_elements", None)
         if removed_elements is not None:
-            notes["removed_elements"] = removed_elements(self.data)
+            notes["removed_elements"] = removed_elements(self.data, also_allowed=PROBLEM_MARKUP)
         return notes
 
     # -- Open edX's rules

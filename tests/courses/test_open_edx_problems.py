@@ -407,10 +407,16 @@ def test_an_unsupported_problem_shows_its_text_and_a_notice_and_is_excluded(lear
     assert status == 400 and "không có phần nào trả lời được" in body["error"]
 
 
-def test_import_notes_count_unsupported_responses():
-    problem = parse_problem(UNSUPPORTED)
-    assert problem.unsupported_counts == {"formularesponse": 1, "customresponse": 1}
-    assert problem.inputs == []
+def test_import_notes_count_unsupported_responses_and_what_the_sanitiser_drops(learner):
+    player = learner(
+        UNSUPPORTED.replace("<p>Viết", "<script>alert(1)</script><p style='x'>Viết")
+    )
+    runtime = learner_runtime(player.db, player.user, player.course, MemoryUrls("/lms"))
+    notes = runtime.get_block(BlockKey(SLUG, "problem", "p1").usage_id).olx_import_notes()
+    assert notes["unsupported_responses"] == {"formularesponse": 1, "customresponse": 1}
+    assert notes["answerable"] is False
+    assert notes["removed_elements"] == {"script": 1, "@style": 1}
+    assert parse_problem(UNSUPPORTED).inputs == []
 
 
 def test_a_course_whose_only_problem_is_unsupported_can_be_completed(
