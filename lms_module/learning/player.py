@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
@@ -80,6 +80,9 @@ class RenderedUnit:
     #: The page must load jQuery before the blocks' scripts: a block of the unit is not ours
     #: (``xblock_runtime.page_scripts``).
     needs_jquery: bool = False
+    #: What the blocks stored while rendering (kept in memory: the page is a GET), for the
+    #: view's POST to keep (:func:`record_view`), as Open edX keeps what a render stores.
+    render_writes: list[dict[str, Any]] = field(default_factory=list)
 
 
 def learner_runtime(
@@ -192,6 +195,7 @@ def render_unit(
         needs_jquery=needs_jquery(
             runtime.load_block_type(b.block_type) for b in blocks if b.usage_id in in_unit
         ),
+        render_writes=runtime.kvs.deferred_writes(),
     )
 
 
@@ -213,6 +217,7 @@ def record_view(
     urls: RuntimeUrls,
     *,
     language: str = "vi",
+    render_writes: list[dict[str, Any]] | None = None,
 ) -> RecordedView:
     """Record that ``user`` viewed unit ``usage_id``: their place in the course, and completion
     of the plain content under it (complete on view, as Open edX's player sends it from the
@@ -221,11 +226,17 @@ def record_view(
     The unit is not rendered again: its blocks are loaded and asked whether viewing completes
     them, as :func:`render_unit` does. Idempotent: a second call writes nothing.
 
+    :param render_writes: what the unit's blocks stored while the page rendered
+        (:attr:`RenderedUnit.render_writes`, brought back by the page): each field is stored
+        unless it changed since the render (``ScopedKeyValueStore.keep_deferred_writes``).
+
     :raises CourseNotOpenError: when the course is not for ``user``.
     :raises NoSuchBlockError: when the unit is not in the course's current version.
     """
     blocks, _units, _index = _open_unit(session, user, course, usage_id)
     lock_learner_progress(session, user, course)
+    if render_writes:
+        learner_runtime(session, user, course, urls).kvs.keep_deferred_writes(render_writes)
     if last_position(session, user, course) != usage_id:
         set_position(session, user, course, usage_id)
     # Read-only: the blocks are only asked what viewing does to them.

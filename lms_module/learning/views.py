@@ -26,6 +26,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.wrappers import Response as BaseResponse
@@ -278,8 +279,59 @@ def unit(slug: str, usage_id: str) -> str:
             ".handler", usage_id=USAGE_PLACEHOLDER, handler_name=HANDLER_PLACEHOLDER
         ),
         jquery_path=JQUERY_PATH,
+        render_writes=_sign_render_writes(usage_id, rendered.render_writes),
         language=current_language(),
     )
+
+
+#: How long a unit page may bring back what its blocks stored while it rendered (seconds).
+RENDER_WRITES_MAX_AGE = 6 * 3600
+#: Said when a page brings back a record of its render that we did not sign for this learner.
+RENDER_WRITES_REFUSED = "Trang này không còn hợp lệ. Hãy tải lại trang."
+
+
+def _render_writes_serializer() -> URLSafeTimedSerializer:
+    secret = current_app.secret_key
+    assert secret is not None  # init_app sets one when the host app has none
+    return URLSafeTimedSerializer(secret, salt="lms.learning.render-writes")
+
+
+def _sign_render_writes(usage_id: str, writes: list[dict[str, Any]]) -> str:
+    """Sign what the unit's blocks stored while rendering, for the page to bring back with
+    its view (empty: they stored nothing, as our own blocks never do)."""
+    if not writes:
+        return ""
+    payload = {"user": current_person().id, "unit": usage_id, "writes": writes}
+    return _render_writes_serializer().dumps(payload)
+
+
+class RenderWritesRefusedError(LMSError):
+    """A unit page brought back a record of its render that is not ours for this learner."""
+
+    status_code = 400
+
+    def __init__(self) -> None:
+        super().__init__(_(RENDER_WRITES_REFUSED))
+
+
+def _signed_render_writes(usage_id: str) -> list[dict[str, Any]] | None:
+    """Return the render writes the page sent with its view, checked (``None``: none sent, or
+    too old to keep: the blocks' checks then see the values as they are).
+
+    :raises RenderWritesRefusedError: not signed by us, or for another learner or unit.
+    """
+    token = request.form.get("render_writes", "")
+    if not token:
+        return None
+    try:
+        payload = _render_writes_serializer().loads(token, max_age=RENDER_WRITES_MAX_AGE)
+    except SignatureExpired:
+        return None
+    except BadSignature as error:
+        raise RenderWritesRefusedError() from error
+    if payload.get("user") != current_person().id or payload.get("unit") != usage_id:
+        raise RenderWritesRefusedError()
+    return list(payload["writes"])
 
 
 @bp.post("/courses/<slug>/units/<usage_id>/viewed")
@@ -287,8 +339,10 @@ def unit(slug: str, usage_id: str) -> str:
 def unit_viewed(slug: str, usage_id: str) -> Any:
     """Record that the learner viewed a unit (sent once by the unit page's script).
 
-    Remembers the unit as their place and completes its plain content (complete on view);
-    answers JSON, errors in Vietnamese. Sending it again records nothing more.
+    Remembers the unit as their place and completes its plain content (complete on view),
+    and keeps what the unit's blocks stored while the page rendered (``render_writes``, signed
+    by :func:`unit`); answers JSON, errors in Vietnamese. Sending it again records nothing
+    more.
     """
     session = db_session()
     try:
@@ -299,6 +353,7 @@ def unit_viewed(slug: str, usage_id: str) -> Any:
             usage_id,
             FlaskRuntimeUrls(slug),
             language=current_language(),
+            render_writes=_signed_render_writes(usage_id),
         )
     except LMSError as error:
         session.rollback()

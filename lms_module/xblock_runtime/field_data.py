@@ -25,6 +25,8 @@ FieldRow = tuple[str, str, str, Any]
 #: Cache slot: ("shared" | "learner", block scope id) -> {(scope name, field name): value}.
 _Slot = tuple[str, str]
 _Values = dict[tuple[str, str], Any]
+#: No value stored (a field never written, or deleted).
+_MISSING: Any = object()
 
 
 class ScopeWriteRefusedError(InvalidScopeError):  # type: ignore[misc]
@@ -126,6 +128,9 @@ class ScopedKeyValueStore(KeyValueStore):  # type: ignore[misc]
         self.allow_content_writes = allow_content_writes
         self.read_only = read_only
         self._cache: dict[_Slot, _Values] = {}
+        #: Read-only: what blocks stored, by (slot, scope, field): (value before, value now),
+        #: _MISSING for none. Kept by :meth:`deferred_writes` for a later request to store.
+        self._deferred: dict[tuple[_Slot, str, str], tuple[Any, Any]] = {}
 
     # -------------------------------------------------------------------------- reading
 
@@ -195,6 +200,8 @@ class ScopedKeyValueStore(KeyValueStore):  # type: ignore[misc]
             scope, name = _scope_name(key), key.field_name
             if not self.read_only:
                 self.store.save(self._owner(slot), slot[1], scope, name, value)
+            else:
+                self._defer(slot, scope, name, value)
             self._values(slot)[(scope, name)] = value
 
     def delete(self, key: Any) -> None:
@@ -202,4 +209,72 @@ class ScopedKeyValueStore(KeyValueStore):  # type: ignore[misc]
         scope, name = _scope_name(key), key.field_name
         if not self.read_only:
             self.store.delete(self._owner(slot), slot[1], scope, name)
+        else:
+            self._defer(slot, scope, name, _MISSING)
         self._values(slot).pop((scope, name), None)
+
+    # -------------------------------------------------------------------------- deferred writes
+
+    def _defer(self, slot: _Slot, scope: str, name: str, value: Any) -> None:
+        key = (slot, scope, name)
+        if key in self._deferred:
+            before = self._deferred[key][0]
+        else:
+            before = self._values(slot).get((scope, name), _MISSING)
+        self._deferred[key] = (before, value)
+
+    def deferred_writes(self) -> list[dict[str, Any]]:
+        """Return what blocks stored in this read-only store, for a later request to keep.
+
+        Each write names its slot, scope and field, the value it replaced and the value now
+        (``"had"``/``"has"`` False: no value); writes that changed nothing are left out.
+        """
+        writes = []
+        for ((kind, block_id), scope, name), (before, after) in self._deferred.items():
+            if before is _MISSING and after is _MISSING:
+                continue
+            if before is not _MISSING and after is not _MISSING and before == after:
+                continue
+            writes.append(
+                {
+                    "kind": kind,
+                    "block": block_id,
+                    "scope": scope,
+                    "field": name,
+                    "had": before is not _MISSING,
+                    "before": None if before is _MISSING else before,
+                    "has": after is not _MISSING,
+                    "after": None if after is _MISSING else after,
+                }
+            )
+        return writes
+
+    def keep_deferred_writes(self, writes: Iterable[Mapping[str, Any]]) -> int:
+        """Store ``writes`` (from :meth:`deferred_writes` of an earlier read-only render for
+        the same user) where each field still holds the value the render replaced.
+
+        A field changed since (by a handler, another render kept first) is left as it is: a
+        render kept late, or twice, never undoes what happened after it.
+
+        :return: how many fields were written.
+        """
+        kept = 0
+        for write in writes:
+            kind, block_id = str(write["kind"]), str(write["block"])
+            if kind not in ("learner", "shared") or (kind == "learner" and self.user_id is None):
+                continue
+            slot = (kind, block_id)
+            key = (str(write["scope"]), str(write["field"]))
+            values = self._values(slot)
+            current = values.get(key, _MISSING)
+            before = write["before"] if write["had"] else _MISSING
+            if current is not before and current != before:
+                continue
+            if write["has"]:
+                self.store.save(self._owner(slot), block_id, key[0], key[1], write["after"])
+                values[key] = write["after"]
+            else:
+                self.store.delete(self._owner(slot), block_id, key[0], key[1])
+                values.pop(key, None)
+            kept += 1
+        return kept

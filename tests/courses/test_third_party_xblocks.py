@@ -3,8 +3,9 @@
 * ``acid-xblock`` (Open edX's runtime conformance block): every storage scope it can use, its
   server-side ``handler_url`` with suffix and query, form-encoded handler posts, and inline
   javascript and css served under our CSP. What acid stores while the unit page shows it is
-  not kept (the page is a GET, it writes nothing), so its storage checks start from a render
-  in a runtime that stores, as a handler's does.
+  kept as Open edX keeps it, but by the view's POST: the page is a GET and writes nothing, it
+  carries a signed record of the render's writes, which the POST stores unless the field
+  changed since.
 * ``concept-xblock``: a JSON handler writing shared (``user_state_summary``) state that every
   learner of the block then sees.
 
@@ -233,6 +234,71 @@ def test_the_unit_page_keeps_nothing_a_block_stores_while_shown(course, learner,
         "status": "error",
         "message": f"Stored value None doesn't match supplied QUERY {value}",
     }
+
+
+RENDER_WRITES = re.compile(r'data-render-writes="([^"]+)"')
+
+
+def view_post(client: FlaskClient, page: str, writes: str | None = None) -> Any:
+    match = RENDER_WRITES.search(page)
+    assert match, "the page carries no record of what acid stored"
+    return client.post(
+        f"/courses/{SLUG}/units/{UNIT}/viewed",
+        data={"render_writes": writes if writes is not None else html.unescape(match.group(1))},
+        headers=csrf(page),
+    )
+
+
+def page_storage_tests(page: str) -> list[tuple[str, str, str]]:
+    return [(html.unescape(u), scope, v) for u, scope, v in STORAGE_TEST.findall(page)]
+
+
+def test_the_view_post_keeps_what_acid_stored_while_the_page_rendered(course, learner):
+    page = unit_page(learner)
+    assert view_post(learner, page).status_code == 200
+    tests = page_storage_tests(page)
+    assert len(tests) == 4
+    for url, scope, value in tests:
+        result = learner.post(url, data={"VALUE": value}, headers=csrf(page)).get_json()
+        assert result["status"] == "ok", (scope, result)
+
+
+def test_a_render_record_brought_back_late_never_undoes_what_came_after(course, learner):
+    page = unit_page(learner)
+    assert view_post(learner, page).status_code == 200
+    url, _scope, value = page_storage_tests(page)[0]
+    # The check stores a new value and hands back the URL that checks it.
+    moved_on = learner.post(url, data={"VALUE": value}, headers=csrf(page)).get_json()
+    assert moved_on["status"] == "ok"
+    assert view_post(learner, page).status_code == 200  # the same record, again
+    again = learner.post(
+        moved_on["handler_url"], data={"VALUE": str(moved_on["value"])}, headers=csrf(page)
+    ).get_json()
+    assert again["status"] == "ok", again
+
+
+def test_a_forged_render_record_is_refused_and_keeps_nothing(course, learner, db):
+    page = unit_page(learner)
+    token = html.unescape(RENDER_WRITES.search(page).group(1))
+    forged = token[:-4] + ("AAAA" if not token.endswith("AAAA") else "BBBB")
+    response = view_post(learner, page, forged)
+    assert response.status_code == 400
+    assert response.get_json() == {"error": "Trang này không còn hợp lệ. Hãy tải lại trang."}
+    url, _scope, value = page_storage_tests(page)[0]
+    result = learner.post(url, data={"VALUE": value}, headers=csrf(page)).get_json()
+    assert result["status"] == "error"
+
+
+def test_another_learners_render_record_is_refused(
+    course, learner, make_user, tree, app
+):
+    other = app.test_client()
+    mate = make_user(Role.STUDENT, tree["class"], username="hs.ban.cung.lop")
+    assert sign_in(other, mate.username).status_code == 302
+    theirs = other.get(f"/courses/{SLUG}/units/{UNIT}").get_data(as_text=True)
+    token = html.unescape(RENDER_WRITES.search(theirs).group(1))
+    response = view_post(learner, unit_page(learner), token)
+    assert response.status_code == 400
 
 
 def acid_storage_tests(app: Flask, db: Session) -> list[tuple[str, str, str]]:

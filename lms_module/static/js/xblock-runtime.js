@@ -231,21 +231,34 @@
 
   // The unit page (a GET) writes nothing: once it is shown, record the view (the learner's
   // place, the plain content completed on view). keepalive: the learner may leave at once.
+  // What blocks stored while the page rendered (data-render-writes, signed by the server)
+  // goes with it, to be kept as Open edX keeps what a render stores.
   function recordView() {
     var root = document.querySelector("[data-viewed-url]");
-    if (!root || root.lmsViewRecorded || !window.fetch) { return; }
+    if (!root || root.lmsViewRecorded || !window.fetch) { return Promise.resolve(); }
     root.lmsViewRecorded = true;
-    window.fetch(root.getAttribute("data-viewed-url"), {
+    var writes = root.getAttribute("data-render-writes");
+    var body = new URLSearchParams();
+    if (writes) { body.set("render_writes", writes); }
+    return window.fetch(root.getAttribute("data-viewed-url"), {
       method: "POST",
       credentials: "same-origin",
-      keepalive: true,
-      headers: { "X-CSRFToken": csrfToken(), "Accept": "application/json" }
+      keepalive: !writes,
+      headers: { "X-CSRFToken": csrfToken(), "Accept": "application/json" },
+      body: body
     }).catch(function () { /* offline: nothing recorded; opening the unit again records it */ });
   }
 
   function start() {
-    initAll(document);
-    recordView();
+    var root = document.querySelector("[data-viewed-url]");
+    if (root && root.hasAttribute("data-render-writes")) {
+      // Blocks that stored something while rendering check it from their scripts: start
+      // them once the view's POST has kept it.
+      recordView().then(function () { initAll(document); });
+    } else {
+      initAll(document);
+      recordView();
+    }
   }
 
   window.LmsRuntime = window.LmsRuntime || {};
