@@ -286,8 +286,6 @@ def unit(slug: str, usage_id: str) -> str:
 
 #: How long a unit page may bring back what its blocks stored while it rendered (seconds).
 RENDER_WRITES_MAX_AGE = 6 * 3600
-#: Said when a page brings back a record of its render that we did not sign for this learner.
-RENDER_WRITES_REFUSED = "Trang này không còn hợp lệ. Hãy tải lại trang."
 
 
 def _render_writes_serializer() -> URLSafeTimedSerializer:
@@ -311,7 +309,7 @@ class RenderWritesRefusedError(LMSError):
     status_code = 400
 
     def __init__(self) -> None:
-        super().__init__(_(RENDER_WRITES_REFUSED))
+        super().__init__(_("Trang này không còn hợp lệ. Hãy tải lại trang."))
 
 
 def _signed_render_writes(usage_id: str) -> list[dict[str, Any]] | None:
