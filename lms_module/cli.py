@@ -138,6 +138,8 @@ def load_course_command(
         f"Đã nạp khóa học {report.course_slug}, phiên bản {report.version}: "
         f"{report.blocks} khối, {report.assets} tệp."
     )
+    for line in report.detail_lines():
+        click.echo(f"  {line}")
     for warning in report.warnings:
         click.echo(f"  Cảnh báo: {warning}")
 

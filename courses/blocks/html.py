@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Collection
 from typing import Any
 
+import lxml.html
 import nh3
 from lxml import etree
 from web_fragments.fragment import Fragment
@@ -77,6 +80,38 @@ def sanitize_html(html: str) -> str:
     )
 
 
+def removed_elements(html: str, also_allowed: Collection[str] = ()) -> dict[str, int]:
+    """Return what :func:`sanitize_html` will drop from ``html``: {tag: count}.
+
+    Every element whose tag is not allowed is counted (``script``, ``style``, ``iframe``,
+    ``link``, ``object``, ``embed``, ``form``, ``input``...; for most of them the text inside
+    is kept, for ``script`` and ``style`` it goes too), and so are inline styles and event
+    handlers, as ``@style`` and ``@onclick`` (an attribute, by name). The OLX import lists
+    them in its report, so a course author sees what the page will not show.
+
+    :param also_allowed: tags not to count: markup the block turns into HTML itself before
+        sanitising (a problem's ``choicegroup``, ``label``...).
+    """
+    if not html.strip():
+        return {}
+    try:
+        root = lxml.html.fragment_fromstring(html, create_parent="div")
+    except (etree.ParserError, ValueError):
+        return {}
+    removed: Counter[str] = Counter()
+    for element in root.iterdescendants():
+        if not isinstance(element.tag, str):
+            continue  # comments and processing instructions
+        tag = element.tag.lower()
+        if tag not in ALLOWED_TAGS and tag not in also_allowed:
+            removed[tag] += 1
+        for name in element.attrib:
+            name = name.lower()
+            if name == "style" or name.startswith("on"):
+                removed[f"@{name}"] += 1
+    return dict(removed)
+
+
 @XBlock.needs("i18n")
 @XBlock.wants("replace_urls")
 class HtmlBlock(CourseBlockMixin, XBlock):  # type: ignore[misc]
@@ -97,6 +132,13 @@ class HtmlBlock(CourseBlockMixin, XBlock):  # type: ignore[misc]
             node.remove(child)
         block.data = _inner_html(node)
         return block
+
+    def olx_import_notes(self) -> dict[str, Any]:
+        """Tell the OLX import what sanitising will drop from this block's HTML (both
+        languages): {"removed_elements": {tag: count}}."""
+        removed: Counter[str] = Counter(removed_elements(self.data))
+        removed.update(removed_elements(self.data_en))
+        return {"removed_elements": dict(removed)} if removed else {}
 
     def student_view(self, context: Any = None) -> Fragment:
         """Show the sanitised HTML, with ``/static/`` links pointing at the course's files."""

@@ -31,7 +31,10 @@ from lms_module.learning.talk_cards import read_talk_cards, store_talk_cards
 from lms_module.xblock_runtime.ids import DEFINITION_PREFIX, USAGE_PREFIX, safe_name
 from lms_module.xblock_runtime.olx import (
     CONTENT_SCOPES,
+    CoursePolicies,
     OlxError,
+    ParsedCourse,
+    apply_course_policies,
     olx_hash,
     parse_course_blocks,
     read_course_files,
@@ -39,6 +42,10 @@ from lms_module.xblock_runtime.olx import (
     source_position,
 )
 from lms_module.xblock_runtime.runtime import RuntimeUrls
+from lms_module.xblock_runtime.services import course_asset_name
+
+#: Longest name a course file is stored under (``CourseAsset.path``).
+ASSET_NAME_LENGTH = 300
 
 #: The course fields that say who a course is for: from the OLX root, or chosen on publishing.
 AUDIENCE_FIELDS = ("audience", "grade_min", "grade_max")
@@ -58,6 +65,25 @@ class ImportReport:
     assets: int = 0
     #: "Cùng con trò chuyện" cards stored (:mod:`lms_module.learning.talk_cards`).
     talk_cards: int = 0
+    #: Blocks by type that an installed XBlock shows, and those shown as a placeholder.
+    supported_types: dict[str, int] = field(default_factory=dict)
+    placeholder_types: dict[str, int] = field(default_factory=dict)
+    #: ``<problem>`` blocks a learner can answer here, and those they cannot (their text is
+    #: shown; they count neither for completion nor the score).
+    problems_answerable: int = 0
+    problems_not_answerable: int = 0
+    #: Problem response types not answerable here (e.g. "customresponse"): how many.
+    unsupported_responses: dict[str, int] = field(default_factory=dict)
+    #: What sanitising drops: {tag or "@attribute": {"count": n, "blocks": [url_name, ...]}}.
+    removed_elements: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: Course settings kept, and where they went ("pass_mark": "0.6 (grading_policy.json ...)").
+    kept_settings: dict[str, str] = field(default_factory=dict)
+    #: Settings nothing here keeps ("policy.json tabs", "sequential format"...): how many.
+    dropped_settings: dict[str, int] = field(default_factory=dict)
+    #: ``/static/`` files linked but not in the course: {linked name: [url_name, ...]}.
+    missing_assets: dict[str, list[str]] = field(default_factory=dict)
+    #: ``/jump_to_id/`` links to no block: {"/jump_to_id/<url_name>": [url_name, ...]}.
+    broken_links: dict[str, list[str]] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     #: False: the course waits for an admin to choose its audience and grade band and publish
     #: it (:func:`lms_module.learning.publishing.publish_course`); learners do not see it yet.
@@ -66,6 +92,37 @@ class ImportReport:
     def as_dict(self) -> dict[str, Any]:
         """Return the report as JSON-ready data."""
         return asdict(self)
+
+    def detail_lines(self) -> list[str]:
+        """Return the report's account of the import as lines (``lms load-course`` prints
+        them; the courses page shows the same fields)."""
+
+        def where(blocks: list[str]) -> str:
+            return ", ".join(blocks[:10]) + ("…" if len(blocks) > 10 else "")
+
+        lines = [f"Khối hiển thị được: {count} <{name}>"
+                 for name, count in sorted(self.supported_types.items())]
+        lines += [f"Khối hiện thành ô giữ chỗ (chưa hỗ trợ): {count} <{name}>"
+                  for name, count in sorted(self.placeholder_types.items())]
+        if self.problems_answerable or self.problems_not_answerable:
+            lines.append(
+                f"Bài tập: {self.problems_answerable} bài làm được, "
+                f"{self.problems_not_answerable} bài không làm được ở đây."
+            )
+        lines += [f"Kiểu câu trả lời chưa hỗ trợ: {count} <{name}>"
+                  for name, count in sorted(self.unsupported_responses.items())]
+        lines += [f"Bị bỏ khi làm sạch nội dung: {entry['count']} {tag} (trong "
+                  f"{where(entry['blocks'])})"
+                  for tag, entry in sorted(self.removed_elements.items())]
+        lines += [f"Tệp bị thiếu: {name} (trong {where(blocks)})"
+                  for name, blocks in sorted(self.missing_assets.items())]
+        lines += [f"Liên kết hỏng: {link} (trong {where(blocks)})"
+                  for link, blocks in sorted(self.broken_links.items())]
+        lines += [f"Thiết lập được giữ: {name} = {value}"
+                  for name, value in sorted(self.kept_settings.items())]
+        lines += [f"Thiết lập bị bỏ: {name}" + (f" ×{count}" if count > 1 else "")
+                  for name, count in sorted(self.dropped_settings.items())]
+        return lines
 
     @classmethod
     def from_stored(cls, data: dict[str, Any], **changes: Any) -> ImportReport:
@@ -150,6 +207,84 @@ def latest_version(session: Session, course: Course) -> CourseVersion | None:
     )
 
 
+def _store_assets(
+    session: Session, version: CourseVersion, files: dict[str, bytes]
+) -> tuple[set[str], list[str]]:
+    """Store the files of ``static/`` under the names Open edX serves them by
+    (:func:`~lms_module.xblock_runtime.services.course_asset_name`: ``thank you.png`` as
+    ``thank_you.png``); return the names stored and warnings (two files, one name)."""
+    stored: dict[str, str] = {}
+    warnings: list[str] = []
+    for name in sorted(files):
+        if not name.startswith("static/") or name.endswith("/"):
+            continue
+        original = name.removeprefix("static/")
+        stored_name = course_asset_name(original)
+        if stored_name in stored:
+            warnings.append(
+                f"Hai tệp “{stored[stored_name]}” và “{original}” cùng mang tên "
+                f"“{stored_name}” (tên tệp Open edX): chỉ giữ tệp đầu."
+            )
+            continue
+        if len(stored_name) > ASSET_NAME_LENGTH:
+            warnings.append(f"Tên tệp “{original}” dài quá {ASSET_NAME_LENGTH} ký tự: bỏ qua.")
+            continue
+        stored[stored_name] = original
+        session.add(
+            CourseAsset(
+                course_version_id=version.id,
+                path=stored_name,
+                content_type=mimetypes.guess_type(original)[0] or "application/octet-stream",
+                data=files[name],
+            )
+        )
+    return set(stored), warnings
+
+
+def _describe_import(
+    report: ImportReport, parsed: ParsedCourse, policies: CoursePolicies, asset_names: set[str]
+) -> None:
+    """Fill the report's account of the import: what is shown, answerable, dropped or broken."""
+    url_names = {b.usage_id: b.url_name for b in parsed.blocks}
+    for block in parsed.blocks:
+        counts = report.placeholder_types if block.is_placeholder else report.supported_types
+        counts[block.block_type] = counts.get(block.block_type, 0) + 1
+        notes = parsed.notes.get(block.usage_id, {})
+        if block.block_type == "problem":
+            if notes.get("answerable", block.has_score):
+                report.problems_answerable += 1
+            else:
+                report.problems_not_answerable += 1
+        for response, count in dict(notes.get("unsupported_responses") or {}).items():
+            name = str(response)
+            report.unsupported_responses[name] = (
+                report.unsupported_responses.get(name, 0) + int(count)
+            )
+        for tag, count in dict(notes.get("removed_elements") or {}).items():
+            entry = report.removed_elements.setdefault(str(tag), {"count": 0, "blocks": []})
+            entry["count"] += int(count)
+            entry["blocks"].append(block.url_name)
+    known = set(url_names.values())
+    for usage_id, paths in parsed.static_links.items():
+        for linked in sorted(paths):
+            if course_asset_name(linked) not in asset_names:
+                report.missing_assets.setdefault(linked, []).append(url_names[usage_id])
+    for usage_id, targets in parsed.jump_links.items():
+        for target in sorted(targets):
+            if safe_name(target) not in known:
+                report.broken_links.setdefault(f"/jump_to_id/{target}", []).append(
+                    url_names[usage_id]
+                )
+    report.kept_settings = dict(policies.kept)
+    if parsed.graded:
+        scored_out = sum(1 for b in parsed.blocks if b.has_score and b.weight == 0)
+        report.kept_settings["graded"] = (
+            f"{len(parsed.graded)} phần được chấm điểm; {scored_out} bài tập ngoài các phần "
+            "đó vẫn phải làm để hoàn thành nhưng không tính vào điểm"
+        )
+    report.dropped_settings = {**policies.dropped, **parsed.dropped_attributes}
+
+
 def load_course(
     session: Session, path: Path, *, slug: str | None = None, urls: RuntimeUrls | None = None
 ) -> ImportReport:
@@ -165,6 +300,7 @@ def load_course(
     files = read_course_files(path)
     digest = olx_hash(files)
     root, root_url_name = read_course_tree(files)
+    policies = apply_course_policies(files, root, root_url_name)
     course_slug = safe_name(slug or _default_slug(root, path)).lower().replace(".", "-")[:60]
     metadata = _course_metadata(root)
     cards = read_talk_cards(files, metadata["audience"])
@@ -200,7 +336,9 @@ def load_course(
             ),
         )
     )
-    parsed = parse_course_blocks(root, root_url_name, course_slug, SqlFieldStore(session), urls)
+    parsed = parse_course_blocks(
+        root, root_url_name, course_slug, SqlFieldStore(session), urls, files=files
+    )
 
     number = (
         session.scalar(
@@ -215,19 +353,8 @@ def load_course(
     session.flush()
     for block in parsed.blocks:
         session.add(BlockUsage(course_version_id=version.id, **asdict(block)))
-    assets = 0
-    for name, data in files.items():
-        if name.startswith("static/") and not name.endswith("/"):
-            content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
-            session.add(
-                CourseAsset(
-                    course_version_id=version.id,
-                    path=name.removeprefix("static/"),
-                    content_type=content_type,
-                    data=data,
-                )
-            )
-            assets += 1
+    asset_names, asset_warnings = _store_assets(session, version, files)
+    assets = len(asset_names)
     talk_cards = store_talk_cards(session, version, cards, parsed.blocks)
     report = ImportReport(
         course_slug,
@@ -243,6 +370,8 @@ def load_course(
         f"Loại nội dung <{tag}> chưa được hỗ trợ: hiển thị thay thế ở {len(ids)} chỗ."
         for tag, ids in parsed.unknown.items()
     ]
+    report.warnings += asset_warnings
+    _describe_import(report, parsed, policies, asset_names)
     report.published = publish
     version.report = report.as_dict()
     if publish:

@@ -28,6 +28,7 @@ from lms_module.learning.models import (
 )
 from lms_module.people.models import ADULT_ROLES, Role, User
 from lms_module.people.services import active_memberships
+from lms_module.xblock_runtime.ids import safe_name
 from lms_module.xblock_runtime.progress import check_completion, check_grade
 
 _signals = Namespace()
@@ -584,3 +585,41 @@ def progress_for_page(
     progress = course_progress(session, user, course, blocks)
     progress.completion_recorded = recorded
     return progress
+
+
+class NoSuchJumpTargetError(LMSError):
+    """A course link ``/jump_to_id/<url_name>`` names no block of the course."""
+
+    status_code = 404
+
+    def __init__(self, url_name: str) -> None:
+        super().__init__(
+            f"Liên kết trong bài học chỉ đến nội dung “{url_name}”, nhưng khóa học không có "
+            "nội dung này. Hãy quay lại trang trước và báo cho người soạn khóa học."
+        )
+
+
+def jump_target(blocks: list[BlockUsage], url_name: str) -> BlockUsage:
+    """Return the unit that shows the block with ``url_name`` (Open edX's ``jump_to_id``):
+    the unit itself, the unit around a block, or the first unit of a chapter or section.
+
+    :param blocks: the course version's blocks, in outline order.
+    :raises NoSuchJumpTargetError: when no block has that url_name, or it holds no unit.
+    """
+    wanted = safe_name(url_name)
+    by_id = {b.usage_id: b for b in blocks}
+    target = next((b for b in blocks if b.url_name == wanted), None)
+    if target is None:
+        raise NoSuchJumpTargetError(url_name)
+    ancestor: BlockUsage | None = target
+    while ancestor is not None:
+        if ancestor.block_type in UNIT_TYPES:
+            return ancestor
+        ancestor = by_id.get(ancestor.parent_usage_id or "")
+    for unit in course_units(blocks[blocks.index(target) :]):
+        parent = by_id.get(unit.parent_usage_id or "")
+        while parent is not None and parent is not target:
+            parent = by_id.get(parent.parent_usage_id or "")
+        if parent is target:
+            return unit
+    raise NoSuchJumpTargetError(url_name)

@@ -55,6 +55,7 @@ from lms_module.learning.services import (
     courses_for_user,
     current_attempt,
     get_course,
+    jump_target,
     last_position,
     progress_for_page,
     version_blocks,
@@ -68,6 +69,7 @@ from lms_module.xblock_runtime.fragment_resources import (
 )
 from lms_module.xblock_runtime.ids import parse_block_id
 from lms_module.xblock_runtime.page_scripts import JQUERY_PATH
+from lms_module.xblock_runtime.services import course_asset_name
 
 bp = Blueprint("learning", __name__, template_folder="templates")
 
@@ -106,6 +108,9 @@ class FlaskRuntimeUrls:
 
     def course_asset(self, path: str) -> str:
         return url_for("lms.learning.course_asset", slug=self.course_slug, path=path)
+
+    def jump_to_id(self, url_name: str) -> str:
+        return url_for("lms.learning.jump_to_id", slug=self.course_slug, url_name=url_name)
 
 
 def _json_error(message: str, status: int) -> tuple[Response, int]:
@@ -398,11 +403,21 @@ def course_asset(slug: str, path: str) -> Response:
     asset = session.scalar(
         select(CourseAsset).where(
             CourseAsset.course_version_id == course.current_version_id,
-            CourseAsset.path == path,
+            CourseAsset.path.in_({path, course_asset_name(path)}),
         )
     )
     if asset is None:
-        abort(404)
+        # Versions loaded before files were stored under Open edX's names kept the path.
+        wanted = course_asset_name(path)
+        stored = session.execute(
+            select(CourseAsset.id, CourseAsset.path).where(
+                CourseAsset.course_version_id == course.current_version_id
+            )
+        ).all()
+        asset_id = next((i for i, p in stored if course_asset_name(p) == wanted), None)
+        if asset_id is None:
+            abort(404)
+        asset = session.get_one(CourseAsset, asset_id)
     response = Response(asset.data, mimetype=asset.content_type)
     # Opened on its own (an SVG, say), a course file can run nothing.
     response.headers["Content-Security-Policy"] = (
@@ -411,6 +426,16 @@ def course_asset(slug: str, path: str) -> Response:
     response.cache_control.private = True
     response.cache_control.max_age = 3600
     return response
+
+
+@bp.get("/courses/<slug>/jump_to_id/<url_name>")
+@signed_in
+def jump_to_id(slug: str, url_name: str) -> BaseResponse:
+    """Open the unit that shows the block ``url_name`` (Open edX's ``/jump_to_id/`` links
+    between pages of a course); an unknown one is a Vietnamese 404."""
+    course, blocks = _open_course_blocks(slug)
+    unit = jump_target(blocks, url_name)
+    return redirect(url_for(".unit", slug=course.slug, usage_id=unit.usage_id))
 
 
 # ---------------------------------------------------------------------------------- XBlock

@@ -44,6 +44,25 @@ class BlockKey:
         return f"{DEFINITION_PREFIX}{self.course_slug}+type@{self.block_type}+block@{self.url_name}"
 
 
+class DefinitionId(str):
+    """A definition id (a plain ``str`` everywhere) that also answers ``.block_type`` and
+    ``.block_id`` (the url_name it was made from), as Open edX's definition keys do.
+
+    Blocks written for Open edX read ``runtime.id_generator.create_definition(tag,
+    url_name).block_id`` in ``parse_xml`` to find their files (markdown-xblock:
+    ``markdown/<url_name>.md``).
+    """
+
+    block_type: str
+    block_id: str
+
+    def __new__(cls, value: str, block_type: str, block_id: str) -> DefinitionId:
+        made = super().__new__(cls, value)
+        made.block_type = block_type
+        made.block_id = block_id
+        return made
+
+
 def safe_name(value: str) -> str:
     """Return ``value`` with characters not allowed in ids replaced by ``_``."""
     return _UNSAFE.sub("_", value.strip())[:120] or "_"
@@ -63,10 +82,16 @@ class CourseIdManager(IdReader, IdGenerator):  # type: ignore[misc]
     def __init__(self, course_slug: str) -> None:
         self.course_slug = course_slug
 
-    def create_definition(self, block_type: str, slug: str | None = None) -> str:
+    def create_definition(self, block_type: str, slug: str | None = None) -> DefinitionId:
+        """Return the definition id of the block ``slug`` (its url_name) of ``block_type``.
+
+        Its ``block_id`` is ``slug`` as given (Open edX keeps ``:`` in url_names, meaning
+        sub-folders); the id itself uses :func:`safe_name`.
+        """
         if slug is None:
             raise ValueError("Stable ids need a url_name: pass it as slug.")
-        return BlockKey(self.course_slug, block_type, safe_name(slug)).definition_id
+        key = BlockKey(self.course_slug, block_type, safe_name(slug))
+        return DefinitionId(key.definition_id, block_type, slug)
 
     def create_usage(self, def_id: str) -> str:
         key = parse_block_id(def_id)

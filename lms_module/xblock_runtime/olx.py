@@ -9,16 +9,18 @@ and blocks, and passes an SQL field store.
 from __future__ import annotations
 
 import hashlib
+import json
 import tarfile
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lxml import etree
 from xblock.completable import XBlockCompletionMode
 from xblock.core import XBlock
-from xblock.fields import ScopeIds
+from xblock.fields import Scope, ScopeIds
 from xblock.plugin import PluginMissingError
 
 from lms_module.core.errors import LMSError
@@ -26,6 +28,10 @@ from lms_module.xblock_runtime.failsafe import load_block_class
 from lms_module.xblock_runtime.field_data import FieldStore
 from lms_module.xblock_runtime.ids import BlockKey, safe_name
 from lms_module.xblock_runtime.runtime import LmsRuntime, MemoryUrls, RuntimeUrls
+from lms_module.xblock_runtime.services import find_course_links
+
+if TYPE_CHECKING:
+    from fs.base import FS
 
 #: Largest course archive or folder accepted (all files together), in bytes.
 MAX_COURSE_BYTES = 200 * 1024 * 1024
@@ -34,6 +40,9 @@ SOURCE_ATTRIBUTE = "olx-source"
 LINE_ATTRIBUTE = "olx-line"
 #: Scopes (by name) that hold course content: a course loader replaces them on every load.
 CONTENT_SCOPES = ("content", "settings", "children", "parent")
+#: Attributes of a container that the import reads itself (not settings that a field keeps).
+_IMPORT_ATTRIBUTES = {"url_name", "graded", "slug", "filename", "xblock-family",
+                      SOURCE_ATTRIBUTE, LINE_ATTRIBUTE}
 
 
 class OlxError(LMSError):
@@ -70,6 +79,17 @@ class ParsedCourse:
     blocks: list[ParsedBlock]
     #: Unknown OLX tags (shown as placeholders) and the usage ids where they occur.
     unknown: dict[str, list[str]] = field(default_factory=dict)
+    #: What blocks said of their import (``olx_import_notes()``: ``removed_elements``,
+    #: ``unsupported_responses``, ``answerable``), by usage id; blocks without notes are absent.
+    notes: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: ``/static/`` paths linked from each block's content (as written, URL-decoded).
+    static_links: dict[str, set[str]] = field(default_factory=dict)
+    #: ``/jump_to_id/`` targets (url_names) linked from each block's content.
+    jump_links: dict[str, set[str]] = field(default_factory=dict)
+    #: Attributes of containers that nothing keeps, as "<tag> <attribute>": how many blocks.
+    dropped_attributes: dict[str, int] = field(default_factory=dict)
+    #: Usage ids of the containers marked ``graded="true"`` (Open edX graded subsections).
+    graded: list[str] = field(default_factory=list)
 
     def block_types(self) -> dict[str, int]:
         """Return how many blocks there are of each type."""
@@ -237,23 +257,66 @@ def _assign_url_names(node: Any, url_name: str) -> None:
 # ---------------------------------------------------------------------------------- runtime
 
 
+def _uses_default_parse(cls: type[XBlock]) -> bool:
+    """Tell whether ``cls`` parses OLX with XBlock's own ``parse_xml``."""
+    return getattr(cls.parse_xml, "__func__", None) is getattr(XBlock.parse_xml, "__func__", 0)
+
+
 class _ParsingRuntime(LmsRuntime):
     """The runtime OLX is parsed with: content writes allowed, ids from url_names."""
 
-    def __init__(self, course_slug: str, fields: FieldStore, urls: RuntimeUrls) -> None:
+    def __init__(
+        self,
+        course_slug: str,
+        fields: FieldStore,
+        urls: RuntimeUrls,
+        files: Mapping[str, bytes] | None = None,
+    ) -> None:
         super().__init__(
             course_slug=course_slug, fields=fields, urls=urls, allow_content_writes=True
         )
+        self.files: Mapping[str, bytes] = files or {}
+        self._resources_fs: FS | None = None
         self.parsed: dict[str, ParsedBlock] = {}
         self.unknown: dict[str, list[str]] = {}
+        self.notes: dict[str, dict[str, Any]] = {}
+        self.static_links: dict[str, set[str]] = {}
+        self.jump_links: dict[str, set[str]] = {}
+        self.dropped_attributes: Counter[str] = Counter()
+        self.graded: list[str] = []
+
+    @property
+    def resources_fs(self) -> FS:
+        """The course's files, read-only, as Open edX's import gives them to ``parse_xml``
+        (markdown-xblock reads ``markdown/<url_name>.md`` there); made when a block asks."""
+        if self._resources_fs is None:
+            from fs.memoryfs import MemoryFS
+
+            memory = MemoryFS()
+            for name, data in self.files.items():
+                folder = PurePosixPath(name).parent.as_posix()
+                if folder != ".":
+                    memory.makedirs(folder, recreate=True)
+                memory.writebytes(name, data)
+            self._resources_fs = memory
+        return self._resources_fs
 
     def _usage_id_from_node(self, node: Any, parent_id: str | None) -> str:
         block_type = node.tag
         where = source_position(node)
-        url_name = node.attrib.pop("url_name")
-        node.attrib.pop("xblock-family", None)
         cls = _block_class(block_type)
+        # The url_name stays on the node: Open edX blocks read it in parse_xml (XBlock's own
+        # parse_xml would only log that no field keeps it).
+        if cls is not None and _uses_default_parse(cls):
+            url_name = node.attrib.pop("url_name")
+        else:
+            url_name = node.get("url_name")
+        node.attrib.pop("xblock-family", None)
+        graded = node.attrib.pop("graded", "").strip().lower() == "true"
         if cls is not None and getattr(cls, "has_children", False):
+            for name in node.attrib:
+                if name not in _IMPORT_ATTRIBUTES and name not in cls.fields:
+                    self.dropped_attributes[f"{block_type} {name}"] += 1
             # Child blocks keep their source marks until they are parsed themselves.
             node.attrib.pop(SOURCE_ATTRIBUTE, None)
             node.attrib.pop(LINE_ATTRIBUTE, None)
@@ -273,6 +336,8 @@ class _ParsingRuntime(LmsRuntime):
             depth=0 if parent_id is None else self.parsed[parent_id].depth + 1,
         )
         self.parsed[usage_id] = entry
+        if graded:
+            self.graded.append(usage_id)
         if cls is None:
             self.unknown.setdefault(block_type, []).append(usage_id)
             cls = self.default_class
@@ -294,7 +359,32 @@ class _ParsingRuntime(LmsRuntime):
         entry.weight = float(getattr(block, "weight", 1.0) or 0.0) if has_score else 0.0
         entry.is_placeholder = cls is self.default_class
         self._blocks[usage_id] = block
+        self._note_import(usage_id, block)
         return usage_id
+
+    def _note_import(self, usage_id: str, block: Any) -> None:
+        """Keep what the report needs of a parsed block: its notes and its course links."""
+        notes = getattr(block, "olx_import_notes", None)
+        if callable(notes):
+            said = notes()
+            if said:
+                self.notes[usage_id] = dict(said)
+        if getattr(block, "has_children", False):
+            return
+        static: set[str] = set()
+        jumps: set[str] = set()
+        for name, block_field in block.fields.items():
+            if block_field.scope not in (Scope.content, Scope.settings):
+                continue
+            value = getattr(block, name)
+            if isinstance(value, str) and "/" in value:
+                links = find_course_links(value)
+                static |= links.static
+                jumps |= links.jump_to_id
+        if static:
+            self.static_links[usage_id] = static
+        if jumps:
+            self.jump_links[usage_id] = jumps
 
 
 # ---------------------------------------------------------------------------------- parsing
@@ -320,15 +410,132 @@ def parse_course_blocks(
     course_slug: str,
     fields: FieldStore,
     urls: RuntimeUrls | None = None,
+    files: Mapping[str, bytes] | None = None,
 ) -> ParsedCourse:
     """Parse the resolved ``<course>`` tree into blocks, writing their content to ``fields``.
 
     Blocks without a url_name get one from their place, so the same OLX gives the same ids.
-    Unknown tags become placeholders, listed in :attr:`ParsedCourse.unknown`.
+    Unknown tags become placeholders, listed in :attr:`ParsedCourse.unknown`. Blocks read the
+    course's ``files`` through ``runtime.resources_fs``.
+
+    Graded subsections (Open edX ``graded="true"``): when the course has any, only problems
+    inside one count toward the score; the others keep counting for completion, with weight 0.
 
     :raises OlxError: for an invalid block or a url_name used twice (naming file and line).
     """
     _assign_url_names(root, root_url_name)
-    runtime = _ParsingRuntime(course_slug, fields, urls or MemoryUrls())
+    runtime = _ParsingRuntime(course_slug, fields, urls or MemoryUrls(), files)
     root_usage_id = runtime._usage_id_from_node(root, None)
-    return ParsedCourse(root_usage_id, list(runtime.parsed.values()), runtime.unknown)
+    blocks = list(runtime.parsed.values())
+    if runtime.graded:
+        _weigh_graded_only(blocks, set(runtime.graded))
+    return ParsedCourse(
+        root_usage_id,
+        blocks,
+        runtime.unknown,
+        notes=runtime.notes,
+        static_links=runtime.static_links,
+        jump_links=runtime.jump_links,
+        dropped_attributes=dict(runtime.dropped_attributes),
+        graded=runtime.graded,
+    )
+
+
+def _weigh_graded_only(blocks: list[ParsedBlock], graded: set[str]) -> None:
+    """Give weight 0 to scored blocks outside every graded container (Open edX grades only
+    graded subsections; such problems still count for completion)."""
+    parents = {b.usage_id: b.parent_usage_id for b in blocks}
+    for block in blocks:
+        if not block.has_score:
+            continue
+        ancestor = block.parent_usage_id
+        while ancestor is not None and ancestor not in graded:
+            ancestor = parents.get(ancestor)
+        if ancestor is None:
+            block.weight = 0.0
+
+
+# ---------------------------------------------------------------------------------- policies
+
+
+@dataclass
+class CoursePolicies:
+    """What :func:`apply_course_policies` kept of an Open edX export's course settings, and
+    what it dropped."""
+
+    #: Setting -> where it went (e.g. "pass_mark" -> "0.6 (grading_policy.json GRADE_CUTOFFS)").
+    kept: dict[str, str] = field(default_factory=dict)
+    #: Settings nothing here keeps, by name: how many times they occur.
+    dropped: dict[str, int] = field(default_factory=dict)
+
+
+def _policy_json(files: Mapping[str, bytes], name: str) -> dict[str, Any]:
+    if name not in files:
+        return {}
+    try:
+        data = json.loads(files[name].decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as error:
+        raise OlxError(
+            f"Tệp {name}: JSON không hợp lệ ({error}). Hãy sửa tệp rồi nạp lại; "
+            "chưa có gì được nạp."
+        ) from error
+    if not isinstance(data, dict):
+        raise OlxError(f"Tệp {name}: cần một đối tượng JSON {{...}}.")
+    return data
+
+
+def apply_course_policies(
+    files: Mapping[str, bytes], root: Any, root_url_name: str
+) -> CoursePolicies:
+    """Apply an export's ``policies/<url_name>/policy.json`` and ``grading_policy.json`` to
+    the resolved ``<course>`` tree, before it is parsed.
+
+    ``policy.json`` holds settings by block ("course/<url_name>", "sequential/<url_name>"...):
+    each plain value becomes an attribute of that block's node unless the OLX already sets
+    it (then it is a setting like any attribute: kept by a field, or listed as dropped by
+    the parse); lists and objects (tabs, discussion topics...) are listed as dropped. The
+    lowest of ``GRADE_CUTOFFS`` becomes the course's ``pass_mark`` (unless the OLX sets one);
+    the ``GRADER`` (assignment types and their weights) is listed as dropped.
+
+    :raises OlxError: for a policy file that is not a JSON object.
+    """
+    result = CoursePolicies()
+    folder = f"policies/{root_url_name}"
+    policy = _policy_json(files, f"{folder}/policy.json")
+    nodes: dict[str, Any] = {}
+    for node in root.iter():
+        if isinstance(node.tag, str) and node.get("url_name"):
+            nodes.setdefault(f"{node.tag}/{node.get('url_name')}", node)
+    nodes.setdefault(f"course/{root_url_name}", root)
+    for key, settings in policy.items():
+        target = nodes.get(str(key))
+        if target is None or not isinstance(settings, dict):
+            continue
+        for name, value in settings.items():
+            if value is None:
+                continue
+            if isinstance(value, bool):
+                value = "true" if value else "false"
+            if isinstance(value, (str, int, float)):
+                if target.get(name) is None:
+                    target.set(str(name), str(value))
+            else:
+                entry = f"policy.json {name}"
+                result.dropped[entry] = result.dropped.get(entry, 0) + 1
+    grading = _policy_json(files, f"{folder}/grading_policy.json")
+    cutoffs = grading.get("GRADE_CUTOFFS")
+    if isinstance(cutoffs, dict):
+        marks = [float(v) for v in cutoffs.values() if isinstance(v, (int, float))]
+        if marks and not root.get("pass_mark"):
+            lowest = min(marks)
+            if 0 <= lowest <= 1:
+                root.set("pass_mark", str(lowest))
+                result.kept["pass_mark"] = f"{lowest:g} (grading_policy.json GRADE_CUTOFFS)"
+    for name, value in grading.items():
+        if name == "GRADE_CUTOFFS":
+            continue
+        if name == "GRADER" and isinstance(value, list):
+            types = [str(g.get("type")) for g in value if isinstance(g, dict) and g.get("type")]
+            name = f"GRADER ({', '.join(types)})" if types else "GRADER"
+        result.dropped[f"grading_policy.json {name}"] = 1
+    return result

@@ -72,6 +72,9 @@ class RuntimeUrls(Protocol):
     def course_asset(self, path: str) -> str:
         """Return the URL of a file of the course's ``static/`` folder."""
 
+    def jump_to_id(self, url_name: str) -> str:
+        """Return the URL that opens the block with ``url_name`` (Open edX ``/jump_to_id/``)."""
+
 
 class MemoryUrls:
     """:class:`RuntimeUrls` as plain paths under ``prefix`` (the reference version: tests, and
@@ -93,6 +96,9 @@ class MemoryUrls:
 
     def course_asset(self, path: str) -> str:
         return f"{self.prefix}/static/{path}"
+
+    def jump_to_id(self, url_name: str) -> str:
+        return f"{self.prefix}/jump_to_id/{url_name}"
 
 
 class LmsRuntime(Runtime):  # type: ignore[misc]
@@ -159,7 +165,10 @@ class LmsRuntime(Runtime):  # type: ignore[misc]
                 "user": LmsUserService(user),
                 "i18n": LmsI18nService(language),
                 "settings": LmsSettingsService(settings),
-                "replace_urls": LmsReplaceUrlsService(urls.course_asset),
+                # Looked up when a link needs it: URL builders older than jump_to_id still work.
+                "replace_urls": LmsReplaceUrlsService(
+                    urls.course_asset, lambda url_name: urls.jump_to_id(url_name)
+                ),
                 "completion": LmsCompletionService(
                     self._learner_completions, enabled=progress is not None
                 ),
@@ -269,8 +278,15 @@ class LmsRuntime(Runtime):  # type: ignore[misc]
     # ------------------------------------------------------------------------------ rendering
 
     def render(self, block: Any, view_name: str, context: Any = None) -> Fragment:
-        """Render ``block``'s view; a view that raises gives a placeholder (``failsafe``)."""
-        return render_or_placeholder(super().render, block, view_name, context)
+        """Render ``block``'s view; a view that raises gives a placeholder (``failsafe``).
+
+        Course links in the HTML (``/static/<file>``, ``/jump_to_id/<url_name>``) point at
+        ours, whichever block wrote them, as Open edX's LMS rewrites every block's output
+        (markdown-xblock, for one, leaves that to the runtime). Rewriting is idempotent.
+        """
+        frag = render_or_placeholder(super().render, block, view_name, context)
+        frag.content = self._services["replace_urls"].replace_urls(frag.content)
+        return frag
 
     def wrap_xblock(self, block: Any, view: str, frag: Fragment, context: Any) -> Fragment:
         """Wrap a block's HTML in the element the client-side runtime initialises.

@@ -1,14 +1,16 @@
-"""The runtime services handed to XBlocks: user, i18n, settings, completion."""
+"""The runtime services handed to XBlocks: user, i18n, settings, completion, replace_urls."""
 
 from __future__ import annotations
 
 import datetime as dt
 import functools
 import re
+import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
+from urllib.parse import unquote
 
 from babel.messages.pofile import read_po
 from xblock.reference.user_service import UserService, XBlockUser
@@ -164,16 +166,86 @@ class LmsCompletionService:
         return {str(c): float(known.get(str(c), 0.0)) for c in candidates}
 
 
-#: ``"/static/x.png"`` (Open edX's way of naming a course file) in HTML attributes or CSS.
-_STATIC_LINK = re.compile(r"""(?P<quote>["'(])/static/(?P<path>[^"')\s?#]+)""")
+#: ``"/static/x.png"`` (Open edX's way of naming a course file) in a quoted HTML attribute or
+#: CSS string (the name may hold spaces: it runs to the closing quote, a query or a fragment),
+#: or unquoted in CSS ``url(...)`` and Markdown ``(...)`` links.
+_STATIC_LINK = re.compile(
+    r"""(?P<quote>["'])/static/(?P<path>[^"'?#]+)(?P<rest>[^"']*)(?P=quote)"""
+    r"""|(?P<paren>\()\s*/static/(?P<bare>[^)\s"'?#]+)"""
+)
+#: ``"/jump_to_id/<url_name>"``: Open edX's link to another block of the same course.
+_JUMP_LINK = re.compile(
+    r"""(?P<quote>["'])/jump_to_id/(?P<name>[^"'?#/]+)(?P<rest>[^"']*)(?P=quote)"""
+    r"""|(?P<paren>\()\s*/jump_to_id/(?P<bare>[^)\s"'?#/]+)"""
+)
+#: Characters Open edX's contentstore does not keep in a file's name (``AssetLocator``).
+_ASSET_NAME_UNSAFE = re.compile(r"[^\w.%-]")
+
+
+def course_asset_name(path: str) -> str:
+    """Return the name under which a course file is stored and served.
+
+    Open edX's contentstore names a course file after its path under ``static/`` with "/"
+    and every character other than letters, digits, ``_ . % -`` replaced by "_"
+    (``StaticContent.compute_location``): ``static/thank you.png`` is served as
+    ``thank_you.png``, ``static/images/a.png`` as ``images_a.png``, and course HTML links
+    to either form. Links are read URL-decoded (``thank%20you.png``) and in Unicode NFC.
+    """
+    name = unicodedata.normalize("NFC", unquote(path)).replace("/", "_")
+    return _ASSET_NAME_UNSAFE.sub("_", name)
+
+
+@dataclass(frozen=True)
+class CourseLinks:
+    """The course links in a text: ``/static/`` paths and ``/jump_to_id/`` targets."""
+
+    static: frozenset[str]
+    jump_to_id: frozenset[str]
+
+
+def find_course_links(text: str) -> CourseLinks:
+    """Return the ``/static/<path>`` paths and ``/jump_to_id/<url_name>`` targets in ``text``
+    (URL-decoded), as :class:`LmsReplaceUrlsService` will rewrite them."""
+    return CourseLinks(
+        frozenset(unquote(m["path"] or m["bare"]) for m in _STATIC_LINK.finditer(text)),
+        frozenset(unquote(m["name"] or m["bare"]) for m in _JUMP_LINK.finditer(text)),
+    )
 
 
 class LmsReplaceUrlsService:
-    """Point ``/static/...`` links in course HTML at the course's files (``replace_urls``)."""
+    """Point course links in course HTML at ours (``replace_urls``): ``/static/<path>`` at the
+    course's file (by :func:`course_asset_name`), ``/jump_to_id/<url_name>`` at the page that
+    shows that block.
 
-    def __init__(self, course_asset_url: Callable[[str], str]) -> None:
+    :param course_asset_url: the URL of a course file, by its stored name.
+    :param jump_url: the URL that opens the block with a url_name; ``None``: such links stay.
+    """
+
+    def __init__(
+        self,
+        course_asset_url: Callable[[str], str],
+        jump_url: Callable[[str], str] | None = None,
+    ) -> None:
         self._course_asset_url = course_asset_url
+        self._jump_url = jump_url
 
     def replace_urls(self, text: str) -> str:
-        """Return ``text`` with every ``/static/<path>`` link rewritten."""
-        return _STATIC_LINK.sub(lambda m: m["quote"] + self._course_asset_url(m["path"]), text)
+        """Return ``text`` with every ``/static/`` and ``/jump_to_id/`` link rewritten."""
+
+        def static(match: re.Match[str]) -> str:
+            if match["paren"]:
+                return "(" + self._course_asset_url(course_asset_name(match["bare"]))
+            url = self._course_asset_url(course_asset_name(match["path"]))
+            return match["quote"] + url + match["rest"] + match["quote"]
+
+        def jump(match: re.Match[str]) -> str:
+            assert self._jump_url is not None
+            if match["paren"]:
+                return "(" + self._jump_url(unquote(match["bare"]))
+            url = self._jump_url(unquote(match["name"]))
+            return match["quote"] + url + match["rest"] + match["quote"]
+
+        text = _STATIC_LINK.sub(static, text)
+        if self._jump_url is not None:
+            text = _JUMP_LINK.sub(jump, text)
+        return text
