@@ -53,13 +53,17 @@ EXPORT: dict[str, str | bytes] = {
         '<sequential display_name="Luyện tập"><vertical url_name="v2"/></sequential>'
     ),
     "vertical/v2.xml": (
-        '<vertical display_name="Trang 2"><problem url_name="p2"/>'
+        '<vertical display_name="Trang 2"><problem url_name="p2"/><problem url_name="p3"/>'
         '<markdown url_name="md1"/></vertical>'
     ),
     "problem/p2.xml": (
         '<problem display_name="Câu 2"><multiplechoiceresponse><label>Gọi số nào?</label>'
         '<choicegroup type="MultipleChoice"><choice correct="true">111</choice>'
         '<choice correct="false">113</choice></choicegroup></multiplechoiceresponse></problem>'
+    ),
+    "problem/p3.xml": (
+        '<problem display_name="Câu 3"><p>Viết mã kiểm tra.</p><customresponse cfn="check">'
+        '<textline/></customresponse></problem>'
     ),
     "markdown/md1.xml": '<markdown filename="md1" display_name="Ghi nhớ"/>',
     "markdown/md1.md": (
@@ -102,16 +106,14 @@ def test_the_report_counts_blocks_by_type_supported_and_placeholder(report):
     assert report.placeholder_types == {"drag-and-drop-v2": 1}
     assert report.supported_types == {
         "course": 1, "chapter": 2, "sequential": 2, "vertical": 2,
-        "html": 1, "problem": 2, "markdown": 1,
+        "html": 1, "problem": 3, "markdown": 1,
     }
-    assert report.problems_answerable + report.problems_not_answerable == 2
+    assert (report.problems_answerable, report.problems_not_answerable) == (2, 1)
+    assert report.unsupported_responses == {"customresponse": 1}
 
 
 def test_the_report_lists_what_sanitising_drops_with_the_block_it_came_from(report):
-    from_html = {
-        tag: entry for tag, entry in report.removed_elements.items() if "h1" in entry["blocks"]
-    }
-    assert from_html == {
+    assert report.removed_elements == {
         "@onclick": {"count": 1, "blocks": ["h1"]},
         "script": {"count": 1, "blocks": ["h1"]},
         "style": {"count": 1, "blocks": ["h1"]},
@@ -154,7 +156,8 @@ def test_only_problems_in_graded_subsections_count_toward_the_score(db, report):
             )
         ).all()
     )
-    assert weights == {"p1": 2.0, "p2": 0.0}
+    # p3 has nothing answerable: it counts for nothing at all.
+    assert weights == {"p1": 2.0, "p2": 0.0, "p3": 0.0}
 
 
 def test_the_stored_report_is_the_report(db, report):
@@ -240,3 +243,22 @@ def test_lms_load_course_prints_the_report(runner, tmp_path):
     assert "Thiết lập được giữ: pass_mark = 0.6 (grading_policy.json GRADE_CUTOFFS)" in (
         result.output
     )
+
+
+def test_course_links_are_rewritten_in_every_form_open_edx_writes_them():
+    from lms_module.xblock_runtime.services import LmsReplaceUrlsService, course_asset_name
+
+    service = LmsReplaceUrlsService(lambda name: f"/c/static/{name}", lambda n: f"/c/jump/{n}")
+    html = (
+        '<img src="/static/thank you.png"><a href=\'/static/a/b%20c.pdf?raw#p2\'>x</a>'
+        '<div style="background: url(/static/bg.png)"></div>'
+        '<a href="/jump_to_id/p2#top">p2</a>'
+    )
+    done = service.replace_urls(html)
+    assert done == (
+        '<img src="/c/static/thank_you.png"><a href=\'/c/static/a_b_c.pdf?raw#p2\'>x</a>'
+        '<div style="background: url(/c/static/bg.png)"></div>'
+        '<a href="/c/jump/p2#top">p2</a>'
+    )
+    assert service.replace_urls(done) == done
+    assert course_asset_name("Sơ đồ (1).png") == "Sơ_đồ__1_.png"
