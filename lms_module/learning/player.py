@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 from web_fragments.fragment import Fragment
 from xblock.exceptions import NoSuchHandlerError, NoSuchUsage
@@ -113,6 +114,8 @@ def learner_runtime(
         language=language,
         settings=settings,
         read_only=read_only,
+        # A database error is the LMS's to answer (503, rolled back), not a block's failure.
+        host_errors=(SQLAlchemyError,),
     )
 
 

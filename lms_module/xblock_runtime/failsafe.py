@@ -11,9 +11,10 @@ Three places a block can fail, and what the learner sees instead of an error pag
   web layer answers as a JSON error after rolling back what the handler wrote.
 
 Every failure is logged with the block's usage id and the traceback. Errors the LMS itself
-answers are not caught here (:data:`PROPAGATED`): the database's (503 "try again", and the
-request's transaction must be rolled back), the LMS's own (:class:`LMSError`), and a learner's
-write refused (:class:`InvalidScopeError`).
+answers are not caught here (:func:`passed_through`): the LMS's own (:class:`LMSError`), a
+learner's write refused (:class:`InvalidScopeError`), and the errors the runtime's host names
+(``LmsRuntime.host_errors``: the LMS names its database's, answered 503 "try again" after the
+request's transaction is rolled back; the runtime itself knows no database).
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from markupsafe import escape
-from sqlalchemy.exc import SQLAlchemyError
 from web_fragments.fragment import Fragment
 from webob.exc import HTTPException
 from xblock.core import XBlock
@@ -40,7 +40,13 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 #: Errors that are not a block's failure but the LMS's: they reach the web layer unchanged.
-PROPAGATED: tuple[type[BaseException], ...] = (SQLAlchemyError, LMSError, InvalidScopeError)
+PROPAGATED: tuple[type[BaseException], ...] = (LMSError, InvalidScopeError)
+
+
+def passed_through(block: Any) -> tuple[type[BaseException], ...]:
+    """Return the errors that reach the caller unchanged when ``block`` fails: ours
+    (:data:`PROPAGATED`) and those its runtime's host names (``host_errors``)."""
+    return (*PROPAGATED, *getattr(block.runtime, "host_errors", ()))
 
 #: Shown in place of a block whose view raised, or whose package cannot be imported.
 FAILED_MESSAGE = "Phần nội dung này đang bị lỗi nên chưa hiển thị được."
@@ -142,11 +148,11 @@ def render_or_placeholder(
     """Return ``render(block, view_name, context)``; if the view raises, log it and return a
     placeholder in the block's wrapper instead (the unit around it still renders).
 
-    :raises: what :data:`PROPAGATED` names, unchanged.
+    :raises: what :func:`passed_through` names, unchanged.
     """
     try:
         return render(block, view_name, context)
-    except PROPAGATED:
+    except passed_through(block):
         raise
     except Exception as error:
         log.exception(
@@ -173,11 +179,11 @@ def handle_or_error(
     A webob HTTP exception raised by the handler is its answer, returned as is.
 
     :raises NoSuchHandlerError: the block has no such handler.
-    :raises: what :data:`PROPAGATED` names, unchanged.
+    :raises: what :func:`passed_through` names, unchanged.
     """
     try:
         return handle(block, handler_name, request, suffix)
-    except (*PROPAGATED, NoSuchHandlerError):
+    except (*passed_through(block), NoSuchHandlerError):
         raise
     except HTTPException as answer:
         return answer

@@ -122,6 +122,9 @@ class LmsRuntime(Runtime):  # type: ignore[misc]
     :param allow_content_writes: let blocks write content and settings (the loader only).
     :param read_only: write nothing: field writes stay in memory, grade and completion events
         are dropped (every render that serves a GET: the unit page, a block's inline css/js).
+    :param host_errors: errors of the host that a failing block must not hide behind a
+        placeholder (:mod:`~lms_module.xblock_runtime.failsafe`): the LMS names its
+        database's, which it answers itself.
     """
 
     def __init__(
@@ -137,8 +140,10 @@ class LmsRuntime(Runtime):  # type: ignore[misc]
         settings: Mapping[str, Any] | None = None,
         allow_content_writes: bool = False,
         read_only: bool = False,
+        host_errors: tuple[type[BaseException], ...] = (),
     ) -> None:
         self.read_only = read_only
+        self.host_errors = host_errors
         self.course_slug = course_slug
         self.user = user
         self.urls = urls

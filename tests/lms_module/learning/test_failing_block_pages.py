@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 from web_fragments.fragment import Fragment
 from xblock.core import XBlock
@@ -144,3 +145,25 @@ def test_installing_the_package_of_an_unknown_block_shows_it_in_an_existing_cour
     # Loaded as a placeholder, it kept its OLX, not its fields: the block shows its defaults.
     assert "Lời chào: Xin chào" in after and PLACEHOLDER not in after
     assert "Gọi 111 khi cần giúp đỡ" in after
+
+
+class DatabaseDownBlock(XBlock):  # type: ignore[misc]
+    """A block whose view meets an unreachable database."""
+
+    display_name = String(default="", scope=Scope.settings, help="Title.")
+    greeting = String(default="", scope=Scope.content, help="Unused.")
+
+    def student_view(self, context: Any = None) -> Fragment:
+        raise OperationalError("SELECT 1", {}, Exception("server closed the connection"))
+
+
+def test_a_database_error_in_a_view_is_the_lms_try_again_page_not_a_placeholder(
+    db: Session, tmp_path: Path, signed_in: FlaskClient
+) -> None:
+    def scenario() -> Any:
+        load(db, tmp_path, "dbdown")
+        return signed_in.get(f"/courses/{SLUG}/units/{UNIT}")
+
+    response = XBlock.register_temp_plugin(DatabaseDownBlock, "dbdown")(scenario)()
+    assert response.status_code == 503
+    assert FAILED not in response.get_data(as_text=True)
