@@ -23,6 +23,7 @@ from xblock.core import XBlock
 from xblock.fields import Scope, ScopeIds
 from xblock.plugin import PluginMissingError
 
+from courses.blocks.placeholder import PlaceholderBlock
 from lms_module.core.errors import LMSError
 from lms_module.xblock_runtime.failsafe import load_block_class
 from lms_module.xblock_runtime.field_data import FieldStore
@@ -357,7 +358,8 @@ class _ParsingRuntime(LmsRuntime):
         entry.completion_mode = XBlockCompletionMode.get_mode(block)
         entry.has_score = has_score
         entry.weight = float(getattr(block, "weight", 1.0) or 0.0) if has_score else 0.0
-        entry.is_placeholder = cls is self.default_class
+        # Unknown, or installed but not importable (failsafe.UnavailableBlock): a placeholder.
+        entry.is_placeholder = issubclass(cls, PlaceholderBlock)
         self._blocks[usage_id] = block
         self._note_import(usage_id, block)
         return usage_id
