@@ -315,9 +315,11 @@ class _ParsingRuntime(LmsRuntime):
         node.attrib.pop("xblock-family", None)
         graded = node.attrib.pop("graded", "").strip().lower() == "true"
         if cls is not None and getattr(cls, "has_children", False):
-            for name in node.attrib:
+            for name in list(node.attrib):
                 if name not in _IMPORT_ATTRIBUTES and name not in cls.fields:
+                    # Listed in the report; removed, so XBlock's parser does not log it too.
                     self.dropped_attributes[f"{block_type} {name}"] += 1
+                    del node.attrib[name]
             # Child blocks keep their source marks until they are parsed themselves.
             node.attrib.pop(SOURCE_ATTRIBUTE, None)
             node.attrib.pop(LINE_ATTRIBUTE, None)
