@@ -139,6 +139,7 @@ def published(client: FlaskClient, make_user: Any, tree: Any, db: Session) -> Co
         "audience": "student", "grade_min": "1", "grade_max": "2",
     })
     assert answer.status_code == 302
+    db.expire_all()  # the page's request published it
     course = db.scalars(select(Course).where(Course.slug == SLUG)).one()
     assert course.current_version is not None
     return course
