@@ -5,10 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import html
+import io
 import itertools
 import re
+import tarfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from flask import Flask
@@ -53,6 +56,44 @@ def sign_in(client: FlaskClient, username: str, password: str = PASSWORD) -> Any
     token = csrf_token_from(client)
     return client.post(
         "/login", data={"username": username, "password": password, "csrf_token": token}
+    )
+
+
+#: A course's files (OLX, static files) by path from ``course.xml``'s folder.
+CourseFiles = dict[str, str | bytes]
+
+
+def write_course(folder: Path, files: CourseFiles) -> Path:
+    """Write a course's files into ``folder`` (made as needed) and return it."""
+    for name, content in files.items():
+        path = folder / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8")
+    return folder
+
+
+def course_archive(files: CourseFiles) -> bytes:
+    """Return the course as a ``.tar.gz`` with one top folder, as Studio's Export makes it."""
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
+        for name, content in files.items():
+            data = content if isinstance(content, bytes) else content.encode()
+            info = tarfile.TarInfo(f"course/{name}")
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    return buffer.getvalue()
+
+
+def upload_course(client: FlaskClient, data: bytes, filename: str = "khoa-hoc.tar.gz") -> Any:
+    """Upload a course archive on the authors' page (/admin/courses), as a browser would."""
+    token = csrf_token_from(client, "/admin/courses")
+    return client.post(
+        "/admin/courses",
+        data={"csrf_token": token, "archive": (io.BytesIO(data), filename)},
+        content_type="multipart/form-data",
     )
 
 

@@ -9,7 +9,7 @@ import tarfile
 import pytest
 from sqlalchemy import func, select
 
-from helpers import csrf_token_from
+from helpers import course_archive, csrf_token_from, upload_course
 from lms_module.audit.models import AuditEvent
 from lms_module.learning.models import Course, CourseVersion
 from lms_module.people.models import Role
@@ -24,24 +24,13 @@ COURSE_XML = (
 )
 
 
-def archive(files: dict[str, str]) -> bytes:
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
-        for name, text in files.items():
-            data = text.encode()
-            info = tarfile.TarInfo(f"course/{name}")
-            info.size = len(data)
-            tar.addfile(info, io.BytesIO(data))
-    return buffer.getvalue()
 
 
-def upload(client, data: bytes, filename: str = "khoa-hoc.tar.gz"):
-    token = csrf_token_from(client, PAGE)
-    return client.post(
-        PAGE,
-        data={"csrf_token": token, "archive": (io.BytesIO(data), filename)},
-        content_type="multipart/form-data",
-    )
+
+
+def load_text(client, text: str):
+    """Upload the course with ``text`` in its HTML block."""
+    return upload_course(client, course_archive({"course.xml": COURSE_XML.format(text=text)}))
 
 
 @pytest.fixture
@@ -51,7 +40,7 @@ def author(make_user, tree, login, client):
 
 
 def test_author_loads_a_course_and_sees_the_import_report(author, db):
-    response = upload(author, archive({"course.xml": COURSE_XML.format(text="Xin chào")}))
+    response = load_text(author, "Xin chào")
     page = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "Đã nạp thu-nghiem, phiên bản 1" in page
@@ -62,17 +51,17 @@ def test_author_loads_a_course_and_sees_the_import_report(author, db):
 
 
 def test_loading_a_changed_course_makes_a_new_version(author, db):
-    upload(author, archive({"course.xml": COURSE_XML.format(text="Xin chào")}))
-    same = upload(author, archive({"course.xml": COURSE_XML.format(text="Xin chào")}))
+    load_text(author, "Xin chào")
+    same = load_text(author, "Xin chào")
     assert "không đổi (phiên bản 1)" in same.get_data(as_text=True)
-    changed = upload(author, archive({"course.xml": COURSE_XML.format(text="Chào các em")}))
+    changed = load_text(author, "Chào các em")
     assert "phiên bản 2" in changed.get_data(as_text=True)
     assert db.scalar(select(func.count()).select_from(CourseVersion)) == 2
 
 
 def test_malformed_xml_names_the_file_and_line_and_loads_nothing(author, db):
-    broken = archive({"course.xml": '<course slug="hong" display_name="Hỏng">\n<chapter>\n'})
-    response = upload(author, broken)
+    broken = course_archive({"course.xml": '<course slug="hong" display_name="Hỏng">\n<chapter>\n'})
+    response = upload_course(author, broken)
     assert response.status_code == 400
     assert "course.xml" in response.get_data(as_text=True)
     assert "dòng" in response.get_data(as_text=True)
@@ -87,7 +76,7 @@ def test_malformed_xml_names_the_file_and_line_and_loads_nothing(author, db):
     ],
 )
 def test_files_that_are_not_course_archives_are_refused(author, db, data, filename, message):
-    response = upload(author, data, filename)
+    response = upload_course(author, data, filename)
     assert response.status_code == 400
     assert message in response.get_data(as_text=True)
     assert db.scalar(select(func.count()).select_from(Course)) == 0
@@ -118,7 +107,7 @@ def test_other_roles_cannot_load_courses(client, login, make_user, tree, role):
 def test_course_title_that_excel_would_run_as_a_formula_is_refused(author, db, attributes, shown):
     course_xml = (f'<course slug="thu-nghiem" {attributes} audience="teacher">'
                   '<chapter url_name="c1"/></course>')
-    response = upload(author, archive({"course.xml": course_xml}))
+    response = upload_course(author, course_archive({"course.xml": course_xml}))
     assert response.status_code == 400
     page = html.unescape(response.get_data(as_text=True))
     assert f"{shown} không được bắt đầu bằng dấu = + - @" in page
@@ -140,6 +129,6 @@ def test_a_course_archive_larger_than_an_ordinary_form_loads(app, author, db):
             tar.addfile(info, io.BytesIO(data))
     data = buffer.getvalue()
     assert app.config["LMS_MAX_REQUEST_BYTES"] < len(data) < app.config["LMS_MAX_COURSE_BYTES"]
-    response = upload(author, data)
+    response = upload_course(author, data)
     assert response.status_code == 200
     assert "Đã nạp thu-nghiem, phiên bản 1" in response.get_data(as_text=True)

@@ -4,12 +4,9 @@ still shows."""
 
 from __future__ import annotations
 
-import io
-import tarfile
-
 from sqlalchemy import select
 
-from helpers import csrf_token_from
+from helpers import course_archive, upload_course
 from lms_module.learning.models import Course, CourseVersion
 from lms_module.people.models import Role
 
@@ -33,27 +30,13 @@ EXPORT = {
 }
 
 
-def archive(files: dict[str, str]) -> bytes:
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
-        for name, text in files.items():
-            data = text.encode()
-            info = tarfile.TarInfo(f"course/{name}")
-            info.size = len(data)
-            tar.addfile(info, io.BytesIO(data))
-    return buffer.getvalue()
 
 
 def test_the_courses_page_shows_what_an_open_edx_import_kept_and_lost(
     make_user, tree, login, client
 ):
     login(make_user(Role.CONTENT_AUTHOR, tree["ministry"]))
-    token = csrf_token_from(client, PAGE)
-    response = client.post(
-        PAGE,
-        data={"csrf_token": token, "archive": (io.BytesIO(archive(EXPORT)), "bc.tar.gz")},
-        content_type="multipart/form-data",
-    )
+    response = upload_course(client, course_archive(EXPORT), "bc.tar.gz")
     page = response.get_data(as_text=True)
     assert response.status_code == 200, page
     assert "Ô giữ chỗ (chưa hỗ trợ)" in page and "<code>poll</code>" in page
@@ -67,12 +50,7 @@ def test_the_courses_page_shows_what_an_open_edx_import_kept_and_lost(
 
 def test_a_report_stored_by_an_older_release_still_shows(make_user, tree, login, client, db):
     login(make_user(Role.CONTENT_AUTHOR, tree["ministry"]))
-    token = csrf_token_from(client, PAGE)
-    client.post(
-        PAGE,
-        data={"csrf_token": token, "archive": (io.BytesIO(archive(EXPORT)), "bc.tar.gz")},
-        content_type="multipart/form-data",
-    )
+    upload_course(client, course_archive(EXPORT), "bc.tar.gz")
     course = db.scalars(select(Course).where(Course.slug == "sgd-bc1-r1")).one()
     version = db.get(CourseVersion, course.current_version_id)
     version.report = {
@@ -82,12 +60,7 @@ def test_a_report_stored_by_an_older_release_still_shows(make_user, tree, login,
     }
     db.flush()
     # Loading the same archive again shows the stored (old) report.
-    token = csrf_token_from(client, PAGE)
-    response = client.post(
-        PAGE,
-        data={"csrf_token": token, "archive": (io.BytesIO(archive(EXPORT)), "bc.tar.gz")},
-        content_type="multipart/form-data",
-    )
+    response = upload_course(client, course_archive(EXPORT), "bc.tar.gz")
     page = response.get_data(as_text=True)
     assert response.status_code == 200, page
     assert "không đổi (phiên bản 1)" in page

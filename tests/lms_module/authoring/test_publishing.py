@@ -8,9 +8,8 @@ import re
 
 import pytest
 from sqlalchemy import select
-from test_course_upload import archive, upload
 
-from helpers import csrf_token_from, sign_in
+from helpers import course_archive, csrf_token_from, sign_in, upload_course
 from lms_module.audit.models import AuditEvent
 from lms_module.learning.models import Audience, Course
 from lms_module.people.models import Role
@@ -41,7 +40,7 @@ def publish(client, url: str, **fields: str):
 
 def loaded_draft(author, text: str = "Xin chào") -> str:
     """Upload the export; return its publish page's URL (linked from the report)."""
-    response = upload(author, archive({"course.xml": EXPORT_XML.format(text=text)}))
+    response = upload_course(author, course_archive({"course.xml": EXPORT_XML.format(text=text)}))
     page = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "chưa được công bố" in page
@@ -110,7 +109,8 @@ def test_a_published_course_keeps_its_audience_and_a_new_version_is_published_at
     assert publish(author, url, audience="teacher").status_code == 302
     again = publish(author, url, audience="student", grade_min="1", grade_max="5")
     assert again.status_code == 409
-    response = upload(author, archive({"course.xml": EXPORT_XML.format(text="Chào thầy cô")}))
+    export = {"course.xml": EXPORT_XML.format(text="Chào thầy cô")}
+    response = upload_course(author, course_archive(export))
     assert "phiên bản 2" in response.get_data(as_text=True)
     assert "chưa được công bố" not in response.get_data(as_text=True)
     reloaded = course(db)

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import tarfile
-from pathlib import Path
 
 import pytest
 from learning_support import QUIZ, RIGHT_ANSWERS, SLUG
 from sqlalchemy import func, select
 
 from courses.content import SAMPLE_COURSE
+from helpers import write_course
 from lms_module.learning.course_loader import load_course
 from lms_module.learning.models import BlockUsage, Course, CourseAsset, CourseVersion
 from lms_module.learning.player import learner_runtime
@@ -47,15 +47,6 @@ EXPORT = {
 }
 
 
-def write_course(folder: Path, files: dict[str, str | bytes]) -> Path:
-    for name, content in files.items():
-        path = folder / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(content, bytes):
-            path.write_bytes(content)
-        else:
-            path.write_text(content, encoding="utf-8")
-    return folder
 
 
 def test_inline_olx_loads_with_its_metadata(db, sample_course):

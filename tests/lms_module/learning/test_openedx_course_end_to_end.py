@@ -10,10 +10,8 @@ ids and choices from the unit page, as a learner reads the screen.
 from __future__ import annotations
 
 import html
-import io
 import json
 import re
-import tarfile
 from typing import Any
 
 import pytest
@@ -21,7 +19,15 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from helpers import CSRF_META, csrf_token_from, open_unit, sign_in
+from helpers import (
+    CSRF_META,
+    CourseFiles,
+    course_archive,
+    csrf_token_from,
+    open_unit,
+    sign_in,
+    upload_course,
+)
 from lms_module.learning.models import BlockUsage, Completion, Course
 from lms_module.people.models import Role
 from lms_module.xblock_runtime.ids import BlockKey
@@ -32,7 +38,7 @@ PNG = b"\x89PNG\r\n\x1a\nthank you"
 
 #: The export, as Studio lays it out: course.xml points at course/<run>.xml, each block in its
 #: own file; no audience or grade band (Open edX courses do not say who they are for).
-EXPORT: dict[str, str | bytes] = {
+EXPORT: CourseFiles = {
     "course.xml": '<course url_name="2026" org="SGDLC" course="KNS01"/>',
     "course/2026.xml": (
         '<course display_name="Em biết tự bảo vệ (Open edX)"><chapter url_name="ch1"/></course>'
@@ -107,28 +113,12 @@ def unit_id(url_name: str) -> str:
     return BlockKey(SLUG, "vertical", url_name).usage_id
 
 
-def archive() -> bytes:
-    """The export as Studio's Export gives it: a .tar.gz with one top folder."""
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
-        for name, content in EXPORT.items():
-            data = content if isinstance(content, bytes) else content.encode()
-            info = tarfile.TarInfo(f"course/{name}")
-            info.size = len(data)
-            tar.addfile(info, io.BytesIO(data))
-    return buffer.getvalue()
-
 
 @pytest.fixture
 def published(client: FlaskClient, make_user: Any, tree: Any, db: Session) -> Course:
     """Upload the export as a content author, check the report, publish it for grades 1-2."""
     sign_in(client, make_user(Role.CONTENT_AUTHOR, tree["ministry"]).username)
-    token = csrf_token_from(client, "/admin/courses")
-    upload = client.post(
-        "/admin/courses",
-        data={"csrf_token": token, "archive": (io.BytesIO(archive()), "kns01.tar.gz")},
-        content_type="multipart/form-data",
-    )
+    upload = upload_course(client, course_archive(EXPORT), "kns01.tar.gz")
     assert upload.status_code == 200, upload.get_data(as_text=True)
     draft = db.scalars(select(Course).where(Course.slug == SLUG)).one()
     assert draft.current_version_id is None  # a draft until someone says who it is for

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from helpers import CourseFiles, write_course
 from lms_module.learning.course_loader import ImportReport, load_course
 from lms_module.learning.models import BlockUsage, CourseVersion
 from lms_module.learning.services import get_course
@@ -19,7 +20,7 @@ from lms_module.people.models import Role
 SLUG = "sgdlc-oe01-2026"
 PNG = b"\x89PNG\r\n\x1a\nthank you"
 
-EXPORT: dict[str, str | bytes] = {
+EXPORT: CourseFiles = {
     "course.xml": '<course url_name="2026" org="SGDLC" course="OE01"/>',
     "course/2026.xml": (
         '<course display_name="Lớp học an toàn" audience="teacher" language="vi"'
@@ -83,20 +84,11 @@ EXPORT: dict[str, str | bytes] = {
 }
 
 
-def write_export(folder: Path, files: dict[str, str | bytes]) -> Path:
-    for name, content in files.items():
-        path = folder / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(content, bytes):
-            path.write_bytes(content)
-        else:
-            path.write_text(content, encoding="utf-8")
-    return folder
 
 
 @pytest.fixture
 def report(db: Session, tmp_path: Path) -> ImportReport:
-    loaded = load_course(db, write_export(tmp_path / "export", EXPORT))
+    loaded = load_course(db, write_course(tmp_path / "export", EXPORT))
     db.flush()
     return loaded
 
@@ -215,7 +207,7 @@ def test_a_jump_link_opens_the_unit_of_its_block_and_an_unknown_one_says_so(
 
 def test_two_files_with_one_open_edx_name_keep_the_first_and_warn(db, tmp_path):
     files = {**EXPORT, "static/thank_you.png": b"\x89PNG\r\n\x1a\nother"}
-    report = load_course(db, write_export(tmp_path / "export", files))
+    report = load_course(db, write_course(tmp_path / "export", files))
     assert report.assets == 2
     assert any("thank_you.png" in w and "thank you.png" in w for w in report.warnings)
 
@@ -233,7 +225,7 @@ def test_markdown_xblock_imported_from_the_export_layout_renders_its_file(
 
 
 def test_lms_load_course_prints_the_report(runner, tmp_path):
-    result = runner.invoke(args=["lms", "load-course", str(write_export(tmp_path / "e", EXPORT))])
+    result = runner.invoke(args=["lms", "load-course", str(write_course(tmp_path / "e", EXPORT))])
     assert result.exit_code == 0, result.output
     assert "Khối hiện thành ô giữ chỗ (chưa hỗ trợ): 1 <drag-and-drop-v2>" in result.output
     assert "Tệp bị thiếu: missing.pdf (trong h1)" in result.output
