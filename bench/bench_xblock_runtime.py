@@ -8,11 +8,14 @@ rendered and the quiz submitted:
 * in the workbench: Django test client against its own URLs (its scenario page and handler
   view), its SQLite database in the same temporary folder.
 
-It prints requests per second for each (median of five rounds) and the ratio ours / workbench
-(above 1: ours serves more requests per second). Figures only, no pass or fail. The workbench
-is a test dependency: ``pip install -e '.[test]'`` first.
+Both are set up first, then measured in interleaved rounds (ours, workbench, ours,
+workbench…, for the render and for the submit), so a swing in the machine's load falls on both
+alike. Per metric it prints the median requests per second of each, the median of the
+per-round ratios ours / workbench (above 1: ours serves more requests per second) with their
+spread (min–max), and the number of rounds. Figures only, no pass or fail. The workbench is a
+test dependency: ``pip install -e '.[test]'`` first.
 
-    .venv/bin/python bench/bench_xblock_runtime.py [--requests 30]
+    .venv/bin/python bench/bench_xblock_runtime.py [--rounds 9] [--requests 30]
 
 The unit render is the GET a browser makes: it writes nothing (the POST the page's script
 then sends to record the view is a request of its own, not counted here). Every submission
@@ -78,20 +81,20 @@ CSRF_FIELD = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 
 
+#: A bench side: (render a unit, submit the quiz), each one request.
+Side = tuple[Callable[[], None], Callable[[], None]]
+
+
 def rate(run: Callable[[], None], repeats: int) -> float:
-    """Return requests per second (median of five rounds of ``repeats`` requests)."""
-    run()  # warm-up: templates compiled, classes loaded, caches filled
-    rounds = []
-    for _ in range(5):
-        start = time.perf_counter()
-        for _ in range(repeats):
-            run()
-        rounds.append(repeats / (time.perf_counter() - start))
-    return statistics.median(rounds)
+    """Return requests per second over ``repeats`` requests."""
+    start = time.perf_counter()
+    for _ in range(repeats):
+        run()
+    return repeats / (time.perf_counter() - start)
 
 
-def ours(folder: Path, repeats: int) -> tuple[float, float]:
-    """Return (unit renders/s, quiz submissions/s) through our Flask app."""
+def ours(folder: Path) -> tuple[Side, Callable[[], None]]:
+    """Return our Flask app's side of the bench, and what closes it."""
     (folder / "course").mkdir()
     (folder / "course" / "course.xml").write_text(COURSE_XML, encoding="utf-8")
     url = os.environ.get("LMS_DATABASE_URL") or f"sqlite:///{folder / 'lms.sqlite3'}"
@@ -149,14 +152,11 @@ def ours(folder: Path, repeats: int) -> tuple[float, float]:
         response = client.post(handler_url, json=ANSWERS, headers=headers)
         assert response.status_code == 200 and response.get_json()["score"] == 1.0
 
-    try:
-        return rate(render, repeats), rate(submit, repeats)
-    finally:
-        app.extensions["lms"].engine.dispose()
+    return (render, submit), app.extensions["lms"].engine.dispose
 
 
-def workbench(folder: Path, repeats: int) -> tuple[float, float]:
-    """Return (unit renders/s, quiz submissions/s) through the xblock-sdk workbench."""
+def workbench(folder: Path) -> Side:
+    """Return the xblock-sdk workbench's side of the bench."""
     configure_workbench(folder)
     from workbench import scenarios
     from workbench.runtime import WorkbenchRuntime
@@ -181,27 +181,53 @@ def workbench(folder: Path, repeats: int) -> tuple[float, float]:
         response = client.post(handler_url, data=body, content_type="application/json")
         assert response.status_code == 200 and response.json()["score"] == 1.0
 
-    return rate(render, repeats), rate(submit, repeats)
+    return render, submit
+
+
+def spread(values: list[float]) -> str:
+    return f"{min(values):.2f}–{max(values):.2f}"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=30, help="requests per round")
+    parser.add_argument("--rounds", type=int, default=9, help="interleaved rounds per metric")
     args = parser.parse_args()
     # The workbench sets the deprecated Runtime.user_id; WebOb imports cgi: not ours to fix.
     warnings.filterwarnings("ignore", "Runtime.user_id is deprecated")
     warnings.filterwarnings("ignore", "'cgi' is deprecated", DeprecationWarning)
+    metrics = ("render a unit", "submit the quiz")
+    # rates[metric][side]: requests per second of each round.
+    rates: dict[str, dict[str, list[float]]] = {m: {"ours": [], "wb": []} for m in metrics}
     with tempfile.TemporaryDirectory() as name:
         folder = Path(name)
-        our_render, our_submit = ours(folder, args.requests)
-        bench_render, bench_submit = workbench(folder, args.requests)
-    print(f"requests per round: {args.requests}, median of 5 rounds, same machine, one thread")
-    print(f"{'':22}{'ours (Flask)':>14}{'workbench':>14}{'ours / wb':>12}")
-    for label, mine, theirs in (
-        ("render a unit", our_render, bench_render),
-        ("submit the quiz", our_submit, bench_submit),
-    ):
-        print(f"{label:22}{mine:11.0f}/s {theirs:11.0f}/s {mine / theirs:11.2f}")
+        our_side, close = ours(folder)
+        sides = {"ours": our_side, "wb": workbench(folder)}
+        try:
+            for index, metric in enumerate(metrics):
+                for side in sides.values():
+                    side[index]()  # warm-up: templates compiled, classes loaded, caches filled
+                for _ in range(args.rounds):
+                    for label, side in sides.items():
+                        rates[metric][label].append(rate(side[index], args.requests))
+        finally:
+            close()
+    print(
+        f"{args.rounds} interleaved rounds of {args.requests} requests (ours, workbench, ours…),"
+        " same machine, one thread"
+    )
+    print(
+        f"{'':18}{'ours (Flask)':>14}{'workbench':>12}{'ours / wb':>11}"
+        f"{'  spread (min–max)':<20}{'rounds':>7}"
+    )
+    for metric in metrics:
+        mine, theirs = rates[metric]["ours"], rates[metric]["wb"]
+        ratios = [m / t for m, t in zip(mine, theirs, strict=True)]
+        print(
+            f"{metric:18}{statistics.median(mine):11.0f}/s {statistics.median(theirs):9.0f}/s"
+            f"{statistics.median(ratios):11.2f}  {spread(ratios):<18}{len(ratios):>7}"
+        )
+    print("(requests/s: median of the rounds; ours / wb: median of the per-round ratios)")
 
 
 if __name__ == "__main__":
