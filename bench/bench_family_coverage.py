@@ -51,7 +51,7 @@ from lms_module.coverage.figures import (
     scope_of,
     subtree_figures,
 )
-from lms_module.coverage.models import CoverageFamilyOverlap
+from lms_module.coverage.models import CoverageOverlap
 from lms_module.coverage.rollup import build_rollup, ensure_rollup
 from lms_module.coverage.synth import synthesize
 from lms_module.db import db_session, utcnow
@@ -66,7 +66,8 @@ from lms_module.people.services import add_membership, create_user
 
 #: The rollup tables whose inserted rows count as "rewritten".
 ROLLUP_TABLES = re.compile(
-    r"\s*INSERT INTO (lms_coverage_rollup|lms_coverage_school_rollup|lms_coverage_family_overlap)\b"
+    r"\s*INSERT INTO (lms_coverage_rollup|lms_coverage_school_rollup|lms_coverage_overlap"
+    r"|lms_coverage_province_rollup)\b"
 )
 
 
@@ -212,9 +213,10 @@ def describe(app: Flask, setting: Setting) -> None:
               f"({figures.percent or 0:.1f}%; target {target.percent:g}%)")
         pairs = session.execute(
             select(OrgUnit.kind, func.count())
-            .join(CoverageFamilyOverlap, CoverageFamilyOverlap.unit_id == OrgUnit.id)
-            .where(CoverageFamilyOverlap.requirement_id == target.requirement_id,
-                   CoverageFamilyOverlap.school_year == setting.year)
+            .join(CoverageOverlap, CoverageOverlap.unit_id == OrgUnit.id)
+            .where(CoverageOverlap.requirement_id == target.requirement_id,
+                   CoverageOverlap.school_year == setting.year,
+                   CoverageOverlap.audience == Audience.PARENT)
             .group_by(OrgUnit.kind)
         ).all()
         print("families counted once above two classes (overlap rows, by the unit where the "

@@ -15,11 +15,11 @@ The rule (README, "Độ bao phủ gia đình"):
   by attending a session held in person (``in_person``), which issues the same certificate.
 
 The rollup stores, per class, its distinct families (:func:`family_rollup_select`) and, per
-family with children in several classes, one :class:`CoverageFamilyOverlap` row for each pair
-of neighbouring classes in path order, at the pair's lowest common ancestor, which subtracts
-the family once. A subtree is one range of paths, so the classes of a family inside it are
-neighbours in that order: summing class rows and overlap rows over any subtree counts each of
-its families exactly once, and the reports keep summing one table by path range.
+family with children in several classes, the overlap rows of :mod:`~lms_module.coverage.overlaps`
+(one per pair of neighbouring classes in path order, at the pair's lowest common ancestor,
+subtracting the family once; the same rule counts an adult in two schools once), read
+through :func:`family_overlap_source`: summing class rows and overlap rows over any subtree
+counts each of its families exactly once.
 """
 
 from __future__ import annotations
@@ -28,20 +28,16 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from itertools import pairwise
-from typing import Any, cast
+from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
     Date,
     Select,
-    Table,
     and_,
     case,
-    delete,
     distinct,
     func,
-    insert,
     literal,
     or_,
     select,
@@ -50,7 +46,7 @@ from sqlalchemy.orm import Session, aliased
 
 from lms_module.certification.models import Certificate
 from lms_module.core.collation import PersonKey, person_sort_key, text_sort_key
-from lms_module.coverage.models import CoverageFamilyOverlap
+from lms_module.coverage.overlaps import OverlapSource
 from lms_module.coverage.status import RATE_WINDOW_DAYS
 from lms_module.db import subtree_condition
 from lms_module.learning.models import Audience
@@ -222,127 +218,38 @@ def family_rollup_select(
 # ---------------------------------------------------------------------------- overlap rows
 
 
-def lowest_common_path(first: str, second: str) -> str:
-    """Return the path of the lowest common ancestor of two units ("/1/2/5/", "/1/2/7/" ->
-    "/1/2/")."""
-    common = []
-    for a, b in zip(first.strip("/").split("/"), second.strip("/").split("/"), strict=False):
-        if a != b:
-            break
-        common.append(a)
-    return "/" + "".join(f"{part}/" for part in common)
+def family_overlap_source(
+    session: Session, *, requirement_id: int, year: str, day: dt.date
+) -> OverlapSource:
+    """How the overlap rows (:mod:`~lms_module.coverage.overlaps`) read the families: one row
+    per counted child, keyed by family."""
 
-
-@dataclass
-class _FamilyClasses:
-    """The classes of one family, and whether it is covered."""
-
-    classes: dict[int, tuple[str, Any]]  # unit id -> (path, school level)
-    expiry: dt.date | None = None
-    covered_then: int = 0
-
-
-def _overlap_rows(
-    requirement_id: int, year: str, families: dict[int, _FamilyClasses]
-) -> list[dict[str, Any]]:
-    """Return the overlap rows of these families (one per pair of neighbouring classes)."""
-    rows = []
-    for key, family in families.items():
-        ordered = sorted(family.classes.items(), key=lambda item: item[1][0])
-        for (left, (left_path, left_level)), (right, (right_path, right_level)) in pairwise(
-            ordered
-        ):
-            path = lowest_common_path(left_path, right_path)
-            rows.append({
-                "requirement_id": requirement_id,
-                "school_year": year,
-                "family_key": key,
-                "unit_id": int(path.strip("/").rsplit("/", 1)[-1]),
-                "path": path,
-                # A level-filtered report subtracts the pair only when both are of its level.
-                "school_level": left_level if left_level == right_level else None,
-                "left_unit_id": left,
-                "right_unit_id": right,
-                "covered": 1 if family.expiry is not None else 0,
-                "covered_before": family.covered_then,
-                "valid_until": None if family.expiry in (None, FAR_FUTURE) else family.expiry,
-            })
-    return rows
-
-
-def _read_families(rows: Iterable[Any]) -> dict[int, _FamilyClasses]:
-    families: dict[int, _FamilyClasses] = {}
-    for row in rows:
-        family = families.setdefault(row.family_key, _FamilyClasses({}))
-        family.classes[row.unit_id] = (row.path, row.school_level)
-        family.expiry = row.family_expiry
-        family.covered_then = max(family.covered_then, int(row.covered_then))
-    return {key: family for key, family in families.items() if len(family.classes) > 1}
-
-
-def write_family_overlaps(
-    session: Session,
-    *,
-    requirement_id: int,
-    year: str,
-    day: dt.date,
-    class_ids: Sequence[int] | None = None,
-) -> set[int]:
-    """Rewrite the overlap rows of every family (``class_ids=None``) or of the families with a
-    child in these classes, now or when their rows were written.
-
-    :returns: the units whose per-school sums include a deleted or written row (their owners).
-    """
-    scope = [
-        CoverageFamilyOverlap.requirement_id == requirement_id,
-        CoverageFamilyOverlap.school_year == year,
-    ]
-    touched: set[int] = set()
-    if class_ids is None:
-        members = _members(session, requirement_id, year, day).subquery("family_members")
-        touched |= set(session.scalars(
-            select(CoverageFamilyOverlap.unit_id).where(*scope).distinct()))
-        session.execute(delete(CoverageFamilyOverlap).where(*scope))
-        several = (
-            select(members.c.family_key)
-            .group_by(members.c.family_key)
-            .having(func.count(distinct(members.c.unit_id)) > 1)
+    def rows(keys: Sequence[int] | None) -> Select[Any]:
+        members = _members(session, requirement_id, year, day, family_keys=keys)
+        if keys is None:
+            every = members.subquery("family_members")
+            several = (
+                select(every.c.family_key)
+                .group_by(every.c.family_key)
+                .having(func.count(distinct(every.c.unit_id)) > 1)
+            )
+            members = members.where(family_key().in_(several))
+        found = members.subquery("family_rows")
+        return select(
+            found.c.family_key.label("person_key"), found.c.unit_id, found.c.path,
+            found.c.school_level, found.c.family_expiry.label("expiry"), found.c.covered_then,
         )
-        families = _read_families(session.execute(
-            select(members).where(members.c.family_key.in_(several))
-        ))
-    else:
-        keys: set[int] = set()
-        for chunk in _chunks(class_ids):
-            # The family of every child of these classes, counted or not (a superset is
-            # harmless), and the families whose overlap rows name these classes.
-            keys |= set(session.scalars(
-                select(family_key())
-                .select_from(Membership).join(User, User.id == Membership.user_id)
-                .where(Membership.org_unit_id.in_(chunk), Membership.role == Role.STUDENT)
-                .distinct()))
-            keys |= set(session.scalars(
-                select(CoverageFamilyOverlap.family_key).where(
-                    *scope,
-                    or_(CoverageFamilyOverlap.left_unit_id.in_(chunk),
-                        CoverageFamilyOverlap.right_unit_id.in_(chunk)),
-                ).distinct()))
-        families = {}
-        for chunk in _chunks(keys):
-            touched |= set(session.scalars(
-                select(CoverageFamilyOverlap.unit_id)
-                .where(*scope, CoverageFamilyOverlap.family_key.in_(chunk)).distinct()))
-            session.execute(delete(CoverageFamilyOverlap).where(
-                *scope, CoverageFamilyOverlap.family_key.in_(chunk)))
-            families.update(_read_families(session.execute(
-                _members(session, requirement_id, year, day, family_keys=chunk))))
-    rows = _overlap_rows(requirement_id, year, families)
-    # A Core INSERT: one executemany, whatever NULLs the rows hold (the ORM's bulk path
-    # splits rows into a statement per NULL pattern).
-    table = cast(Table, CoverageFamilyOverlap.__table__)
-    for start in range(0, len(rows), CHUNK):
-        session.execute(insert(table), rows[start:start + CHUNK])
-    return touched | {row["unit_id"] for row in rows}
+
+    def keys_in(unit_ids: Sequence[int]) -> Select[Any]:
+        # The family of every child of these classes, counted or not.
+        return (
+            select(family_key())
+            .select_from(Membership).join(User, User.id == Membership.user_id)
+            .where(Membership.org_unit_id.in_(unit_ids), Membership.role == Role.STUDENT)
+            .distinct()
+        )
+
+    return OverlapSource(rows, keys_in)
 
 
 def _chunks(values: Iterable[int]) -> Iterable[list[int]]:

@@ -17,12 +17,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, case, distinct, func, select
 from sqlalchemy.orm import Session, aliased
 
 from lms_module.coverage.families import direct_family_counts, uncovered_families
-from lms_module.coverage.models import CoverageRollup, CoverageSchoolRollup
-from lms_module.coverage.rollup import _rollup_select, ensure_rollups
+from lms_module.coverage.models import (
+    TIER_DEPTH,
+    CoverageProvinceRollup,
+    CoverageRollup,
+    CoverageSchoolRollup,
+)
+from lms_module.coverage.rollup import counted_members, ensure_rollups
 from lms_module.coverage.status import Status, target_status
 from lms_module.db import child_segment, subtree_condition
 from lms_module.learning.models import Audience
@@ -72,13 +77,21 @@ class ReportScope:
     school_level: SchoolLevel | None = None
 
 
-#: Either rollup table: the two have the same figure and scope columns.
-RollupTable = type[CoverageRollup] | type[CoverageSchoolRollup]
+#: Any rollup table: they have the same figure and scope columns.
+RollupTable = type[CoverageRollup] | type[CoverageSchoolRollup] | type[CoverageProvinceRollup]
+
+
+def _in_province_tier(unit: OrgUnit) -> bool:
+    """Whether the province tier sums ``unit``'s subtree (a root or a child of a root)."""
+    return unit.path.count("/") - 1 <= TIER_DEPTH
 
 
 def _table_for(unit: OrgUnit) -> RollupTable:
-    """A class's report reads the class rows; every other report the per-school sums."""
-    return CoverageRollup if unit.kind is OrgKind.CLASS else CoverageSchoolRollup
+    """A class's report reads the class rows; the ministry's and a province's the province
+    tier (about one row per province and level); every other report the per-school sums."""
+    if unit.kind is OrgKind.CLASS:
+        return CoverageRollup
+    return CoverageProvinceRollup if _in_province_tier(unit) else CoverageSchoolRollup
 
 
 def _rollup_sums(table: RollupTable = CoverageRollup) -> tuple[Any, Any, Any]:
@@ -124,10 +137,12 @@ class UnitFigures:
 def children_figures(session: Session, unit: OrgUnit, scope: ReportScope) -> list[UnitFigures]:
     """Return each child unit (classes excluded) with the figures of its subtree.
 
-    One range scan of the per-school sums under ``unit``, grouped by the child each row's path
-    runs through (a join from each child to its range made PostgreSQL scan every unit).
+    One range scan of the per-school sums under ``unit`` (under a root, of the province tier),
+    grouped by the child each row's path runs through (a join from each child to its range
+    made PostgreSQL scan every unit).
     """
-    table = CoverageSchoolRollup
+    table: RollupTable = (CoverageProvinceRollup if unit.path.count("/") - 1 < TIER_DEPTH
+                          else CoverageSchoolRollup)
     child_id = child_segment(table.path, unit.path, session.get_bind().dialect.name)
     rows = session.execute(
         select(child_id, *_rollup_sums(table))
@@ -273,18 +288,6 @@ def target_reports(
 # ---------------------------------------------------------------------------- direct queries
 
 
-def _direct_rows(session: Session, unit: OrgUnit, scope: ReportScope, today: dt.date) -> Any:
-    """Rollup-shaped rows of ``unit``'s subtree computed from memberships and certificates."""
-    return _rollup_select(
-        session,
-        requirement_id=scope.requirement_id,
-        year=scope.school_year,
-        audience=scope.audience,
-        day=reporting_date(session, scope.school_year, today),
-        within=unit.path,
-    ).subquery()
-
-
 def direct_subtree_figures(
     session: Session, unit: OrgUnit, scope: ReportScope, today: dt.date
 ) -> Figures:
@@ -299,16 +302,27 @@ def direct_subtree_figures(
             day=reporting_date(session, scope.school_year, today), within=unit.path,
             school_level=scope.school_level,
         ))
-    source = _direct_rows(session, unit, scope, today)
-    query = select(
-        func.coalesce(func.sum(source.c.population), 0),
-        func.coalesce(func.sum(source.c.covered), 0),
-        func.coalesce(func.sum(source.c.covered_before), 0),
-    ).where(subtree_condition(source.c.path, unit.path))
+    people = counted_members(
+        session, requirement_id=scope.requirement_id, year=scope.school_year,
+        audience=scope.audience, day=reporting_date(session, scope.school_year, today),
+        within=unit.path,
+    ).subquery("people")
+    query = select(*_distinct_people(people))
     if scope.school_level is not None:
-        query = query.where(source.c.school_level == scope.school_level.value)
+        query = query.where(people.c.school_level == scope.school_level.value)
     row = session.execute(query).one()
     return Figures(int(row[0]), int(row[1]), int(row[2]))
+
+
+def _distinct_people(people: Any) -> tuple[Any, Any, Any]:
+    """Distinct people, covered people and people covered 28 days earlier among the rows of
+    :func:`~lms_module.coverage.rollup.counted_members` (a person in two schools: once)."""
+    key = people.c.person_key
+    return (
+        func.count(distinct(key)),
+        func.count(distinct(case((people.c.first_expiry.is_not(None), key)))),
+        func.count(distinct(case((people.c.covered_then == 1, key)))),
+    )
 
 
 def direct_children_figures(
@@ -320,16 +334,15 @@ def direct_children_figures(
             child.id: direct_subtree_figures(session, child, scope, today)
             for child in session.scalars(select(OrgUnit).where(OrgUnit.parent_id == unit.id))
         }
-    source = _direct_rows(session, unit, scope, today)
+    people = counted_members(
+        session, requirement_id=scope.requirement_id, year=scope.school_year,
+        audience=scope.audience, day=reporting_date(session, scope.school_year, today),
+        within=unit.path,
+    ).subquery("people")
     child = aliased(OrgUnit)
     rows = session.execute(
-        select(
-            child.id,
-            func.coalesce(func.sum(source.c.population), 0),
-            func.coalesce(func.sum(source.c.covered), 0),
-            func.coalesce(func.sum(source.c.covered_before), 0),
-        )
-        .join(source, subtree_condition(source.c.path, child.path))
+        select(child.id, *_distinct_people(people))
+        .join(people, subtree_condition(people.c.path, child.path))
         .where(child.parent_id == unit.id)
         .group_by(child.id)
     ).all()

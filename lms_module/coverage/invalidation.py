@@ -38,9 +38,11 @@ from sqlalchemy.sql.elements import BinaryExpression, BindParameter, ClauseEleme
 from lms_module.certification.models import Certificate
 from lms_module.coverage.models import (
     CoverageDirtyUnit,
+    CoverageProvinceRollup,
     CoverageRollup,
     CoverageSchoolRollup,
     RollupBuild,
+    tier_unit_path,
 )
 from lms_module.obligations.models import requirement_course
 from lms_module.orgs.models import OrgUnit
@@ -135,7 +137,7 @@ def write_marks(target: Session | Connection) -> None:
     if marks is None:
         return
     if marks.moved:
-        for table in (CoverageRollup, CoverageSchoolRollup):
+        for table in (CoverageRollup, CoverageSchoolRollup, CoverageProvinceRollup):
             connection.execute(
                 update(table).where(table.unit_id == bindparam("unit"))
                 .values(path=bindparam("new_path")),
@@ -346,10 +348,14 @@ def _org_units(connection: Connection, statement: Any, sets: Sequence[Mapping[st
     changed = _changed_columns(statement, sets, table) & UNIT_COLUMNS
     if not changed:
         return
-    rows = _matched(connection, statement, sets, table, "id", "parent_id")
+    rows = _matched(connection, statement, sets, table, "id", "parent_id", "path")
     units = {row.id for row in rows}
     marks = _marks(connection)
     if "path" in changed:
+        # The province a unit leaves sums it in its province-tier row: recompute that row.
+        mark_units_dirty(connection, {
+            int(tier_unit_path(row.path).strip("/").rsplit("/", 1)[-1])
+            for row in rows if row.path})
         # The ORM flushes a move as "SET path = :path WHERE id = :pk" per unit: the rollup rows
         # take the new path. A path computed in SQL: the units are recomputed instead.
         ids = _primary_keys(statement, sets, table)

@@ -1,4 +1,5 @@
-"""The per-unit coverage rollup, its per-school sums and the queue of units to recompute."""
+"""The per-unit coverage rollup, its per-school and per-province sums, the overlap rows that
+count a person once, and the queue of units to recompute."""
 
 from __future__ import annotations
 
@@ -66,11 +67,13 @@ class CoverageSchoolRollup(Base):
     national size); only a school's grade and class tables read :class:`CoverageRollup`. Units
     outside any school (an office where adults are members) have a row of their own. Rewritten
     with the class rows they sum (``coverage.rollup``); a school is reported under its own level.
+    An office where overlap rows meet (a commune above two schools of a person) has one row per
+    school level of those rows, so that a report filtered by level subtracts the same pairs.
     """
 
     __tablename__ = "lms_coverage_school_rollup"
     __table_args__ = (
-        UniqueConstraint("requirement_id", "school_year", "unit_id", "audience"),
+        UniqueConstraint("requirement_id", "school_year", "unit_id", "audience", "level_key"),
         Index("ix_lms_coverage_school_rollup_scope", "requirement_id", "school_year", "path"),
     )
 
@@ -82,6 +85,8 @@ class CoverageSchoolRollup(Base):
     school_level: Mapped[SchoolLevel | None] = mapped_column(
         string_enum(SchoolLevel, "school_level")
     )
+    #: ``school_level`` or "" (the unique key: one row per unit and level).
+    level_key: Mapped[str] = mapped_column(String(30))
     audience: Mapped[Audience] = mapped_column(string_enum(Audience, "audience"))
     population: Mapped[int] = mapped_column(Integer)
     covered: Mapped[int] = mapped_column(Integer)
@@ -111,30 +116,33 @@ class RollupBuild(Base):
 
 
 
-class CoverageFamilyOverlap(Base):
-    """A family counted in two units that a report above both must count once.
+class CoverageOverlap(Base):
+    """A person or family counted in two units that a report above both must count once.
 
-    The families of a unit are counted in each class where they have a child. List a family's
-    classes in path order: each pair of neighbours in that list is one row here, at the pair's
-    lowest common ancestor, subtracting the family once. Since a subtree is one range of paths,
-    its classes of a family are neighbours in the list, and the sum of the class rows and of the
-    rows here over any subtree counts each family with a child in it exactly once
-    (``coverage.families``). The per-school sums include these rows.
+    Adults (teachers, staff, managers) are counted in each school where they are members, and
+    families in each class where they have a child. List the units of one person (or family)
+    in path order: each pair of neighbours in that list is one row here, at the pair's lowest
+    common ancestor, subtracting them once. Since a subtree is one range of paths, the units
+    of a person inside it are neighbours in the list, and the sum of the unit rows and of the
+    rows here over any subtree counts each person exactly once (``coverage.overlaps``). The
+    per-school sums include these rows.
     """
 
-    __tablename__ = "lms_coverage_family_overlap"
+    __tablename__ = "lms_coverage_overlap"
     __table_args__ = (
-        Index("ix_lms_coverage_family_overlap_family", "requirement_id", "school_year",
-              "family_key"),
-        Index("ix_lms_coverage_family_overlap_scope", "requirement_id", "school_year", "path"),
+        Index("ix_lms_coverage_overlap_person", "requirement_id", "school_year", "audience",
+              "person_key"),
+        Index("ix_lms_coverage_overlap_scope", "requirement_id", "school_year", "path"),
     )
 
     id: Mapped[IntPK]
     requirement_id: Mapped[int] = mapped_column(ForeignKey("lms_requirement.id"))
     school_year: Mapped[str] = mapped_column(String(9))
-    #: The family's id, or minus the child's user id for a child no adult is linked to.
-    family_key: Mapped[int] = mapped_column(Integer)
-    #: The lowest common ancestor of the two classes (a school, a commune, a province...).
+    audience: Mapped[Audience] = mapped_column(string_enum(Audience, "audience"))
+    #: The adult's user id; for families the family's id, or minus the child's user id for a
+    #: child no adult is linked to.
+    person_key: Mapped[int] = mapped_column(Integer)
+    #: The lowest common ancestor of the two units (a school, a commune, a province...).
     unit_id: Mapped[int] = mapped_column(ForeignKey("lms_org_unit.id"))
     path: Mapped[str] = mapped_column(PathString)
     school_level: Mapped[SchoolLevel | None] = mapped_column(
@@ -142,7 +150,51 @@ class CoverageFamilyOverlap(Base):
     )
     left_unit_id: Mapped[int] = mapped_column(ForeignKey("lms_org_unit.id"), index=True)
     right_unit_id: Mapped[int] = mapped_column(ForeignKey("lms_org_unit.id"), index=True)
-    #: 1 when the family is covered (then it is subtracted from the covered count too).
+    #: 1 when the person is covered (then they are subtracted from the covered count too).
     covered: Mapped[int] = mapped_column(SmallInteger)
     covered_before: Mapped[int] = mapped_column(SmallInteger)
     valid_until: Mapped[dt.date | None] = mapped_column(Date)
+
+
+class CoverageProvinceRollup(Base):
+    """The per-school sums summed once more per province: one row per (requirement, school
+    year, province, audience, school level).
+
+    A province here is a child of a root unit (the provinces under the ministry; a root's own
+    rows, such as a person counted in two provinces, stay at the root, see
+    :func:`tier_unit_path`). The sum of these rows over a root or a province equals the sum of
+    the per-school rows, so the reports of those units read about one row per province and
+    level instead of every school. Rewritten with the per-school sums of the province.
+    """
+
+    __tablename__ = "lms_coverage_province_rollup"
+    __table_args__ = (
+        UniqueConstraint("requirement_id", "school_year", "unit_id", "audience", "level_key"),
+        Index("ix_lms_coverage_province_rollup_scope", "requirement_id", "school_year", "path"),
+    )
+
+    id: Mapped[IntPK]
+    requirement_id: Mapped[int] = mapped_column(ForeignKey("lms_requirement.id"))
+    school_year: Mapped[str] = mapped_column(String(9))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("lms_org_unit.id"), index=True)
+    path: Mapped[str] = mapped_column(PathString)
+    school_level: Mapped[SchoolLevel | None] = mapped_column(
+        string_enum(SchoolLevel, "school_level")
+    )
+    #: ``school_level`` or "" (a unique key: two writers of one province cannot both insert).
+    level_key: Mapped[str] = mapped_column(String(30))
+    audience: Mapped[Audience] = mapped_column(string_enum(Audience, "audience"))
+    population: Mapped[int] = mapped_column(Integer)
+    covered: Mapped[int] = mapped_column(Integer)
+    covered_before: Mapped[int] = mapped_column(Integer)
+
+
+#: Depth of the units the province tier sums to (a root is 1, its children 2).
+TIER_DEPTH = 2
+
+
+def tier_unit_path(path: str) -> str:
+    """Return the path of the province-tier unit holding ``path``: its ancestor at depth 2, or
+    the unit itself when it is a root ("/1/5/9/" -> "/1/5/", "/1/" -> "/1/")."""
+    parts = path.strip("/").split("/")[:TIER_DEPTH]
+    return "/" + "".join(f"{part}/" for part in parts)

@@ -14,6 +14,7 @@ this module is imported) and for rows whose earliest counted certificate has exp
 from __future__ import annotations
 
 import datetime as dt
+import typing
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -21,9 +22,12 @@ from sqlalchemy import (
     Date,
     Select,
     SmallInteger,
+    String,
+    Table,
     case,
     cast,
     delete,
+    distinct,
     exists,
     func,
     insert,
@@ -39,19 +43,22 @@ from sqlalchemy.orm import Session, aliased
 from lms_module.certification.models import Certificate
 from lms_module.coverage.families import (
     classes_of,
+    family_overlap_source,
     family_rollup_select,
-    write_family_overlaps,
 )
 from lms_module.coverage.invalidation import write_marks
 from lms_module.coverage.models import (
     CoverageDirtyUnit,
-    CoverageFamilyOverlap,
+    CoverageOverlap,
+    CoverageProvinceRollup,
     CoverageRollup,
     CoverageSchoolRollup,
     RollupBuild,
+    tier_unit_path,
 )
+from lms_module.coverage.overlaps import OverlapSource, write_overlaps
 from lms_module.coverage.status import RATE_WINDOW_DAYS
-from lms_module.db import subtree_condition
+from lms_module.db import child_segment, subtree_condition
 from lms_module.learning.models import AUDIENCE_ROLES, Audience
 from lms_module.obligations.models import CoverageTarget
 from lms_module.obligations.population import (
@@ -70,7 +77,7 @@ from lms_module.school_years.closing import is_closed, reporting_date
 FAR_FUTURE = dt.date(9999, 12, 31)
 
 
-def _rollup_select(
+def counted_members(
     session: Session,
     *,
     requirement_id: int,
@@ -79,15 +86,16 @@ def _rollup_select(
     day: dt.date,
     unit_ids: Sequence[int] | None = None,
     within: str | None = None,
+    user_ids: Sequence[int] | None = None,
 ) -> Select[Any]:
-    """Return the grouped SELECT computing rollup rows from memberships and certificates.
+    """SELECT one row per counted membership of a person of ``audience`` (not families).
 
-    :param unit_ids: only memberships at these units; :param within: only under this path.
-    The parents' audience counts families (:mod:`~lms_module.coverage.families`).
+    Columns: ``person_key`` (the user id), ``unit_id``, ``path``, ``school_level``, ``grade``,
+    ``first_expiry`` (the earliest end of the person's valid certificates, ``FAR_FUTURE`` for
+    none; NULL when not covered) and ``covered_then`` (1 when covered 28 days earlier).
+    :param unit_ids: only memberships at these units; :param within: only under this path;
+    :param user_ids: only these people.
     """
-    if audience is Audience.PARENT:
-        return family_rollup_select(session, requirement_id=requirement_id, year=year, day=day,
-                                    unit_ids=unit_ids, within=within)
     course_ids = requirement_course_ids(session, requirement_id) or [-1]
     before = day - dt.timedelta(days=RATE_WINDOW_DAYS)
     member_unit = aliased(OrgUnit)
@@ -103,6 +111,7 @@ def _rollup_select(
     )
     members = (
         select(
+            Membership.user_id.label("person_key"),
             Membership.org_unit_id.label("unit_id"),
             member_unit.path.label("path"),
             func.coalesce(member_unit.school_level, parent.school_level).label("school_level"),
@@ -124,7 +133,32 @@ def _rollup_select(
         members = members.where(Membership.org_unit_id.in_(unit_ids))
     if within is not None:
         members = members.where(subtree_condition(member_unit.path, within))
-    rows = members.subquery("members")
+    if user_ids is not None:
+        members = members.where(Membership.user_id.in_(user_ids))
+    return members
+
+
+def _rollup_select(
+    session: Session,
+    *,
+    requirement_id: int,
+    year: str,
+    audience: Audience,
+    day: dt.date,
+    unit_ids: Sequence[int] | None = None,
+    within: str | None = None,
+) -> Select[Any]:
+    """Return the grouped SELECT computing rollup rows from memberships and certificates.
+
+    :param unit_ids: only memberships at these units; :param within: only under this path.
+    The parents' audience counts families (:mod:`~lms_module.coverage.families`).
+    """
+    if audience is Audience.PARENT:
+        return family_rollup_select(session, requirement_id=requirement_id, year=year, day=day,
+                                    unit_ids=unit_ids, within=within)
+    rows = counted_members(session, requirement_id=requirement_id, year=year,
+                           audience=audience, day=day, unit_ids=unit_ids,
+                           within=within).subquery("members")
     return select(
         literal(requirement_id).label("requirement_id"),
         literal(year).label("school_year"),
@@ -141,13 +175,55 @@ def _rollup_select(
     ).group_by(rows.c.unit_id, rows.c.path, rows.c.school_level, rows.c.grade)
 
 
+def adult_overlap_source(
+    session: Session, *, requirement_id: int, year: str, audience: Audience, day: dt.date
+) -> OverlapSource:
+    """How the overlap rows (:mod:`~lms_module.coverage.overlaps`) read the adults of an
+    audience: one row per counted membership, keyed by the person."""
+    role = AUDIENCE_ROLES[audience]
+
+    def rows(keys: Sequence[int] | None) -> Select[Any]:
+        members = counted_members(session, requirement_id=requirement_id, year=year,
+                                  audience=audience, day=day, user_ids=keys)
+        if keys is None:
+            # Everyone with memberships in two units (of any year: a superset, cheap to find).
+            members = members.where(Membership.user_id.in_(
+                select(Membership.user_id).where(Membership.role == role)
+                .group_by(Membership.user_id)
+                .having(func.count(distinct(Membership.org_unit_id)) > 1)
+            ))
+        found = members.subquery("adult_rows")
+        return select(found.c.person_key, found.c.unit_id, found.c.path, found.c.school_level,
+                      found.c.first_expiry.label("expiry"), found.c.covered_then)
+
+    def keys_in(unit_ids: Sequence[int]) -> Select[Any]:
+        return (select(Membership.user_id)
+                .where(Membership.org_unit_id.in_(unit_ids), Membership.role == role)
+                .distinct())
+
+    return OverlapSource(rows, keys_in)
+
+
+def _overlap_source(
+    session: Session, *, requirement_id: int, year: str, audience: Audience, day: dt.date
+) -> OverlapSource | None:
+    """The overlap source of an audience counted in several units (students: one class)."""
+    if audience is Audience.PARENT:
+        return family_overlap_source(session, requirement_id=requirement_id, year=year, day=day)
+    if audience is Audience.STUDENT:
+        return None
+    return adult_overlap_source(session, requirement_id=requirement_id, year=year,
+                                audience=audience, day=day)
+
+
 def _key_conditions(
-    table: type[CoverageRollup] | type[CoverageSchoolRollup],
+    table: type[CoverageRollup] | type[CoverageSchoolRollup] | type[CoverageProvinceRollup]
+    | type[CoverageOverlap],
     requirement_id: int,
     year: str,
     audience: Audience,
 ) -> list[Any]:
-    """The rows of one (requirement, school year, audience) in either rollup table."""
+    """The rows of one (requirement, school year, audience) in a rollup or overlap table."""
     return [
         table.requirement_id == requirement_id,
         table.school_year == year,
@@ -173,9 +249,11 @@ def _write_rollup(
     """Replace the rollup rows of the given units (all units: ``None``) with fresh figures.
 
     For the parents' audience the rows are those of the classes among the units and of the
-    schools among them (where parents are members), and the families of those classes have
-    their overlap rows rewritten.
+    schools among them (where parents are members). The people (families) counted in those
+    units have their overlap rows rewritten (:mod:`~lms_module.coverage.overlaps`), then the
+    per-school and per-province sums holding any of those rows.
     """
+    marked = unit_ids
     if audience is Audience.PARENT and unit_ids is not None:
         unit_ids = classes_of(session, unit_ids)
     scope = _key_conditions(CoverageRollup, requirement_id, year, audience)
@@ -198,14 +276,18 @@ def _write_rollup(
         .values(valid_until=None)
     )
     overlap_units: set[int] = set()
-    if audience is Audience.PARENT:
-        overlap_units = write_family_overlaps(
-            session, requirement_id=requirement_id, year=year, day=day, class_ids=unit_ids
-        )
-    _write_school_sums(
+    people = _overlap_source(session, requirement_id=requirement_id, year=year,
+                             audience=audience, day=day)
+    if people is not None:
+        overlap_units = write_overlaps(session, people, requirement_id=requirement_id,
+                                       year=year, audience=audience, unit_ids=unit_ids)
+    owners = _write_school_sums(
         session, requirement_id=requirement_id, year=year, audience=audience, unit_ids=unit_ids,
         overlap_units=overlap_units,
     )
+    # A marked unit's own province row too: a move marks the province the unit left.
+    _write_province_sums(session, requirement_id=requirement_id, year=year, audience=audience,
+                         owners=None if owners is None else sorted({*owners, *(marked or ())}))
 
 
 def _write_school_sums(
@@ -216,29 +298,33 @@ def _write_school_sums(
     audience: Audience,
     unit_ids: Sequence[int] | None = None,
     overlap_units: set[int] | frozenset[int] = frozenset(),
-) -> None:
+) -> list[int] | None:
     """Replace the per-school sums of the schools holding ``unit_ids`` (all: ``None``) and of
-    ``overlap_units`` (where family overlap rows were written or removed).
+    ``overlap_units`` (where overlap rows were written or removed); return those units
+    (``None``: all).
 
-    A class's rows count for its school; any other unit's rows for the unit itself; a family
-    overlap row for its unit (a school, or an office above several schools), subtracted.
+    A class's rows count for its school; any other unit's rows for the unit itself; an
+    overlap row for its unit (a school, or an office above several schools), subtracted. Rows
+    are summed per school level of the rows summed (a school's rows all have its level).
     """
     member = aliased(OrgUnit)
     owner_id = case((member.kind == OrgKind.CLASS, member.parent_id), else_=member.id)
     scope = _key_conditions(CoverageSchoolRollup, requirement_id, year, audience)
     rows = (
-        select(owner_id.label("owner_id"), CoverageRollup.population, CoverageRollup.covered,
+        select(owner_id.label("owner_id"), CoverageRollup.school_level.label("level"),
+               CoverageRollup.population, CoverageRollup.covered,
                CoverageRollup.covered_before)
         .join(member, member.id == CoverageRollup.unit_id)
         .where(*_key_conditions(CoverageRollup, requirement_id, year, audience))
     )
     overlaps = (
-        select(CoverageFamilyOverlap.unit_id.label("owner_id"), literal(-1).label("population"),
-               (-CoverageFamilyOverlap.covered).label("covered"),
-               (-CoverageFamilyOverlap.covered_before).label("covered_before"))
-        .where(CoverageFamilyOverlap.requirement_id == requirement_id,
-               CoverageFamilyOverlap.school_year == year)
+        select(CoverageOverlap.unit_id.label("owner_id"),
+               CoverageOverlap.school_level.label("level"), literal(-1).label("population"),
+               (-CoverageOverlap.covered).label("covered"),
+               (-CoverageOverlap.covered_before).label("covered_before"))
+        .where(*_key_conditions(CoverageOverlap, requirement_id, year, audience))
     )
+    owners: list[int] | None = None
     if unit_ids is not None:
         owners = sorted(
             set(session.scalars(select(owner_id).where(member.id.in_(unit_ids))))
@@ -249,24 +335,100 @@ def _write_school_sums(
             (CoverageRollup.unit_id.in_(owners))
             | ((member.parent_id.in_(owners)) & (member.kind == OrgKind.CLASS))
         )
-        overlaps = overlaps.where(CoverageFamilyOverlap.unit_id.in_(owners))
+        overlaps = overlaps.where(CoverageOverlap.unit_id.in_(owners))
     session.execute(delete(CoverageSchoolRollup).where(*scope))
-    sums = (union_all(rows, overlaps) if audience is Audience.PARENT else rows).subquery("rows")
+    sums = (rows if audience is Audience.STUDENT else union_all(rows, overlaps)).subquery("rows")
     owner = aliased(OrgUnit)
     session.execute(insert(CoverageSchoolRollup).from_select(
         list(SCHOOL_SUM_COLUMNS),
         select(
-            literal(requirement_id), literal(year), owner.id, owner.path, owner.school_level,
-            literal(audience.value), func.sum(sums.c.population), func.sum(sums.c.covered),
+            literal(requirement_id), literal(year), owner.id, owner.path, sums.c.level,
+            func.coalesce(sums.c.level, literal("", String(30)), type_=String(30)),
+            literal(audience.value),
+            func.sum(sums.c.population), func.sum(sums.c.covered),
             func.sum(sums.c.covered_before),
         )
         .join(owner, owner.id == sums.c.owner_id)
-        .group_by(owner.id, owner.path, owner.school_level),
+        .group_by(owner.id, owner.path, sums.c.level),
     ))
+    return owners
+
+
+def _write_province_sums(
+    session: Session,
+    *,
+    requirement_id: int,
+    year: str,
+    audience: Audience,
+    owners: Sequence[int] | None,
+) -> None:
+    """Replace the province-tier rows holding ``owners`` (units whose per-school sums were
+    just rewritten; all: ``None``) with the sums of their per-school rows, per school level.
+
+    A province's row sums its whole subtree; a root's row only the per-school rows at the root
+    itself (:func:`~lms_module.coverage.models.tier_unit_path`), so that the tier summed over
+    a root or a province equals the per-school rows summed there.
+    """
+    scope = _key_conditions(CoverageProvinceRollup, requirement_id, year, audience)
+    school = CoverageSchoolRollup
+    sums = (school.school_level, *(func.sum(column) for column in (
+        school.population, school.covered, school.covered_before)))
+    of_key = _key_conditions(school, requirement_id, year, audience)
+    found: list[tuple[Any, ...]] = []  # (tier path, level, population, covered, before)
+    if owners is None:
+        session.execute(delete(CoverageProvinceRollup).where(*scope))
+        dialect = session.get_bind().dialect.name
+        for root in session.scalars(select(OrgUnit.path).where(OrgUnit.parent_id.is_(None))):
+            segment = child_segment(school.path, root, dialect)
+            found += [
+                (f"{root}{row[0]}/", *row[1:])
+                for row in session.execute(
+                    select(segment, *sums)
+                    .where(*of_key, subtree_condition(school.path, root), school.path > root)
+                    .group_by(segment, school.school_level)
+                )
+            ]
+            found += [(root, *row) for row in session.execute(
+                select(*sums).where(*of_key, school.path == root)
+                .group_by(school.school_level))]
+    else:
+        tiers: set[str] = set()
+        for start in range(0, len(owners), CHUNK):
+            tiers |= {tier_unit_path(path) for path in session.scalars(
+                select(OrgUnit.path).where(OrgUnit.id.in_(owners[start:start + CHUNK])))}
+        if not tiers:
+            return
+        session.execute(delete(CoverageProvinceRollup).where(
+            *scope, CoverageProvinceRollup.unit_id.in_(sorted(_unit_of(t) for t in tiers))))
+        for tier in sorted(tiers):
+            within = (school.path == tier if tier.count("/") == 2
+                      else subtree_condition(school.path, tier))
+            found += [(tier, *row) for row in session.execute(
+                select(*sums).where(*of_key, within).group_by(school.school_level))]
+    rows = [
+        {"requirement_id": requirement_id, "school_year": year,
+         "unit_id": _unit_of(path), "path": path, "school_level": level,
+         "level_key": level.value if level is not None else "",
+         "audience": audience.value, "population": int(population), "covered": int(covered),
+         "covered_before": int(before)}
+        for path, level, population, covered, before in found
+    ]
+    table = typing.cast(Table, CoverageProvinceRollup.__table__)
+    for start in range(0, len(rows), CHUNK):
+        session.execute(insert(table), rows[start:start + CHUNK])
+
+
+def _unit_of(path: str) -> int:
+    """The id of the unit at the end of ``path``."""
+    return int(path.strip("/").rsplit("/", 1)[-1])
+
+
+#: Units or rows per statement (IN-list and executemany size).
+CHUNK = 5000
 
 
 SCHOOL_SUM_COLUMNS = (
-    "requirement_id", "school_year", "unit_id", "path", "school_level", "audience",
+    "requirement_id", "school_year", "unit_id", "path", "school_level", "level_key", "audience",
     "population", "covered", "covered_before",
 )
 

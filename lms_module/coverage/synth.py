@@ -50,6 +50,8 @@ CLASS_SIZE = 30
 COMMUNE_CLASSES = 4 * 5 + 3 * 4 + 3  # the THPT share of a commune: 9 classes / 3 communes
 #: Share of students and adults holding a certificate, and the issue dates used (days ago).
 ISSUE_DAYS = (0, 6, 13, 20, 35, 60, 90, 150, 200, 400)
+#: One adult in this many also teaches at a second school (counted once above the schools).
+SECOND_SCHOOL_EVERY = 50
 #: The national size (``lms synth --national``): the 34 provinces of the two-tier administration,
 #: 25 million students (the load-test size asked for) and a synthetic 1.5 million adults.
 NATIONAL_PROVINCES = 34
@@ -289,6 +291,17 @@ def synthesize(
             "ELSE 'teacher' END, :year, :yes, :now "
             f"FROM ({_series_sql(session, adults)}) AS g "
             "JOIN lms_synth_class_index i ON i.number = (g.n - 1) % :schools"
+        ), {"base": user_base, "students": students, "year": year, "yes": True, "now": now,
+            "schools": len(school_ids)}, execution_options={MARKED: True})
+        # One adult in 50 (all teachers: n % 20 is 7 or 17) also teaches at the next school of
+        # the list: mostly another school of the same commune, sometimes the next commune's or
+        # the province's THPT. They are counted once above their schools.
+        session.execute(text(
+            "INSERT INTO lms_membership (user_id, org_unit_id, role, school_year, active, "  # noqa: S608
+            "created_at) SELECT :base - 1 + :students + g.n, i.unit_id, 'teacher', :year, :yes, "
+            f":now FROM ({_series_sql(session, adults)}) AS g "
+            "JOIN lms_synth_class_index i ON i.number = ((g.n - 1) % :schools + 1) % :schools "
+            f"WHERE g.n % {SECOND_SCHOOL_EVERY} = 7"
         ), {"base": user_base, "students": students, "year": year, "yes": True, "now": now,
             "schools": len(school_ids)}, execution_options={MARKED: True})
         total_certificates += _certificates(

@@ -15,7 +15,13 @@ from dataclasses import dataclass
 from sqlalchemy import and_, delete, exists, func, insert, literal, or_, select, update
 from sqlalchemy.orm import Session
 
-from lms_module.coverage.models import CoverageRollup, CoverageSchoolRollup, RollupBuild
+from lms_module.coverage.models import (
+    CoverageOverlap,
+    CoverageProvinceRollup,
+    CoverageRollup,
+    CoverageSchoolRollup,
+    RollupBuild,
+)
 from lms_module.db import utcnow
 from lms_module.i18n import local_today
 from lms_module.obligations.models import Assignment, CoverageTarget
@@ -257,9 +263,8 @@ def close_year(session: Session, year: SchoolYear, promotion: Promotion, today: 
         left_school=promotion.left_school,
     ))
     session.execute(delete(CoverageRollup).where(CoverageRollup.school_year == str(year)))
-    session.execute(
-        delete(CoverageSchoolRollup).where(CoverageSchoolRollup.school_year == str(year))
-    )
+    for table in (CoverageSchoolRollup, CoverageProvinceRollup, CoverageOverlap):
+        session.execute(delete(table).where(table.school_year == str(year)))
     session.execute(delete(RollupBuild).where(RollupBuild.school_year == str(year)))
     session.flush()
 

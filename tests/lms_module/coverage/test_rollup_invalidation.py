@@ -23,7 +23,13 @@ from lms_module.certification.models import Certificate
 from lms_module.certification.services import reissue_certificate, revoke_certificate
 from lms_module.coverage.figures import Figures, ReportScope, subtree_figures
 from lms_module.coverage.invalidation import MARKED, UntrackedCoverageWriteError
-from lms_module.coverage.models import CoverageDirtyUnit, CoverageRollup, CoverageSchoolRollup
+from lms_module.coverage.models import (
+    CoverageDirtyUnit,
+    CoverageOverlap,
+    CoverageProvinceRollup,
+    CoverageRollup,
+    CoverageSchoolRollup,
+)
 from lms_module.coverage.rollup import ensure_rollups, refresh_all
 from lms_module.db import utcnow
 from lms_module.learning.course_loader import load_course
@@ -53,7 +59,8 @@ def _keys(small: SmallTree) -> list[tuple[int, str, Audience]]:
 
 def _rollup_rows(db: Session) -> set[tuple[object, ...]]:
     rows = set()
-    for table in (CoverageRollup, CoverageSchoolRollup):
+    for table in (CoverageRollup, CoverageSchoolRollup, CoverageProvinceRollup,
+                  CoverageOverlap):
         columns = [c for c in table.__table__.columns if c.name != "id"]
         rows |= {(table.__tablename__, *row) for row in db.execute(select(*columns))}
     return rows
