@@ -25,7 +25,7 @@ from collections.abc import Callable
 
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 
 from lms_module import create_app
 from lms_module.coverage.figures import (
@@ -33,6 +33,7 @@ from lms_module.coverage.figures import (
     direct_subtree_figures,
     scope_of,
 )
+from lms_module.coverage.models import CoverageProvinceRollup, CoverageSchoolRollup
 from lms_module.coverage.report import build_report
 from lms_module.coverage.synth import (
     NATIONAL_PROVINCES,
@@ -130,6 +131,7 @@ def main() -> None:
             target = session.scalars(select(CoverageTarget).where(
                 CoverageTarget.org_unit_id == ministry.id,
                 CoverageTarget.audience == "student")).one()
+            target_key = (target.requirement_id, target.school_year, target.audience)
             targets = list(session.scalars(select(CoverageTarget).where(
                 CoverageTarget.org_unit_id == ministry.id)))
             stamp = str(int(time.time()))
@@ -201,6 +203,19 @@ def main() -> None:
         print("\nbare SQL: the page's figures (every target's total and the drill-down) computed "
               "straight from memberships and certificates;\nservice: the same report read from "
               "the rollup, without the web stack.")
+        with app.app_context():
+            session = db_session()
+            tiers = {}
+            for table in (CoverageSchoolRollup, CoverageProvinceRollup):
+                tiers[table.__tablename__] = session.scalar(
+                    select(func.count()).select_from(table)
+                    .where(table.requirement_id == target_key[0],
+                           table.school_year == target_key[1],
+                           table.audience == target_key[2]))
+            session.rollback()
+        print("rollup rows of the students' target: " + ", ".join(
+            f"{name} {count}" for name, count in tiers.items())
+            + " (the ministry's and a province's totals read the province tier)")
         if engine.dialect.name == "postgresql":
             with engine.connect() as connection:
                 size = connection.execute(text(
