@@ -1,30 +1,58 @@
 """Measure certificate rendering and a school-size ZIP.
 
-Prints PDFs per second and bytes per PDF for a batch of certificates, beside a baseline of the
-same text drawn on a bare reportlab canvas in the same run (same embedded font, no frame, no QR
-code, no fixed metadata) and their ratio; then the time and peak Python memory (tracemalloc) of
-streaming a school's ZIP of 1,500 certificates. Prints figures, asserts nothing.
+Renders a batch of certificates in interleaved rounds (ours, baseline 1, baseline 2, ours, …)
+so that a change in the machine's load touches all three alike, and prints each one's median
+PDFs per second, bytes per PDF and embedded font bytes, then the median per-round ratio of ours
+to each baseline with its spread (min-max):
 
-    .venv/bin/python bench/bench_certificates.py [--batch 300] [--school 1500]
+* baseline 1, "bare canvas": the same lines of text on a plain reportlab canvas in one font, no
+  QR code, no frame, no metadata: the floor of what reportlab costs;
+* baseline 2, "same content": the same texts in the same fonts (italics slanted as ours are),
+  the same QR code from the same encoder (:func:`certificates.pdf.qr_modules`) as one filled
+  path, the same page compression, drawn straight on a canvas: what reportlab costs for this
+  page, so that ours ÷ baseline 2 is what our own code adds.
+
+Then the time, size and peak resident memory of a school's ZIP of 1,500 certificates,
+streamed, rendered in this process and by render processes as the certificate job does
+(:func:`certificates.bulk.rendered`); each ZIP runs in a fresh Python process so that its peak
+resident memory (parent and largest render process) is its own.
+Prints figures, asserts nothing.
+
+    .venv/bin/python bench/bench_certificates.py [--batch 40] [--rounds 9] [--school 1500]
 """
 
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import datetime as dt
 import io
+import itertools
+import os
+import resource
+import statistics
+import subprocess
+import sys
 import time
-import tracemalloc
+from collections.abc import Callable
+from pathlib import Path
 
+from pypdf import PdfReader
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
-from certificates.bulk import Entry, stream_zip
+from certificates import bulk
+from certificates.bulk import stream_zip
 from certificates.codes import format_code, new_code
-from certificates.fonts import REGULAR, register_fonts
+from certificates.fonts import BOLD, ITALIC, REGULAR, register_fonts
 from certificates.labels import labels_for
-from certificates.pdf import PAGE, CertificateContent, render_certificate
+from certificates.pdf import (
+    DEFAULT_LABELS,
+    PAGE,
+    SLANT_DEGREES,
+    CertificateContent,
+    qr_modules,
+    render_certificate,
+)
 
 FAMILY = ["Nguyễn", "Trần", "Lò", "Giàng", "Đặng", "Vàng", "Phùng", "Quàng"]
 MIDDLE = ["Thị", "Văn", "Seo", "Ngọc", "Ưng"]
@@ -77,12 +105,89 @@ def bare_canvas(content: CertificateContent) -> bytes:
     return buffer.getvalue()
 
 
-def rate(render, contents: list[CertificateContent]) -> tuple[float, float]:
-    """Return (documents per second, mean bytes per document)."""
-    started = time.perf_counter()
-    sizes = [len(render(content)) for content in contents]
-    elapsed = time.perf_counter() - started
-    return len(contents) / elapsed, sum(sizes) / len(sizes)
+def same_content(content: CertificateContent) -> bytes:
+    """The certificate's texts in its three fonts and its QR code, straight on a canvas."""
+    buffer = io.BytesIO()
+    canvas = Canvas(buffer, pagesize=PAGE, pageCompression=1)
+    labels = {**DEFAULT_LABELS, **content.labels}
+    date = labels["date"].format(place=content.place, day=content.issued_on.day,
+                                 month=content.issued_on.month, year=content.issued_on.year)
+    lines = [
+        (REGULAR, 12, content.parent_body.upper()), (BOLD, 12, content.issuing_body.upper()),
+        (BOLD, 12, labels["nation"]), (BOLD, 13, labels["motto"]),
+        (REGULAR, 12, f"{labels['number']}: {content.serial}"), (ITALIC, 13, date),
+        (BOLD, 30, labels["title"]),
+        (REGULAR, 14, f"{labels['certifies']} {content.holder_label}:"),
+        (BOLD, 22, content.holder_name), (REGULAR, 14, f"{labels['unit']}: {content.holder_unit}"),
+        (REGULAR, 14, f"{labels['completed']}:"), (BOLD, 16, content.course_title),
+        (BOLD, 13, content.signer_title.upper()),
+        (BOLD, 10, labels["code"].format(code=content.verification_code)),
+        (REGULAR, 9, labels["verify"].format(url=content.verification_url)),
+    ]
+    if content.expires_on is not None:
+        lines.append((ITALIC, 13, labels["valid_until"].format(
+            date=content.expires_on.strftime("%d/%m/%Y"))))
+    y = PAGE[1] - 20 * mm
+    for font, size, line in lines:
+        canvas.saveState()
+        canvas.translate(60 * mm, y)
+        if font == ITALIC:  # as the certificate draws italics: the regular font, slanted
+            font = REGULAR
+            canvas.skew(0, SLANT_DEGREES)
+        canvas.setFont(font, size)
+        canvas.drawString(0, 0, line)
+        canvas.restoreState()
+        y -= size * 1.4
+    modules = qr_modules(content.verification_url)
+    box = 30 * mm / (len(modules) + 8)
+    path = canvas.beginPath()
+    for row_index, row in enumerate(modules):
+        column = 0
+        for dark, run in itertools.groupby(row):
+            length = len(list(run))
+            if dark:
+                path.rect(24 * mm + (column + 4) * box, 56 * mm - (row_index + 5) * box,
+                          length * box, box)
+            column += length
+    canvas.drawPath(path, stroke=0, fill=1)
+    canvas.showPage()
+    canvas.save()
+    return buffer.getvalue()
+
+
+def font_bytes(pdf: bytes) -> int:
+    """Return the bytes of the PDF's embedded font files (as stored, compressed)."""
+    total = 0
+    fonts = PdfReader(io.BytesIO(pdf)).pages[0]["/Resources"]["/Font"]
+    for key in fonts:
+        descriptor = fonts[key].get_object().get("/FontDescriptor")
+        if descriptor is not None and "/FontFile2" in descriptor.get_object():
+            stream = descriptor.get_object()["/FontFile2"].get_object()
+            total += len(stream._data)  # the stored (compressed) bytes
+    return total
+
+
+RENDERERS: dict[str, Callable[[CertificateContent], bytes]] = {
+    "ours (render_certificate)": render_certificate,
+    "baseline 1 (bare canvas)": bare_canvas,
+    "baseline 2 (same content)": same_content,
+}
+
+
+def interleaved(contents: list[CertificateContent], rounds: int) -> dict[str, list[float]]:
+    """Return each renderer's PDFs per second in each round, the renderers taking turns."""
+    rates: dict[str, list[float]] = {name: [] for name in RENDERERS}
+    for _ in range(rounds):
+        for name, render in RENDERERS.items():
+            started = time.perf_counter()
+            for content in contents:
+                render(content)
+            rates[name].append(len(contents) / (time.perf_counter() - started))
+    return rates
+
+
+def spread(values: list[float]) -> str:
+    return f"{statistics.median(values):.2f} ({min(values):.2f}-{max(values):.2f})"
 
 
 class Discard(io.RawIOBase):
@@ -96,52 +201,105 @@ class Discard(io.RawIOBase):
         return len(data)
 
 
-def school_zip(count: int, *, trace: bool) -> tuple[float, int, int]:
-    """Stream a ZIP of ``count`` certificates; return (seconds, bytes, peak traced bytes)."""
-    entries: list[Entry] = []
-    # Only the records are held (as a database cursor would hand them over); PDFs are rendered
-    # one at a time when the ZIP writer reaches them.
-    records = [dataclasses.replace(sample(i)) for i in range(count)]
-    entries = [
-        (f"lop-2a/{i:05d}.pdf", lambda record=record: render_certificate(record))
-        for i, record in enumerate(records)
-    ]
+def _descendants() -> dict[int, tuple[float, float]]:
+    """Return ``{pid: (peak RSS in MB, CPU seconds)}`` of this process's descendants (the fork
+    server's render processes are its grandchildren, which ``getrusage`` does not see)."""
+    parents: dict[int, int] = {}
+    for stat in os.scandir("/proc"):
+        if stat.name.isdigit():
+            try:
+                fields = Path(f"/proc/{stat.name}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            parents[int(stat.name)] = int(fields[1])
+    mine = {os.getpid()}
+    for _ in range(3):
+        mine |= {pid for pid, parent in parents.items() if parent in mine}
+    found = {}
+    tick = os.sysconf("SC_CLK_TCK")
+    for pid in mine - {os.getpid()}:
+        try:
+            status = Path(f"/proc/{pid}/status").read_text()
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        peak = next((int(line.split()[1]) / 1024 for line in status.splitlines()
+                     if line.startswith("VmHWM:")), 0.0)
+        found[pid] = (peak, (int(fields[11]) + int(fields[12])) / tick)
+    return found
+
+
+def school_zip(count: int, processes: int) -> None:
+    """Stream a ZIP of ``count`` certificates (in a fresh process); print seconds, bytes, the
+    peak RSS of this process and of its largest render process, and the CPU seconds of all.
+
+    Only the records are held (as a database cursor would hand them over); PDFs are rendered
+    when the ZIP writer reaches them, by this process or by ``processes`` render processes.
+    """
+    register_fonts()
+    records = [(f"lop-2a/{i:05d}.pdf", sample(i)) for i in range(count)]
     sink = Discard()
-    if trace:
-        tracemalloc.start()
+    seen: dict[int, tuple[float, float]] = {}
     started = time.perf_counter()
-    for chunk in stream_zip(entries):
+    if processes > 1:
+        entries = bulk.rendered(records, render_certificate, processes=processes)
+    else:
+        entries = ((name, lambda record=record: render_certificate(record))
+                    for name, record in records)
+    for index, chunk in enumerate(stream_zip(entries)):
         sink.write(chunk)
+        if (processes > 1 and index % 50 == 0) or index == count - 1:
+            seen.update(_descendants())  # before the render processes end
     elapsed = time.perf_counter() - started
-    peak = 0
-    if trace:
-        _, peak = tracemalloc.get_traced_memory()
-        tracemalloc.stop()
-    return elapsed, sink.size, peak
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    largest = max((peak for peak, _ in seen.values()), default=0.0)
+    cpu = own.ru_utime + own.ru_stime + sum(seconds for _, seconds in seen.values())
+    print(f"{elapsed} {sink.size} {own.ru_maxrss / 1024} {largest} {cpu}")
+
+
+def run_school_zip(count: int, processes: int) -> list[float]:
+    output = subprocess.run(
+        [sys.executable, __file__, "--zip-only", str(count), "--processes", str(processes)],
+        check=True, capture_output=True, text=True, env={**os.environ, "PYTHONPATH": "."},
+    ).stdout.split()
+    return [float(value) for value in output]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--batch", type=int, default=300)
+    parser.add_argument("--batch", type=int, default=40, help="certificates per round")
+    parser.add_argument("--rounds", type=int, default=9)
     parser.add_argument("--school", type=int, default=1500)
+    parser.add_argument("--processes", type=int, default=len(os.sched_getaffinity(0)))
+    parser.add_argument("--zip-only", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.zip_only:
+        school_zip(args.zip_only, args.processes)
+        return
     register_fonts()
     contents = [sample(i) for i in range(args.batch)]
-    render_certificate(contents[0])  # warm up: font parsing
-    bare_canvas(contents[0])
-    ours_rate, ours_size = rate(render_certificate, contents)
-    base_rate, base_size = rate(bare_canvas, contents)
-    print(f"Batch of {args.batch} certificates")
-    print(f"  {'':<28}{'PDF/s':>10}{'bytes/PDF':>12}")
-    print(f"  {'certificate (render_certificate)':<28}{ours_rate:>10.1f}{ours_size:>12,.0f}")
-    print(f"  {'baseline (bare canvas)':<28}{base_rate:>10.1f}{base_size:>12,.0f}")
-    print(f"  ratio certificate/baseline: speed {ours_rate / base_rate:.2f}x, "
-          f"size {ours_size / base_size:.2f}x")
-    seconds, size, _ = school_zip(args.school, trace=False)
-    _, _, peak = school_zip(args.school, trace=True)
-    print(f"School ZIP of {args.school} certificates (streamed, stored entries)")
-    print(f"  time {seconds:.1f} s ({args.school / seconds:.0f} PDF/s), size {size / 1e6:.1f} MB, "
-          f"peak Python memory {peak / 1e6:.1f} MB (tracemalloc, second run)")
+    for render in RENDERERS.values():
+        render(contents[0])  # warm up: font parsing
+    rates = interleaved(contents, args.rounds)
+    print(f"{args.rounds} interleaved rounds of {args.batch} certificates; "
+          "median (min-max) over rounds")
+    print(f"  {'':<28}{'PDF/s':>22}{'bytes/PDF':>11}{'fonts':>9}")
+    for name, render in RENDERERS.items():
+        pdfs = [render(content) for content in contents[:10]]
+        size = sum(map(len, pdfs)) / len(pdfs)
+        fonts = sum(map(font_bytes, pdfs)) / len(pdfs)
+        print(f"  {name:<28}{spread(rates[name]):>22}{size:>11,.0f}{fonts:>9,.0f}")
+    ours = rates["ours (render_certificate)"]
+    for name in list(RENDERERS)[1:]:
+        ratios = [a / b for a, b in zip(ours, rates[name], strict=True)]
+        print(f"  speed ours / {name}: {spread(ratios)}")
+    print(f"School ZIP of {args.school} certificates (streamed, stored entries, fresh process)")
+    for processes in sorted({1, args.processes}):
+        seconds, size, own, largest, cpu = run_school_zip(args.school, processes)
+        how = "in process" if processes == 1 else f"{processes} render processes"
+        print(f"  {how:<20} time {seconds:5.1f} s ({args.school / seconds:4.0f} PDF/s), "
+              f"CPU {cpu:5.1f} s, size {size / 1e6:.1f} MB, peak RSS {own:.0f} MB "
+              f"(largest render process {largest:.0f} MB)")
 
 
 if __name__ == "__main__":

@@ -1,17 +1,45 @@
-"""Register the Be Vietnam Pro font (shipped by a Python package) with reportlab."""
+"""Register the Be Vietnam Pro font with reportlab, from TTFs made smaller for PDFs.
+
+reportlab embeds only the glyphs a document uses, but copies each glyph whole and the font's
+hinting programs with it (``fpgm``, ``prep``, ``cvt ``): in the package's TTFs
+(``fontpkg-be-vietnam-pro``, OFL-1.1) hints are half of every glyph. PDFs are printed or
+shown scaled, where hints do nothing, so the fonts registered here are the same fonts with
+every glyph kept and the hints, the layout tables (reportlab does not read them) and all but
+the copyright and naming records removed. They are made by this module and committed under
+``certificates/static/fonts/`` with the font's licence, so neither installing nor rendering
+needs fontTools; ``tests/certificates/test_fonts.py`` makes them again and fails when the
+committed files differ. After changing the font package::
+
+    python -m certificates.fonts        # needs fontTools (the test extra)
+"""
 
 from __future__ import annotations
 
+import sys
 import unicodedata
 from pathlib import Path
 
 import fontpkg_be_vietnam_pro
+from reportlab import rl_config
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 
-FONT_DIR = Path(fontpkg_be_vietnam_pro.__file__).parent / "files"
+#: The committed TTFs that are registered; made from :data:`SOURCE_DIR` by :func:`build_fonts`.
+FONT_DIR = Path(__file__).resolve().parent / "static" / "fonts"
+SOURCE_DIR = Path(fontpkg_be_vietnam_pro.__file__).resolve().parent / "files"
+LICENSE_FILE = Path(fontpkg_be_vietnam_pro.__file__).resolve().parent / "LICENSE"
+#: Name table records kept: copyright, family and style names, version. reportlab copies the
+#: name table into every PDF, so the licence travels as ``OFL.txt`` beside the files instead
+#: of in records 13 and 14 (the OFL allows either).
+NAME_IDS = (0, 1, 2, 3, 4, 5, 6)
 
-#: reportlab font names -> files. reportlab embeds only the glyphs used (a subset).
+# Every PDF the product makes registers these fonts, so this is where reportlab is set up for
+# them: page streams deflated only, not also ASCII85-encoded (a quarter bigger and slower, for
+# 7-bit mail channels PDFs no longer travel through). Set once, at import, for the process, so
+# the same record still gives the same bytes.
+rl_config.useA85 = 0
+
+#: reportlab font names -> files (the same file names as in the package).
 FONTS = {
     "BeVietnamPro": "BeVietnamPro-Regular.ttf",
     "BeVietnamPro-Bold": "BeVietnamPro-Bold.ttf",
@@ -32,6 +60,56 @@ def register_fonts() -> None:
     )
 
 
+def make_font(filename: str) -> bytes:
+    """Return the TTF ``filename`` of the package without hints or layout tables (same output
+    for the same inputs, no timestamp)."""
+    from io import BytesIO
+
+    from fontTools import subset  # type: ignore[import-untyped]
+    from fontTools.ttLib import TTFont as FontFile  # type: ignore[import-untyped]
+
+    options = subset.Options()
+    options.hinting = False
+    options.name_IDs = list(NAME_IDS)
+    options.name_languages = ["*"]
+    options.layout_features = []
+    options.drop_tables += ["GDEF", "GPOS", "GSUB", "gasp"]
+    options.notdef_outline = True
+    options.glyph_names = False
+    font = FontFile(SOURCE_DIR / filename, recalcTimestamp=False)
+    subsetter = subset.Subsetter(options=options)
+    subsetter.populate(glyphs=font.getGlyphOrder())  # every glyph: PDFs pick their own
+    subsetter.subset(font)
+    out = BytesIO()
+    subset.save_font(font, out, options)
+    return out.getvalue()
+
+
+def build_fonts(target: Path = FONT_DIR) -> list[Path]:
+    """Write every font of :data:`FONTS` and the font's licence into ``target``."""
+    target.mkdir(parents=True, exist_ok=True)
+    written = []
+    for filename in FONTS.values():
+        path = target / filename
+        path.write_bytes(make_font(filename))
+        written.append(path)
+    licence = target / "OFL.txt"
+    licence.write_bytes(LICENSE_FILE.read_bytes())
+    written.append(licence)
+    return written
+
+
 def nfc(text: str) -> str:
     """Return ``text`` in NFC: reportlab places combining marks badly, precomposed is safe."""
     return unicodedata.normalize("NFC", text)
+
+
+def main(argv: list[str]) -> None:
+    """Build the fonts into ``certificates/static/fonts`` (or the folder given)."""
+    target = Path(argv[0]) if argv else FONT_DIR
+    for path in build_fonts(target):
+        print(f"{path} ({path.stat().st_size:,} bytes)")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

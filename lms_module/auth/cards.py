@@ -12,15 +12,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from reportlab.graphics import renderPDF
-from reportlab.graphics.barcode.qr import QrCodeWidget
-from reportlab.graphics.shapes import Drawing
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
 from certificates.fonts import BOLD, REGULAR, nfc, register_fonts
+from certificates.pdf import draw_qr
 
 COLUMNS, ROWS = 2, 5
 MARGIN = 10 * mm
@@ -115,13 +113,7 @@ def _draw_card(
     canvas.setStrokeGray(0.6)
     canvas.rect(x, y, width, height)
     canvas.setDash()
-    widget = QrCodeWidget(card.login_url, barLevel="M")
-    left, bottom, right, top = widget.getBounds()
-    drawing = Drawing(
-        QR_SIZE, QR_SIZE, transform=[QR_SIZE / (right - left), 0, 0, QR_SIZE / (top - bottom), 0, 0]
-    )
-    drawing.add(widget)
-    renderPDF.draw(drawing, canvas, x + 4 * mm, y + (height - QR_SIZE) / 2)
+    draw_qr(canvas, card.login_url, x + 4 * mm, y + (height - QR_SIZE) / 2, QR_SIZE)
     text_x = x + QR_SIZE + 8 * mm
     text_width = x + width - INSET - text_x
     class_line = _("Lớp %(name)s", name=card.class_name)

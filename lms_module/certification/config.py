@@ -18,6 +18,9 @@ DEFAULTS: dict[str, Any] = {
     "LMS_EXPIRING_WINDOW_DAYS": 60,
     #: In-service training periods (tiết) a teacher needs per school year (BDTX).
     "LMS_INSERVICE_PERIODS_PER_YEAR": 120,
+    #: Processes that render the PDFs of a large certificate ZIP job (0: one per CPU the job
+    #: may use; 1: the job's own process only). Smaller ZIPs always render in the job.
+    "LMS_CERTIFICATE_RENDER_PROCESSES": 0,
 }
 
 

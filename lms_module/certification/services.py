@@ -706,6 +706,30 @@ def _ascii_slug(text: str) -> str:
     return "-".join(part for part in cleaned.split("-") if part)
 
 
+def zip_contents(
+    session: Session,
+    query: Select[Certificate],
+    *,
+    base_url: str,
+    url_prefix: str = "",
+    language: str = "vi",
+    timezone: str = "Asia/Ho_Chi_Minh",
+    batch_size: int = 200,
+) -> Iterator[tuple[str, CertificateContent]]:
+    """Yield ``(name, content)`` for each certificate of ``query``, reading rows in batches.
+
+    Entries come by class, then holder, in Vietnamese order (:func:`in_holder_order`: rows are
+    read ``batch_size`` at a time), so memory does not grow with the number of certificates.
+    Names are unique because serials are: ``<class or school>/<serial>_<holder>.pdf``.
+    """
+    for certificate in in_holder_order(session, query, batch_size=batch_size):
+        folder = _ascii_slug(certificate.holder_unit_name) or "don-vi"
+        yield f"{folder}/{pdf_filename(certificate)}", certificate_content(
+            certificate, base_url=base_url, url_prefix=url_prefix, language=language,
+            timezone=timezone,
+        )
+
+
 def zip_entries(
     session: Session,
     query: Select[Certificate],
@@ -716,17 +740,11 @@ def zip_entries(
     timezone: str = "Asia/Ho_Chi_Minh",
     batch_size: int = 200,
 ) -> Iterator[Entry]:
-    """Yield ``(name, render)`` for each certificate of ``query``, reading rows in batches.
-
-    Entries come by class, then holder, in Vietnamese order (:func:`in_holder_order`: rows are
-    read ``batch_size`` at a time) and each PDF is rendered only when the ZIP writer asks for
-    it, so memory does not grow with the number of certificates. Names are unique because
-    serials are: ``<class or school>/<serial>_<holder>.pdf``.
-    """
-    for certificate in in_holder_order(session, query, batch_size=batch_size):
-        folder = _ascii_slug(certificate.holder_unit_name) or "don-vi"
-        yield f"{folder}/{pdf_filename(certificate)}", partial(
-            certificate_pdf, certificate, base_url=base_url, url_prefix=url_prefix,
-            language=language, timezone=timezone,
-        )
+    """Yield ``(name, render)`` for each certificate of :func:`zip_contents`; each PDF is
+    rendered only when the ZIP writer asks for it."""
+    for name, content in zip_contents(
+        session, query, base_url=base_url, url_prefix=url_prefix, language=language,
+        timezone=timezone, batch_size=batch_size,
+    ):
+        yield name, partial(render_certificate, content)
 

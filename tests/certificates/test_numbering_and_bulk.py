@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import tracemalloc
 import zipfile
+from functools import partial
 
 import pytest
 from openpyxl import load_workbook
 
-from certificates.bulk import stream_zip, write_zip
+from certificates.bulk import rendered, stream_zip, write_zip
 from certificates.labels import holder_label, labels_for, signer_title
 from certificates.numbering import format_serial, parse_serial
+from certificates.pdf import CertificateContent, render_certificate
 from certificates.spreadsheet import table_to_xlsx
 
 
@@ -88,3 +91,31 @@ def test_a_table_becomes_a_workbook_with_bold_headers_after_the_preamble():
     assert rows[2] == ("STT", "Họ và tên")
     assert rows[3] == (1, "Lường Văn Sơn")
     assert sheet.cell(row=3, column=1).font.bold
+
+
+def test_entries_rendered_by_two_processes_make_the_same_zip_as_one_process():
+    contents = [
+        CertificateContent(
+            parent_body="Phường Tân Phong", issuing_body="Trường Tiểu học Tân Phong",
+            serial=f"{index:05d}/2026/CN-THTP", place="Lai Châu", issued_on=dt.date(2026, 11, 23),
+            expires_on=None, holder_label="em", holder_name=name, holder_unit="Lớp 2A",
+            course_title="Em biết tự bảo vệ", credit_periods=0, signer_title="Hiệu trưởng",
+            signer_name="", verification_code=f"CODE-{index}",
+            verification_url=f"https://hoc.example.edu.vn/verify/CODE{index}",
+            labels=labels_for("vi"),
+        )
+        for index, name in enumerate(
+            ["Lò Thị Đào", "Vũ Văn Ưng", "Giàng Seo Sính", "Đặng Thị Ỹ", "Phùng Văn Dũng"]
+        )
+    ]
+    items = [(f"lop-2a/{index}.pdf", content) for index, content in enumerate(contents)]
+    single = b"".join(stream_zip(
+        (name, partial(render_certificate, content)) for name, content in items
+    ))
+    parallel = b"".join(stream_zip(rendered(iter(items), render_certificate, processes=2,
+                                            ahead=1)))
+    assert parallel == single
+    archive = zipfile.ZipFile(io.BytesIO(parallel))
+    assert archive.namelist() == [name for name, _ in items]
+    for name, content in items:
+        assert archive.read(name) == render_certificate(content)

@@ -16,6 +16,7 @@ from pypdf import PdfReader
 from sqlalchemy import func, select
 
 from helpers import csrf_token_from, make_course, record_certificate
+from lms_module.certification import jobs as certification_jobs
 from lms_module.jobs.models import Job, JobFileChunk, JobStatus
 from lms_module.jobs.runner import run_now
 from lms_module.jobs.services import start_job
@@ -152,3 +153,23 @@ def test_a_manager_who_lost_the_school_before_the_job_ran_gets_no_names(
     assert "không còn quyền" in (job.error or "")
     assert job.result_name is None
     assert db.scalar(select(func.count()).select_from(JobFileChunk)) == 0
+
+
+def test_a_zip_rendered_by_two_processes_has_the_same_bytes_as_one_rendered_in_the_job(
+    app, client, db, login, make_user, manager, monkeypatch, tree
+):
+    _school_with_certificates(
+        db, make_user, tree, names=("Lò Thị Đào", "Vũ Văn Ưng", "Giàng Seo Sính", "Đặng Thị Ỹ")
+    )
+    login(manager)
+    monkeypatch.setattr(certification_jobs, "PARALLEL_FROM", 2)
+    monkeypatch.setitem(app.config, "LMS_CERTIFICATE_RENDER_PROCESSES", 2)
+    parallel = download_school_zip(client, tree["school"].id)
+    monkeypatch.setitem(app.config, "LMS_CERTIFICATE_RENDER_PROCESSES", 1)
+    single = download_school_zip(client, tree["school"].id)
+    jobs = db.scalars(select(Job).order_by(Job.id)).all()
+    assert [job.summary["processes"] for job in jobs] == [2, 1]
+    assert parallel == single
+    texts = _texts(parallel)
+    for name in ("Lò Thị Đào", "Vũ Văn Ưng", "Giàng Seo Sính", "Đặng Thị Ỹ"):
+        assert sum(name in text for text in texts) == 1, name
