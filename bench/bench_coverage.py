@@ -4,7 +4,9 @@ Builds a synthetic province (``lms synth``: 200,000 students and 15,000 staff by
 temporary SQLite file, or on the database of ``LMS_DATABASE_URL`` (PostgreSQL), then times
 repeated requests through the whole WSGI stack (sign-in cookie, access check, rollup freshness
 check, queries, template) and prints median and p95 beside the time of the bare SQL aggregate
-that computes the same figures straight from memberships and certificates.
+that computes the same figures straight from memberships and certificates. Then it times the
+ministry's totals of every target read from the province tier and from the per-school rows,
+interleaved (median and min-max), and checks both give the same figures (exit 1 otherwise).
 
     .venv/bin/python bench/bench_coverage.py [--students 200000] [--staff 15000] [--repeats 30]
     LMS_DATABASE_URL=postgresql+psycopg://... .venv/bin/python bench/bench_coverage.py
@@ -41,7 +43,7 @@ from lms_module.coverage.synth import (
     NATIONAL_STUDENTS,
     synthesize,
 )
-from lms_module.db import db_session
+from lms_module.db import db_session, subtree_condition
 from lms_module.i18n import local_today
 from lms_module.migrate import upgrade_database
 from lms_module.obligations.models import CoverageTarget
@@ -132,8 +134,10 @@ def main() -> None:
                 CoverageTarget.org_unit_id == ministry.id,
                 CoverageTarget.audience == "student")).one()
             target_key = (target.requirement_id, target.school_year, target.audience)
+            ministry_path = ministry.path
             targets = list(session.scalars(select(CoverageTarget).where(
                 CoverageTarget.org_unit_id == ministry.id)))
+            requirement_ids = sorted({t.requirement_id for t in targets})
             stamp = str(int(time.time()))
             reviewer = create_user(session, username=f"bench.so.{stamp}", full_name="Bench Sở",
                                    password=PASSWORD)
@@ -205,6 +209,37 @@ def main() -> None:
               "the rollup, without the web stack.")
         with app.app_context():
             session = db_session()
+
+            def totals(table: type[CoverageProvinceRollup] | type[CoverageSchoolRollup]
+                       ) -> Callable[[], object]:
+                """The ministry's totals of every target (the dashboard's query) from ``table``."""
+                def run() -> object:
+                    return sorted(tuple(row) for row in session.execute(
+                        select(table.requirement_id, table.audience, func.sum(table.population),
+                               func.sum(table.covered), func.sum(table.covered_before))
+                        .where(table.requirement_id.in_(requirement_ids),
+                               table.school_year == target_key[1],
+                               subtree_condition(table.path, ministry_path))
+                        .group_by(table.requirement_id, table.audience)))
+                return run
+
+            sides = {"province tier": totals(CoverageProvinceRollup),
+                     "per-school rows": totals(CoverageSchoolRollup)}
+            samples: dict[str, list[float]] = {name: [] for name in sides}
+            for run in sides.values():
+                run()  # warm-up
+            for _ in range(args.repeats):  # interleaved: A, B, A, B...
+                for name, run in sides.items():
+                    start = time.perf_counter()
+                    run()
+                    samples[name].append((time.perf_counter() - start) * 1000)
+            same = sides["province tier"]() == sides["per-school rows"]()
+            print(f"\nministry totals of every target, interleaved, {args.repeats} rounds: "
+                  + "; ".join(f"{name} {statistics.median(values):.1f} ms "
+                              f"({min(values):.1f}-{max(values):.1f})"
+                              for name, values in samples.items())
+                  + ("; figures khớp" if same else "; figures KHÔNG KHỚP"))
+            mismatch = not same
             tiers = {}
             for table in (CoverageSchoolRollup, CoverageProvinceRollup):
                 tiers[table.__tablename__] = session.scalar(
@@ -221,6 +256,8 @@ def main() -> None:
                 size = connection.execute(text(
                     "SELECT pg_size_pretty(pg_database_size(current_database()))")).scalar()
             print(f"database size: {size}")
+        if mismatch:
+            raise SystemExit(1)
 
 
 if __name__ == "__main__":
