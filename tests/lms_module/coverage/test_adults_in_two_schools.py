@@ -267,3 +267,23 @@ def test_the_commune_dashboard_counts_a_teacher_of_two_of_its_schools_once(
     page = reviewer.get(f"/units/{shared.units['ward'].id}/coverage?target={target.id}")
     assert page.status_code == 200
     assert "1/2 người có chứng nhận còn hiệu lực" in page.get_data(as_text=True)
+
+
+def test_filtered_by_level_a_teacher_in_primary_schools_of_two_communes_counts_once(
+    db: Session, shared: SmallTree
+):
+    """t1 also teaches at a primary school of the ward: three primary schools in two communes.
+    The primary figures of the province and the ministry count t1 and t2 once each."""
+    ward_primary = create_unit(
+        db, kind=OrgKind.SCHOOL, code="ST-ward-primary", name="Trường Tiểu học Tân Phong",
+        parent=shared.units["ward"], school_level=SchoolLevel.PRIMARY)
+    add_membership(db, shared.users["t1"], ward_primary, Role.TEACHER, school_year=SCHOOL_YEAR)
+    db.flush()
+    ensure_rollups(db, _keys(shared), TODAY)
+    level = ReportScope(shared.adult_requirement.id, SCHOOL_YEAR, Audience.TEACHER,
+                        SchoolLevel.PRIMARY)
+    for key in ("bo", "province", "ward"):
+        unit = shared.units[key]
+        assert subtree_figures(db, unit, level) == direct_subtree_figures(db, unit, level, TODAY)
+    assert subtree_figures(db, shared.units["province"], level) == Figures(2, 1, 1)
+    assert subtree_figures(db, shared.units["ward"], level) == Figures(1, 1, 1)
