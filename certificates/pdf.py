@@ -4,7 +4,7 @@ The layout follows the national title block of Decree 30/2020/NĐ-CP (issuing bo
 "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM / Độc lập - Tự do - Hạnh phúc" top right, number, place and
 date in italics, title in bold capitals, signature block). Text is NFC-normalised and drawn with
 the embedded Be Vietnam Pro subsets (regular and bold; italics are the regular font slanted);
-the QR code is encoded by segno and drawn as one path.
+the QR code is encoded by zxing-cpp and drawn as one path.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import io
 import itertools
 from dataclasses import dataclass
 
-import segno
+import zxingcpp
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.units import mm
 from reportlab.lib.utils import simpleSplit
@@ -251,11 +251,17 @@ def qr_modules(data: str) -> list[list[bool]]:
     """Return the QR code of ``data`` (error correction level M) as rows of dark modules,
     without the quiet zone.
 
-    segno encodes it (pure Python like reportlab's encoder, several times faster, and it picks
-    the mask pattern by the standard's penalty rules as reportlab's does).
+    zxing-cpp encodes it (a C++ library: the mask pattern is chosen by the standard's penalty
+    rules, as reportlab's pure-Python encoder did, in a fraction of a millisecond instead of
+    two thirds of the page's render time).
     """
-    code = segno.make_qr(data, error="m", boost_error=False)
-    return [[bool(module) for module in row] for row in code.matrix]
+    code = zxingcpp.create_barcode(data, zxingcpp.BarcodeFormat.QRCode, ec_level="M")
+    image = code.to_image(scale=1, add_quiet_zones=False)  # one byte a module, 0 for dark
+    height, width = image.shape[:2]
+    # The image has the buffer protocol; zxing-cpp's stub does not declare it.
+    pixels = bytes(memoryview(image))  # type: ignore[arg-type]
+    return [[pixels[row * width + column] == 0 for column in range(width)]
+            for row in range(height)]
 
 
 #: Light modules around the code (the quiet zone the standard asks for).
