@@ -29,6 +29,8 @@ def _templates() -> Environment:
         autoescape=select_autoescape(default=True, default_for_string=True),
         trim_blocks=True,
         lstrip_blocks=True,
+        # The templates are package files: compiled once per process, never stat()ed again.
+        auto_reload=False,
     )
 
 

@@ -171,6 +171,11 @@ def json_depth_exceeds(text: str, limit: int) -> bool:
     return False
 
 
+def _reload() -> str:
+    # Translated only for an error: a valid body (every answer sent) needs no message.
+    return str(_("Hãy tải lại trang và thử lại."))
+
+
 def json_object_body(
     body: bytes, *, max_bytes: int = MAX_JSON_BYTES, max_depth: int = MAX_JSON_DEPTH
 ) -> dict[str, Any]:
@@ -179,30 +184,29 @@ def json_object_body(
     :raises InvalidInputError: (HTTP 400) for a body too large, not UTF-8 JSON, nested too deep
         or not an object (``[]``, ``"x"``, ``null``).
     """
-    reload = _("Hãy tải lại trang và thử lại.")
     if len(body) > max_bytes:
         raise InvalidInputError(
             _("Dữ liệu gửi lên quá lớn (tối đa %(size)s KB).", size=max_bytes // 1024)
-            + " " + reload
+            + " " + _reload()
         )
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError as error:
-        raise InvalidInputError(_("Dữ liệu gửi lên không phải JSON hợp lệ.") + " " + reload) \
+        raise InvalidInputError(_("Dữ liệu gửi lên không phải JSON hợp lệ.") + " " + _reload()) \
             from error
     if json_depth_exceeds(text, max_depth):
         raise InvalidInputError(
             _("Dữ liệu gửi lên lồng nhau quá sâu (tối đa %(depth)s tầng).", depth=max_depth)
-            + " " + reload
+            + " " + _reload()
         )
     try:
         data = json.loads(text)
     except (ValueError, RecursionError) as error:
-        raise InvalidInputError(_("Dữ liệu gửi lên không phải JSON hợp lệ.") + " " + reload) \
+        raise InvalidInputError(_("Dữ liệu gửi lên không phải JSON hợp lệ.") + " " + _reload()) \
             from error
     if not isinstance(data, dict):
         raise InvalidInputError(
-            _("Dữ liệu gửi lên phải là một đối tượng JSON ({...}).") + " " + reload
+            _("Dữ liệu gửi lên phải là một đối tượng JSON ({...}).") + " " + _reload()
         )
     return data
 

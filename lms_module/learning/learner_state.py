@@ -10,13 +10,15 @@ over the ``lms_xblock_*_field`` tables; :class:`SqlLearnerProgress` its
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, select
+from sqlalchemy import Table, bindparam, delete, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from lms_module.db import dialect_insert, utcnow
+from lms_module.db import utcnow
 from lms_module.learning.models import Course, LearnerFieldValue, SharedFieldValue
 from lms_module.learning.services import (
     course_progress,
@@ -30,6 +32,44 @@ from lms_module.xblock_runtime.field_data import FieldRow
 USER_STATE = "user_state"
 #: Block ids per SELECT ... IN (...): well under every database's limit on parameters.
 _BATCH = 500
+
+
+# Built once per process: every unit page and handler call reads field values.
+_SHARED_VALUES = select(
+    SharedFieldValue.block_scope_id,
+    SharedFieldValue.scope,
+    SharedFieldValue.field_name,
+    SharedFieldValue.value,
+).where(SharedFieldValue.block_scope_id.in_(bindparam("ids", expanding=True)))
+_LEARNER_VALUES = select(
+    LearnerFieldValue.block_scope_id,
+    LearnerFieldValue.scope,
+    LearnerFieldValue.field_name,
+    LearnerFieldValue.value,
+).where(
+    LearnerFieldValue.user_id == bindparam("user_id"),
+    LearnerFieldValue.block_scope_id.in_(bindparam("ids", expanding=True)),
+)
+_LEARNER_VALUES_SINCE = _LEARNER_VALUES.where(
+    (LearnerFieldValue.scope != USER_STATE) | (LearnerFieldValue.updated_at >= bindparam("since"))
+)
+
+
+@functools.cache
+def _upsert(dialect: str, *, learner: bool) -> Any:
+    """Return the INSERT ... ON CONFLICT DO UPDATE of a field value (built once per process)."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    if learner:
+        statement = insert(cast(Table, LearnerFieldValue.__table__))
+        return statement.on_conflict_do_update(
+            index_elements=["user_id", "scope", "block_scope_id", "field_name"],
+            set_={"value": statement.excluded.value, "updated_at": statement.excluded.updated_at},
+        )
+    statement = insert(cast(Table, SharedFieldValue.__table__))
+    return statement.on_conflict_do_update(
+        index_elements=["scope", "block_scope_id", "field_name"],
+        set_={"value": statement.excluded.value},
+    )
 
 
 class SqlFieldStore:
@@ -46,63 +86,50 @@ class SqlFieldStore:
         self.since = since
 
     def values(self, learner_id: int | None, block_scope_ids: Sequence[str]) -> Iterable[FieldRow]:
+        if learner_id is None:
+            statement, params = _SHARED_VALUES, {}
+        else:
+            statement = _LEARNER_VALUES if self.since is None else _LEARNER_VALUES_SINCE
+            params = {"user_id": learner_id, "since": self.since}
         rows: list[FieldRow] = []
         for start in range(0, len(block_scope_ids), _BATCH):
             batch = list(block_scope_ids[start : start + _BATCH])
-            if learner_id is None:
-                query = select(
-                    SharedFieldValue.block_scope_id,
-                    SharedFieldValue.scope,
-                    SharedFieldValue.field_name,
-                    SharedFieldValue.value,
-                ).where(SharedFieldValue.block_scope_id.in_(batch))
-            else:
-                query = select(
-                    LearnerFieldValue.block_scope_id,
-                    LearnerFieldValue.scope,
-                    LearnerFieldValue.field_name,
-                    LearnerFieldValue.value,
-                ).where(
-                    LearnerFieldValue.user_id == learner_id,
-                    LearnerFieldValue.block_scope_id.in_(batch),
-                )
-                if self.since is not None:
-                    query = query.where(
-                        (LearnerFieldValue.scope != USER_STATE)
-                        | (LearnerFieldValue.updated_at >= self.since)
-                    )
-            result = self.session.execute(query)
+            result = self.session.execute(statement, {**params, "ids": batch})
             rows += [(bid, scope, name, value) for bid, scope, name, value in result]
         return rows
 
     def save(
         self, learner_id: int | None, block_scope_id: str, scope: str, field_name: str, value: Any
     ) -> None:
+        self.save_many(learner_id, [(block_scope_id, scope, field_name, value)])
+
+    def save_many(self, learner_id: int | None, rows: Sequence[FieldRow]) -> None:
+        if not rows:
+            return
+        dialect = self.session.get_bind().dialect.name
         if learner_id is None:
-            statement = dialect_insert(self.session, SharedFieldValue).values(
-                scope=scope, block_scope_id=block_scope_id, field_name=field_name, value=value
-            )
             self.session.execute(
-                statement.on_conflict_do_update(
-                    index_elements=["scope", "block_scope_id", "field_name"],
-                    set_={"value": statement.excluded.value},
-                )
+                _upsert(dialect, learner=False),
+                [
+                    {"scope": scope, "block_scope_id": bid, "field_name": name, "value": value}
+                    for bid, scope, name, value in rows
+                ],
             )
             return
         now = utcnow()
-        statement = dialect_insert(self.session, LearnerFieldValue).values(
-            user_id=learner_id,
-            scope=scope,
-            block_scope_id=block_scope_id,
-            field_name=field_name,
-            value=value,
-            updated_at=now,
-        )
         self.session.execute(
-            statement.on_conflict_do_update(
-                index_elements=["user_id", "scope", "block_scope_id", "field_name"],
-                set_={"value": statement.excluded.value, "updated_at": now},
-            )
+            _upsert(dialect, learner=True),
+            [
+                {
+                    "user_id": learner_id,
+                    "scope": scope,
+                    "block_scope_id": bid,
+                    "field_name": name,
+                    "value": value,
+                    "updated_at": now,
+                }
+                for bid, scope, name, value in rows
+            ],
         )
 
     def delete(

@@ -16,6 +16,7 @@ from lms_module.learning.learner_state import SqlFieldStore, SqlLearnerProgress
 from lms_module.learning.models import BlockUsage, Course
 from lms_module.learning.services import (
     CourseProgress,
+    CurrentAttempt,
     NoSuchBlockError,
     OutlineChapter,
     OutlinePage,
@@ -95,15 +96,21 @@ def learner_runtime(
     language: str = "vi",
     settings: dict[str, Any] | None = None,
     read_only: bool = False,
+    attempt: CurrentAttempt | None = None,
 ) -> LmsRuntime:
     """Return a runtime for ``user`` in ``course`` (content read-only; with ``read_only``,
     learner state too: nothing is written).
 
     Field values are kept in the database, grades and completion recorded through the learning
     services (for a signed-in ``user``; an anonymous preview records nothing).
+
+    :param attempt: ``user``'s :func:`current_attempt` at the course, when the caller has read
+        it already.
     """
     progress = SqlLearnerProgress(session, user, course) if user is not None else None
-    since = current_attempt(session, user.id, course.id).since if user is not None else None
+    if user is not None and attempt is None:
+        attempt = current_attempt(session, user.id, course.id)
+    since = attempt.since if attempt is not None else None
     return LmsRuntime(
         course_slug=course.slug,
         fields=SqlFieldStore(session, since=since),
@@ -165,11 +172,16 @@ def render_unit(
     :raises NoSuchBlockError: when the unit is not in the course's current version.
     """
     blocks, units, index = _open_unit(session, user, course, usage_id)
-    runtime = learner_runtime(session, user, course, urls, language=language, read_only=True)
+    attempt = current_attempt(session, user.id, course.id)
+    runtime = learner_runtime(
+        session, user, course, urls, language=language, read_only=True, attempt=attempt
+    )
     subtree = _subtree(blocks, usage_id)
     runtime.prefetch(subtree)
     viewed = runtime.blocks_completed_on_view(subtree)
-    progress = course_progress(session, user, course, blocks, viewed=frozenset(viewed))
+    progress = course_progress(
+        session, user, course, blocks, viewed=frozenset(viewed), attempt=attempt
+    )
     runtime.show_completions(progress.completion)
     block = runtime.get_block(usage_id)
     title_of = getattr(block, "title", None)  # our containers' title in the learner's language
@@ -307,7 +319,10 @@ def handle_block_request(
     # Before the block writes anything, so that every request of this learner in this course
     # takes the lock before any row lock (no deadlock with a block that saves, then publishes).
     lock_learner_progress(session, user, course)
-    runtime = learner_runtime(session, user, course, urls, language=language)
+    attempt = current_attempt(session, user.id, course.id)
+    runtime = learner_runtime(session, user, course, urls, language=language, attempt=attempt)
+    # The block's fields in two queries (shared, the learner's), not one per scope asked.
+    runtime.prefetch([usage_id])
     try:
         block = runtime.get_block(usage_id)
     except NoSuchUsage as error:
@@ -317,7 +332,7 @@ def handle_block_request(
     except NoSuchHandlerError as error:
         raise NoSuchHandlerInBlockError(handler_name) from error
     if runtime.progress_changed:
-        complete_course_if_done(session, user, course)
+        complete_course_if_done(session, user, course, attempt=attempt)
     return response
 
 

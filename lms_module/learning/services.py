@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
-from collections import defaultdict
+import threading
+from collections import OrderedDict, defaultdict
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
+from typing import Any, cast
 
 from blinker import Namespace
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, Table, bindparam, event, func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, contains_eager
 
 from lms_module.core.errors import AccessDeniedError, LMSError
 from lms_module.db import dialect_insert, utcnow
@@ -77,13 +81,25 @@ class CourseNotOpenError(AccessDeniedError):
 # ------------------------------------------------------------------------------ who takes what
 
 
+#: A course read with its current version, in one statement (without the import report).
+_WITH_CURRENT_VERSION = contains_eager(Course.current_version).defer(CourseVersion.report)
+# The statements every learner's page runs are built once per process, not per request.
+_COURSE_BY_SLUG = (
+    select(Course)
+    .join(Course.current_version)
+    .where(Course.slug == bindparam("slug"))
+    .options(_WITH_CURRENT_VERSION)
+)
+
+
 def get_course(session: Session, slug: str) -> Course:
     """Return the course with ``slug`` that has a loaded version.
 
     :raises NoSuchCourseError: when there is none.
     """
-    course = session.scalar(select(Course).where(Course.slug == slug))
-    if course is None or course.current_version_id is None:
+    # Its current version comes with it (the version's blocks are looked up by it).
+    course = session.scalar(_COURSE_BY_SLUG, {"slug": slug})
+    if course is None:
         raise NoSuchCourseError(slug)
     return course
 
@@ -149,15 +165,54 @@ def check_may_take_course(session: Session, user: User, course: Course) -> None:
 # ------------------------------------------------------------------------------ blocks
 
 
+#: The blocks of the course versions this process read last, by :func:`_version_key`.
+_VERSION_BLOCKS: OrderedDict[tuple[int, str, dt.datetime], tuple[BlockUsage, ...]] = (
+    OrderedDict()
+)
+#: How many versions' blocks a process keeps (a few courses, each with a version or two).
+VERSION_BLOCKS_KEPT = 64
+_version_blocks_lock = threading.Lock()
+
+
+def _version_key(version: CourseVersion) -> tuple[int, str, dt.datetime]:
+    # The id alone could name another version in another database of the same process (the
+    # tests), or after a rolled-back load: the OLX hash and load time tell them apart.
+    return (version.id, version.olx_hash, version.loaded_at)
+
+
 def version_blocks(session: Session, version: CourseVersion) -> list[BlockUsage]:
-    """Return the blocks of ``version`` in outline order."""
-    return list(
-        session.scalars(
-            select(BlockUsage)
-            .where(BlockUsage.course_version_id == version.id)
-            .order_by(BlockUsage.position)
-        )
-    )
+    """Return the blocks of ``version`` in outline order.
+
+    Read from the database once per process: a version's blocks never change once it is loaded
+    (a changed course is a new version). The blocks kept are copies attached to no session,
+    shared by every request of the process: read them, never change them.
+    """
+    key = _version_key(version)
+    with _version_blocks_lock:
+        kept = _VERSION_BLOCKS.get(key)
+        if kept is not None:
+            _VERSION_BLOCKS.move_to_end(key)
+            return list(kept)
+    rows = session.execute(
+        select(*BlockUsage.__table__.columns)
+        .where(BlockUsage.course_version_id == version.id)
+        .order_by(BlockUsage.position)
+    ).mappings()
+    blocks = tuple(BlockUsage(**row) for row in rows)
+    with _version_blocks_lock:
+        _VERSION_BLOCKS[key] = blocks
+        while len(_VERSION_BLOCKS) > VERSION_BLOCKS_KEPT:
+            _VERSION_BLOCKS.popitem(last=False)
+    return list(blocks)
+
+
+_BLOCK_BY_USAGE_ID = (
+    select(Course, BlockUsage)
+    .join(BlockUsage, BlockUsage.course_version_id == Course.current_version_id)
+    .join(Course.current_version)
+    .where(BlockUsage.usage_id == bindparam("usage_id"))
+    .options(_WITH_CURRENT_VERSION)
+)
 
 
 def find_block(session: Session, usage_id: str) -> tuple[Course, BlockUsage]:
@@ -165,11 +220,7 @@ def find_block(session: Session, usage_id: str) -> tuple[Course, BlockUsage]:
 
     :raises NoSuchBlockError: when no current version holds that block.
     """
-    row = session.execute(
-        select(Course, BlockUsage)
-        .join(BlockUsage, BlockUsage.course_version_id == Course.current_version_id)
-        .where(BlockUsage.usage_id == usage_id)
-    ).first()
+    row = session.execute(_BLOCK_BY_USAGE_ID, {"usage_id": usage_id}).first()
     if row is None:
         raise NoSuchBlockError(usage_id)
     return row[0], row[1]
@@ -279,14 +330,28 @@ def lock_learner_progress(session: Session, user: User, course: Course) -> None:
     - PostgreSQL: a transaction-scoped advisory lock keyed on the learner and the course,
       released at commit or rollback. The second request waits here until the first commits;
       under READ COMMITTED its later statements then see the first one's rows. Taking it again
-      in the same transaction is allowed (and cheap).
+      in the same transaction is allowed; the session remembers it holds the lock until the
+      transaction (or a savepoint) ends, so a request asks PostgreSQL once.
     - SQLite needs no lock: one writer at a time, and a transaction can only write once it
       sees every earlier commit, so the check that follows the write (same transaction) counts
       the other request's progress.
     """
     if session.get_bind().dialect.name != "postgresql":
         return
+    held = session.info.setdefault(_PROGRESS_LOCKS_HELD, set())
+    if (user.id, course.id) in held:
+        return
     session.execute(select(func.pg_advisory_xact_lock(_progress_lock_key(user.id, course.id))))
+    held.add((user.id, course.id))
+
+
+#: ``Session.info`` key of the (user id, course id) progress locks the transaction holds.
+_PROGRESS_LOCKS_HELD = "lms.learning.progress_locks"
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_progress_locks(session: Session, _transaction: Any) -> None:
+    session.info.pop(_PROGRESS_LOCKS_HELD, None)
 
 
 def _progress_lock_key(user_id: int, course_id: int) -> int:
@@ -324,19 +389,29 @@ def record_block_completion(
     """
     check_completion(completion)
     lock_learner_progress(session, user, course)
-    now = utcnow()
-    statement = dialect_insert(session, BlockCompletion).values(
-        user_id=user.id,
-        course_id=course.id,
-        usage_id=usage_id,
-        completion=completion,
-        updated_at=now,
-    )
     session.execute(
-        statement.on_conflict_do_update(
-            index_elements=["user_id", "usage_id"],
-            set_={"completion": completion, "updated_at": now},
-        )
+        _completion_upsert(session.get_bind().dialect.name),
+        {
+            "user_id": user.id,
+            "course_id": course.id,
+            "usage_id": usage_id,
+            "completion": completion,
+            "updated_at": utcnow(),
+        },
+    )
+
+
+@functools.cache
+def _completion_upsert(dialect: str) -> Any:
+    """Return the upsert of a block's completion (built once per process and database kind)."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(cast(Table, BlockCompletion.__table__))
+    return statement.on_conflict_do_update(
+        index_elements=["user_id", "usage_id"],
+        set_={
+            "completion": statement.excluded.completion,
+            "updated_at": statement.excluded.updated_at,
+        },
     )
 
 
@@ -376,15 +451,21 @@ class CurrentAttempt:
     since: dt.datetime | None
 
 
+_CURRENT_ATTEMPT = (
+    select(CourseAttempt.number, CourseAttempt.opened_at)
+    .where(
+        CourseAttempt.user_id == bindparam("user_id"),
+        CourseAttempt.course_id == bindparam("course_id"),
+    )
+    .order_by(CourseAttempt.number.desc())
+    .limit(1)
+)
+
+
 def current_attempt(session: Session, user_id: int, course_id: int) -> CurrentAttempt:
     """Return the learner's current attempt at the course: the latest :class:`CourseAttempt`,
     or the first attempt when the course was never opened again."""
-    row = session.execute(
-        select(CourseAttempt.number, CourseAttempt.opened_at)
-        .where(CourseAttempt.user_id == user_id, CourseAttempt.course_id == course_id)
-        .order_by(CourseAttempt.number.desc())
-        .limit(1)
-    ).first()
+    row = session.execute(_CURRENT_ATTEMPT, {"user_id": user_id, "course_id": course_id}).first()
     return CurrentAttempt(1, None) if row is None else CurrentAttempt(row[0], row[1])
 
 
@@ -426,6 +507,37 @@ class CourseProgress:
         return self.completion.get(usage_id, 0.0) >= 1.0
 
 
+@dataclass(frozen=True)
+class _ProgressStatements:
+    """The statements :func:`course_progress` reads a learner's events with."""
+
+    completions: Select[str, float]
+    graded: Select[str, float, float]
+
+
+def _progress_statements(*, since: bool) -> _ProgressStatements:
+    completions = select(BlockCompletion.usage_id, BlockCompletion.completion).where(
+        BlockCompletion.user_id == bindparam("user_id"),
+        BlockCompletion.course_id == bindparam("course_id"),
+    )
+    graded = select(Attempt.usage_id, Attempt.score, Attempt.max_score).where(
+        Attempt.user_id == bindparam("user_id"), Attempt.course_id == bindparam("course_id")
+    )
+    if since:
+        completions = completions.where(BlockCompletion.updated_at >= bindparam("since"))
+        graded = graded.where(Attempt.at >= bindparam("since"))
+    return _ProgressStatements(completions, graded.order_by(Attempt.at, Attempt.id))
+
+
+_ALL = _progress_statements(since=False)
+_SINCE = _progress_statements(since=True)
+_COMPLETED_AT = select(Completion.completed_at).where(
+    Completion.user_id == bindparam("user_id"),
+    Completion.course_version_id == bindparam("version_id"),
+    Completion.attempt == bindparam("attempt"),
+)
+
+
 def course_progress(
     session: Session,
     user: User,
@@ -433,6 +545,7 @@ def course_progress(
     blocks: list[BlockUsage] | None = None,
     *,
     viewed: Collection[str] = (),
+    attempt: CurrentAttempt | None = None,
 ) -> CourseProgress:
     """Compute ``user``'s progress in the course's current version (Open edX semantics).
 
@@ -442,25 +555,23 @@ def course_progress(
     :param viewed: blocks to count as complete although that is not recorded yet: the plain
         content of the unit being shown, which the page's script records once it has loaded
         (so the page shows the progress its own view makes).
+    :param attempt: the learner's :func:`current_attempt` at the course, when the caller has
+        read it in this transaction already.
     """
     version = course.current_version
     assert version is not None
     if blocks is None:
         blocks = version_blocks(session, version)
-    attempt = current_attempt(session, user.id, course.id)
-    completions = select(BlockCompletion.usage_id, BlockCompletion.completion).where(
-        BlockCompletion.user_id == user.id, BlockCompletion.course_id == course.id
-    )
-    graded = select(Attempt.usage_id, Attempt.score, Attempt.max_score).where(
-        Attempt.user_id == user.id, Attempt.course_id == course.id
-    )
-    if attempt.since is not None:
-        # A course opened again counts afresh: earlier rows stay as history.
-        completions = completions.where(BlockCompletion.updated_at >= attempt.since)
-        graded = graded.where(Attempt.at >= attempt.since)
-    done = dict(session.execute(completions).all())
+    if attempt is None:
+        attempt = current_attempt(session, user.id, course.id)
+    # A course opened again counts afresh: earlier rows stay as history.
+    counted = _SINCE if attempt.since is not None else _ALL
+    learner = {"user_id": user.id, "course_id": course.id, "since": attempt.since}
+    done: dict[str, float] = {
+        usage_id: value for usage_id, value in session.execute(counted.completions, learner)
+    }
     scores: dict[str, float] = {}
-    for usage_id, score, max_score in session.execute(graded.order_by(Attempt.at, Attempt.id)):
+    for usage_id, score, max_score in session.execute(counted.graded, learner):
         scores[usage_id] = score / max_score
 
     children: dict[str | None, list[BlockUsage]] = defaultdict(list)
@@ -495,16 +606,15 @@ def course_progress(
     )
     progress.passed = progress.all_complete and progress.score + 1e-9 >= course.pass_mark
     progress.completed_at = session.scalar(
-        select(Completion.completed_at).where(
-            Completion.user_id == user.id,
-            Completion.course_version_id == version.id,
-            Completion.attempt == attempt.number,
-        )
+        _COMPLETED_AT,
+        {"user_id": user.id, "version_id": version.id, "attempt": attempt.number},
     )
     return progress
 
 
-def complete_course_if_done(session: Session, user: User, course: Course) -> Completion | None:
+def complete_course_if_done(
+    session: Session, user: User, course: Course, *, attempt: CurrentAttempt | None = None
+) -> Completion | None:
     """Record that ``user`` completed the current version, once, when they have.
 
     Runs under :func:`lock_learner_progress`, so that of two requests bringing the last two
@@ -512,10 +622,12 @@ def complete_course_if_done(session: Session, user: User, course: Course) -> Com
     submission: the row is inserted with ON CONFLICT DO NOTHING, and only the request that
     inserted it sends :data:`course_completed` (whose receivers issue the certificate).
 
+    :param attempt: the learner's :func:`current_attempt` at the course, when the caller has
+        read it in this transaction already.
     :returns: the new completion, or ``None`` (not done yet, or completed before).
     """
     lock_learner_progress(session, user, course)
-    progress = course_progress(session, user, course)
+    progress = course_progress(session, user, course, attempt=attempt)
     version = course.current_version
     if not progress.passed or progress.completed_at is not None or version is None:
         return None

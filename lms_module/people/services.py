@@ -5,8 +5,8 @@ from __future__ import annotations
 import unicodedata
 from typing import Any
 
-from sqlalchemy import event, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import bindparam, event, select
+from sqlalchemy.orm import ORMExecuteState, Session, joinedload
 from sqlalchemy.orm.base import NO_VALUE
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -124,16 +124,50 @@ def add_membership(
     return membership
 
 
+#: ``Session.info`` key of the memberships :func:`active_memberships` read, by user id.
+_MEMBERSHIPS_READ = "lms.people.active_memberships"
+#: Built once per process: every signed-in page asks it.
+_ACTIVE_MEMBERSHIPS = (
+    select(Membership)
+    .where(Membership.user_id == bindparam("user_id"), Membership.active.is_(True))
+    .options(joinedload(Membership.org_unit, innerjoin=True))
+    .order_by(Membership.id)
+)
+
+
 def active_memberships(session: Session, user: User) -> list[Membership]:
-    """Return the user's active memberships with their org units loaded."""
-    return list(
-        session.scalars(
-            select(Membership)
-            .where(Membership.user_id == user.id, Membership.active.is_(True))
-            .options(selectinload(Membership.org_unit))
-            .order_by(Membership.id)
-        )
-    )
+    """Return the user's active memberships with their org units loaded.
+
+    Read once per session while nothing changes: a page asks several times (may the user take
+    this course, is the reader a child), and the answer is the same until the session writes.
+    The rows read are forgotten at every flush, write statement and end of transaction
+    (:func:`_forget_memberships_read`), and not used while the session holds unsaved changes
+    (the query would flush them first).
+    """
+    read = session.info.get(_MEMBERSHIPS_READ)
+    if read is not None and user.id in read and not _has_unsaved_changes(session):
+        return list(read[user.id])
+    memberships = list(session.scalars(_ACTIVE_MEMBERSHIPS, {"user_id": user.id}))
+    session.info.setdefault(_MEMBERSHIPS_READ, {})[user.id] = memberships
+    return list(memberships)
+
+
+def _has_unsaved_changes(session: Session) -> bool:
+    return bool(session.new or session.deleted or session.dirty)
+
+
+def _forget_memberships_read(session: Session, *_args: Any) -> None:
+    session.info.pop(_MEMBERSHIPS_READ, None)
+
+
+def _forget_memberships_on_write(state: ORMExecuteState) -> None:
+    if not state.is_select:  # an UPDATE, DELETE or text statement may change memberships
+        _forget_memberships_read(state.session)
+
+
+event.listen(Session, "after_flush", _forget_memberships_read)
+event.listen(Session, "after_transaction_end", _forget_memberships_read)
+event.listen(Session, "do_orm_execute", _forget_memberships_on_write)
 
 
 def user_by_username(session: Session, username: str) -> User | None:

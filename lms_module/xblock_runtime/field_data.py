@@ -52,6 +52,11 @@ class FieldStore(Protocol):
         """Store ``value``, replacing what was stored under the same key."""
         ...
 
+    def save_many(self, learner_id: int | None, rows: Sequence[FieldRow]) -> None:
+        """Store each (block scope id, scope, field name, value) of ``rows`` as :meth:`save`
+        does, at once (a block saving several fields)."""
+        ...
+
     def delete(
         self, learner_id: int | None, block_scope_id: str, scope: str, field_name: str
     ) -> None:
@@ -80,6 +85,10 @@ class MemoryFieldStore:
         self, learner_id: int | None, block_scope_id: str, scope: str, field_name: str, value: Any
     ) -> None:
         self.rows[(learner_id, block_scope_id, scope, field_name)] = json.dumps(value)
+
+    def save_many(self, learner_id: int | None, rows: Sequence[FieldRow]) -> None:
+        for block_scope_id, scope, field_name, value in rows:
+            self.save(learner_id, block_scope_id, scope, field_name, value)
 
     def delete(
         self, learner_id: int | None, block_scope_id: str, scope: str, field_name: str
@@ -195,14 +204,18 @@ class ScopedKeyValueStore(KeyValueStore):  # type: ignore[misc]
         self.set_many({key: value})
 
     def set_many(self, update_dict: Mapping[Any, Any]) -> None:
-        for key, value in update_dict.items():
-            slot = self._writable_slot(key)
+        # Every key is checked before anything is stored; then one save per owner.
+        slots = [(self._writable_slot(key), key, value) for key, value in update_dict.items()]
+        saves: dict[int | None, list[FieldRow]] = {}
+        for slot, key, value in slots:
             scope, name = _scope_name(key), key.field_name
             if not self.read_only:
-                self.store.save(self._owner(slot), slot[1], scope, name, value)
+                saves.setdefault(self._owner(slot), []).append((slot[1], scope, name, value))
             else:
                 self._defer(slot, scope, name, value)
             self._values(slot)[(scope, name)] = value
+        for owner, rows in saves.items():
+            self.store.save_many(owner, rows)
 
     def delete(self, key: Any) -> None:
         slot = self._writable_slot(key)
