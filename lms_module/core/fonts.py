@@ -11,7 +11,7 @@ character the pages use is missing. After changing the character set or the font
 
     python -m lms_module.core.fonts        # needs fontTools and brotli (the test extra)
 
-Certificates keep the full TTFs (``certificates/fonts.py``): PDFs embed their own subsets.
+PDFs use their own cut of the same TTFs (``certificates/fonts.py``: every glyph, no hints).
 """
 
 from __future__ import annotations
