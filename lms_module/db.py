@@ -90,6 +90,19 @@ def child_segment(
     return func.substr(rest, 1, slash - 1)
 
 
+def read_rows(session: Session, statement: Any, params: dict[str, Any]) -> Any:
+    """Run a SELECT of plain columns (no mapped entities) in the session's transaction and
+    return its result.
+
+    For the statements every page runs: it skips the ORM's work for entities, which such a
+    statement does not need. What the session would flush before a query is flushed first,
+    as ``Session.execute`` does (unless autoflush is off).
+    """
+    if session.autoflush:
+        session.flush()  # nothing to do, and quick, when the session holds no change
+    return session.connection().execute(statement, params)
+
+
 def dialect_insert(session: Session, model: Any) -> Any:
     """Return an INSERT for ``model`` that supports ``on_conflict_*`` on this database."""
     dialect = session.get_bind().dialect.name

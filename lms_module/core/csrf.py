@@ -31,8 +31,13 @@ def mask(token: str) -> str:
     """Return ``token`` XOR-ed with a fresh random mask, mask first, as base64url."""
     data = token.encode("ascii")
     pad = secrets.token_bytes(len(data))
-    masked = bytes(a ^ b for a, b in zip(data, pad, strict=True))
-    return base64.urlsafe_b64encode(pad + masked).decode("ascii").rstrip("=")
+    return base64.urlsafe_b64encode(pad + _xor(data, pad)).decode("ascii").rstrip("=")
+
+
+def _xor(data: bytes, pad: bytes) -> bytes:
+    """Return ``data`` XOR ``pad`` (same length), byte by byte, as one big-integer XOR."""
+    value = int.from_bytes(data, "big") ^ int.from_bytes(pad, "big")
+    return value.to_bytes(len(data), "big")
 
 
 def unmask(value: str) -> str:
@@ -47,7 +52,7 @@ def unmask(value: str) -> str:
     if odd or not half:
         return value
     pad, masked = raw[:half], raw[half:]
-    return bytes(a ^ b for a, b in zip(masked, pad, strict=True)).decode("latin-1")
+    return _xor(masked, pad).decode("latin-1")
 
 
 def masked_csrf_token() -> str:

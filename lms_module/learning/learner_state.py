@@ -18,7 +18,7 @@ from sqlalchemy import Table, bindparam, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from lms_module.db import utcnow
+from lms_module.db import read_rows, utcnow
 from lms_module.learning.models import Course, LearnerFieldValue, SharedFieldValue
 from lms_module.learning.services import (
     course_progress,
@@ -94,7 +94,7 @@ class SqlFieldStore:
         rows: list[FieldRow] = []
         for start in range(0, len(block_scope_ids), _BATCH):
             batch = list(block_scope_ids[start : start + _BATCH])
-            result = self.session.execute(statement, {**params, "ids": batch})
+            result = read_rows(self.session, statement, {**params, "ids": batch})
             rows += [(bid, scope, name, value) for bid, scope, name, value in result]
         return rows
 

@@ -17,7 +17,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, contains_eager
 
 from lms_module.core.errors import AccessDeniedError, LMSError
-from lms_module.db import dialect_insert, utcnow
+from lms_module.db import dialect_insert, read_rows, utcnow
 from lms_module.learning.models import (
     ROLE_AUDIENCES,
     Attempt,
@@ -465,7 +465,7 @@ _CURRENT_ATTEMPT = (
 def current_attempt(session: Session, user_id: int, course_id: int) -> CurrentAttempt:
     """Return the learner's current attempt at the course: the latest :class:`CourseAttempt`,
     or the first attempt when the course was never opened again."""
-    row = session.execute(_CURRENT_ATTEMPT, {"user_id": user_id, "course_id": course_id}).first()
+    row = read_rows(session, _CURRENT_ATTEMPT, {"user_id": user_id, "course_id": course_id}).first()
     return CurrentAttempt(1, None) if row is None else CurrentAttempt(row[0], row[1])
 
 
@@ -568,10 +568,10 @@ def course_progress(
     counted = _SINCE if attempt.since is not None else _ALL
     learner = {"user_id": user.id, "course_id": course.id, "since": attempt.since}
     done: dict[str, float] = {
-        usage_id: value for usage_id, value in session.execute(counted.completions, learner)
+        usage_id: value for usage_id, value in read_rows(session, counted.completions, learner)
     }
     scores: dict[str, float] = {}
-    for usage_id, score, max_score in session.execute(counted.graded, learner):
+    for usage_id, score, max_score in read_rows(session, counted.graded, learner):
         scores[usage_id] = score / max_score
 
     children: dict[str | None, list[BlockUsage]] = defaultdict(list)
@@ -605,10 +605,11 @@ def course_progress(
         else 1.0
     )
     progress.passed = progress.all_complete and progress.score + 1e-9 >= course.pass_mark
-    progress.completed_at = session.scalar(
+    progress.completed_at = read_rows(
+        session,
         _COMPLETED_AT,
         {"user_id": user.id, "version_id": version.id, "attempt": attempt.number},
-    )
+    ).scalar()
     return progress
 
 
