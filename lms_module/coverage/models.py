@@ -59,7 +59,28 @@ class CoverageRollup(Base):
     valid_until: Mapped[dt.date | None] = mapped_column(Date)
 
 
-class CoverageSchoolRollup(Base):
+class UnitSums:
+    """The columns of a sum of rollup rows at one unit, per school level: the per-school sums
+    and the province tier (:class:`CoverageSchoolRollup`, :class:`CoverageProvinceRollup`)."""
+
+    id: Mapped[IntPK]
+    requirement_id: Mapped[int] = mapped_column(ForeignKey("lms_requirement.id"))
+    school_year: Mapped[str] = mapped_column(String(9))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("lms_org_unit.id"), index=True)
+    path: Mapped[str] = mapped_column(PathString)
+    school_level: Mapped[SchoolLevel | None] = mapped_column(
+        string_enum(SchoolLevel, "school_level")
+    )
+    #: ``school_level`` or "" (the unique key: one row per unit and level, so two writers of
+    #: one unit cannot both insert).
+    level_key: Mapped[str] = mapped_column(String(30))
+    audience: Mapped[Audience] = mapped_column(string_enum(Audience, "audience"))
+    population: Mapped[int] = mapped_column(Integer)
+    covered: Mapped[int] = mapped_column(Integer)
+    covered_before: Mapped[int] = mapped_column(Integer)
+
+
+class CoverageSchoolRollup(UnitSums, Base):
     """The rollup summed per school: one row per (requirement, school year, school, audience),
     the total of the school's own rows and its classes' rows.
 
@@ -76,21 +97,6 @@ class CoverageSchoolRollup(Base):
         UniqueConstraint("requirement_id", "school_year", "unit_id", "audience", "level_key"),
         Index("ix_lms_coverage_school_rollup_scope", "requirement_id", "school_year", "path"),
     )
-
-    id: Mapped[IntPK]
-    requirement_id: Mapped[int] = mapped_column(ForeignKey("lms_requirement.id"))
-    school_year: Mapped[str] = mapped_column(String(9))
-    unit_id: Mapped[int] = mapped_column(ForeignKey("lms_org_unit.id"), index=True)
-    path: Mapped[str] = mapped_column(PathString)
-    school_level: Mapped[SchoolLevel | None] = mapped_column(
-        string_enum(SchoolLevel, "school_level")
-    )
-    #: ``school_level`` or "" (the unique key: one row per unit and level).
-    level_key: Mapped[str] = mapped_column(String(30))
-    audience: Mapped[Audience] = mapped_column(string_enum(Audience, "audience"))
-    population: Mapped[int] = mapped_column(Integer)
-    covered: Mapped[int] = mapped_column(Integer)
-    covered_before: Mapped[int] = mapped_column(Integer)
 
 
 class CoverageDirtyUnit(Base):
@@ -156,7 +162,7 @@ class CoverageOverlap(Base):
     valid_until: Mapped[dt.date | None] = mapped_column(Date)
 
 
-class CoverageProvinceRollup(Base):
+class CoverageProvinceRollup(UnitSums, Base):
     """The per-school sums summed once more per province: one row per (requirement, school
     year, province, audience, school level).
 
@@ -172,21 +178,6 @@ class CoverageProvinceRollup(Base):
         UniqueConstraint("requirement_id", "school_year", "unit_id", "audience", "level_key"),
         Index("ix_lms_coverage_province_rollup_scope", "requirement_id", "school_year", "path"),
     )
-
-    id: Mapped[IntPK]
-    requirement_id: Mapped[int] = mapped_column(ForeignKey("lms_requirement.id"))
-    school_year: Mapped[str] = mapped_column(String(9))
-    unit_id: Mapped[int] = mapped_column(ForeignKey("lms_org_unit.id"), index=True)
-    path: Mapped[str] = mapped_column(PathString)
-    school_level: Mapped[SchoolLevel | None] = mapped_column(
-        string_enum(SchoolLevel, "school_level")
-    )
-    #: ``school_level`` or "" (a unique key: two writers of one province cannot both insert).
-    level_key: Mapped[str] = mapped_column(String(30))
-    audience: Mapped[Audience] = mapped_column(string_enum(Audience, "audience"))
-    population: Mapped[int] = mapped_column(Integer)
-    covered: Mapped[int] = mapped_column(Integer)
-    covered_before: Mapped[int] = mapped_column(Integer)
 
 
 #: Depth of the units the province tier sums to (a root is 1, its children 2).
