@@ -167,3 +167,30 @@ def test_a_database_error_in_a_view_is_the_lms_try_again_page_not_a_placeholder(
     response = XBlock.register_temp_plugin(DatabaseDownBlock, "dbdown")(scenario)()
     assert response.status_code == 503
     assert FAILED not in response.get_data(as_text=True)
+
+
+def test_a_block_whose_installed_package_cannot_be_imported_is_a_placeholder_in_the_report(
+    db: Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A real distribution on the path whose xblock.v1 entry point fails to import, as a
+    # package built for another Open edX release would.
+    site = tmp_path / "site"
+    (site / "hong_xblock-1.0.dist-info").mkdir(parents=True)
+    (site / "hong_xblock-1.0.dist-info" / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: hong-xblock\nVersion: 1.0\n", encoding="utf-8"
+    )
+    (site / "hong_xblock-1.0.dist-info" / "entry_points.txt").write_text(
+        "[xblock.v1]\nhongxblock = hong_xblock:HongBlock\n", encoding="utf-8"
+    )
+    (site / "hong_xblock.py").write_text(
+        "raise ImportError('cannot import name WEIGHT from xmodule')\n", encoding="utf-8"
+    )
+    monkeypatch.syspath_prepend(str(site))
+    (tmp_path / "course").mkdir()
+    (tmp_path / "course" / "course.xml").write_text(
+        COURSE.format(tag="hongxblock"), encoding="utf-8"
+    )
+    report = load_course(db, tmp_path / "course")
+    assert report.placeholder_types == {"hongxblock": 1}
+    assert "hongxblock" not in report.supported_types
+    assert report.unknown_types == {}  # installed, found, broken: not an unknown tag
