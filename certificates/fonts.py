@@ -18,6 +18,7 @@ from __future__ import annotations
 import sys
 import unicodedata
 from pathlib import Path
+from typing import Any
 
 import fontpkg_be_vietnam_pro
 from reportlab import rl_config
@@ -60,13 +61,49 @@ def register_fonts() -> None:
     )
 
 
-def make_font(filename: str) -> bytes:
-    """Return the TTF ``filename`` of the package without hints or layout tables (same output
-    for the same inputs, no timestamp)."""
+def subset_font(source: Path, options: Any, *, unicodes: list[int] | None = None) -> bytes:
+    """Return the font at ``source`` cut by fontTools ``options`` to ``unicodes`` (``None``:
+    every glyph kept): the same output for the same inputs, no timestamp.
+
+    The one place the package's fonts are cut: the certificates' TTFs here, the web fonts'
+    WOFF2 files (``lms_module.core.fonts``).
+    """
     from io import BytesIO
 
     from fontTools import subset  # type: ignore[import-untyped]
     from fontTools.ttLib import TTFont as FontFile  # type: ignore[import-untyped]
+
+    font = FontFile(source, recalcTimestamp=False)
+    subsetter = subset.Subsetter(options=options)
+    if unicodes is None:
+        subsetter.populate(glyphs=font.getGlyphOrder())
+    else:
+        subsetter.populate(unicodes=unicodes)
+    subsetter.subset(font)
+    out = BytesIO()
+    subset.save_font(font, out, options)
+    return out.getvalue()
+
+
+def write_fonts(target: Path, fonts: dict[str, bytes]) -> list[Path]:
+    """Write ``fonts`` (file name -> bytes) and the fonts' licence (``OFL.txt``) into
+    ``target``; return the paths written."""
+    target.mkdir(parents=True, exist_ok=True)
+    written = []
+    for filename, data in fonts.items():
+        path = target / filename
+        path.write_bytes(data)
+        written.append(path)
+    licence = target / "OFL.txt"
+    licence.write_bytes(LICENSE_FILE.read_bytes())
+    written.append(licence)
+    return written
+
+
+def make_font(filename: str) -> bytes:
+    """Return the TTF ``filename`` of the package without hints or layout tables, every glyph
+    kept (PDFs pick their own)."""
+    from fontTools import subset
 
     options = subset.Options()
     options.hinting = False
@@ -76,27 +113,12 @@ def make_font(filename: str) -> bytes:
     options.drop_tables += ["GDEF", "GPOS", "GSUB", "gasp"]
     options.notdef_outline = True
     options.glyph_names = False
-    font = FontFile(SOURCE_DIR / filename, recalcTimestamp=False)
-    subsetter = subset.Subsetter(options=options)
-    subsetter.populate(glyphs=font.getGlyphOrder())  # every glyph: PDFs pick their own
-    subsetter.subset(font)
-    out = BytesIO()
-    subset.save_font(font, out, options)
-    return out.getvalue()
+    return subset_font(SOURCE_DIR / filename, options)
 
 
 def build_fonts(target: Path = FONT_DIR) -> list[Path]:
     """Write every font of :data:`FONTS` and the font's licence into ``target``."""
-    target.mkdir(parents=True, exist_ok=True)
-    written = []
-    for filename in FONTS.values():
-        path = target / filename
-        path.write_bytes(make_font(filename))
-        written.append(path)
-    licence = target / "OFL.txt"
-    licence.write_bytes(LICENSE_FILE.read_bytes())
-    written.append(licence)
-    return written
+    return write_fonts(target, {name: make_font(name) for name in FONTS.values()})
 
 
 def nfc(text: str) -> str:

@@ -21,12 +21,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-import fontpkg_be_vietnam_pro
+from certificates.fonts import SOURCE_DIR, subset_font, write_fonts
 
 #: Where the committed WOFF2 files live (served under ``fonts/`` by the static files view).
 WEB_FONT_DIR = Path(__file__).resolve().parent.parent / "static" / "fonts"
-SOURCE_DIR = Path(fontpkg_be_vietnam_pro.__file__).resolve().parent / "files"
-LICENSE_FILE = Path(fontpkg_be_vietnam_pro.__file__).resolve().parent / "LICENSE"
 
 
 @dataclass(frozen=True)
@@ -91,10 +89,7 @@ def subset_code_points() -> list[int]:
 
 def make_web_font(font: WebFont) -> bytes:
     """Return the WOFF2 subset of ``font``: same output for the same inputs, no timestamp."""
-    from io import BytesIO
-
     from fontTools import subset  # type: ignore[import-untyped]
-    from fontTools.ttLib import TTFont  # type: ignore[import-untyped]
 
     options = subset.Options()
     options.flavor = "woff2"
@@ -103,27 +98,12 @@ def make_web_font(font: WebFont) -> bytes:
     options.name_languages = ["*"]
     options.layout_features = ["*"]  # kerning, and mark positioning for the stacked tones
     options.notdef_outline = True
-    ttf = TTFont(SOURCE_DIR / font.source, recalcTimestamp=False)
-    subsetter = subset.Subsetter(options=options)
-    subsetter.populate(unicodes=subset_code_points())
-    subsetter.subset(ttf)
-    out = BytesIO()
-    subset.save_font(ttf, out, options)
-    return out.getvalue()
+    return subset_font(SOURCE_DIR / font.source, options, unicodes=subset_code_points())
 
 
 def build_web_fonts(target: Path = WEB_FONT_DIR) -> list[Path]:
     """Write every :data:`WEB_FONTS` subset and the font's licence into ``target``."""
-    target.mkdir(parents=True, exist_ok=True)
-    written = []
-    for font in WEB_FONTS:
-        path = target / font.filename
-        path.write_bytes(make_web_font(font))
-        written.append(path)
-    licence = target / "OFL.txt"
-    licence.write_bytes(LICENSE_FILE.read_bytes())
-    written.append(licence)
-    return written
+    return write_fonts(target, {font.filename: make_web_font(font) for font in WEB_FONTS})
 
 
 def main(argv: Iterable[str] = ()) -> None:
