@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import shutil
+import subprocess
 
+import pytest
 from pypdf import PdfReader
 from pypdf.generic import ContentStream
 from reportlab.lib.units import mm
@@ -209,3 +212,26 @@ def test_revoking_a_card_without_a_script_asks_first_stating_the_consequence(
     token = csrf_token_from(client, class_page)
     client.post(revoke, data={"csrf_token": token, "confirmed": "yes"})
     assert client.get(path).status_code == 404
+
+
+def test_the_printed_card_s_qr_code_scans_at_100_dpi_to_the_student_s_card_link(
+    client, login, make_user, tree, tmp_path
+):
+    if shutil.which("zbarimg") is None or shutil.which("pdftoppm") is None:
+        pytest.fail("zbarimg or pdftoppm not found: install the Debian packages `zbar-tools` "
+                    "and `poppler-utils`", pytrace=False)
+    make_user(Role.STUDENT, tree["class"], full_name="Lò Thị Ưng", password=None)
+    login(make_user(Role.SCHOOL_MANAGER, tree["school"]))
+    pdf = tmp_path / "the.pdf"
+    pdf.write_bytes(client.get(f"/units/{tree['class'].id}/login-cards.pdf").data)
+    subprocess.run(["pdftoppm", "-r", "100", "-png", "-singlefile", str(pdf),
+                    str(tmp_path / "page")], check=True)
+    scanned = subprocess.run(["zbarimg", "--quiet", "--raw", str(tmp_path / "page.png")],
+                             check=True, capture_output=True, text=True).stdout.split()
+    assert len(scanned) == 1
+    phone = client.application.test_client()  # the student's phone, signed in as nobody
+    path = "/card/" + scanned[0].split("/card/", 1)[1]
+    assert "Chào Ưng!" in phone.get(path).get_data(as_text=True)
+    response = phone.post(path, data={"csrf_token": csrf_token_from(phone, path)})
+    assert response.status_code == 302
+    assert "Lớp 2A, Trường Tiểu học Tam Đường" in phone.get("/").get_data(as_text=True)
