@@ -54,6 +54,7 @@ from lms_module.in_person.models import InPersonAttendance, InPersonSession
 from lms_module.learning.models import (
     Attempt,
     BlockCompletion,
+    BlockScore,
     Completion,
     Course,
     CourseAttempt,
@@ -92,6 +93,7 @@ EXPORTED: dict[tuple[str, str], str] = {
     ("lms_teaching_assignment", "user_id"): "teaching_assignments",
     ("lms_xblock_learner_field", "user_id"): "learner_state",
     ("lms_attempt", "user_id"): "attempts",
+    ("lms_block_score", "user_id"): "block_scores",
     ("lms_block_completion", "user_id"): "block_completions",
     ("lms_learner_position", "user_id"): "positions",
     ("lms_completion", "user_id"): "completions",
@@ -135,8 +137,8 @@ NOT_ABOUT_THE_CHILD: dict[tuple[str, str], str] = {
 #: The sections of the export, in the order the JSON file lists them.
 SECTIONS = (
     "account", "memberships", "teaching_assignments", "learner_state", "attempts",
-    "block_completions", "positions", "completions", "course_attempts", "certificates",
-    "notifications", "in_person_attendance",
+    "block_scores", "block_completions", "positions", "completions", "course_attempts",
+    "certificates", "notifications", "in_person_attendance",
     "consent_records", "parent_links", "parent_letters", "data_requests", "audit_events",
 )
 #: Detail keys of audit events that hold what a person typed (a username): erased with them.
@@ -334,6 +336,11 @@ def collect_child_data(session: Session, child: User) -> dict[str, Any]:
                 max_score=a.max_score, at=a.at)
         for a in by_user(Attempt, Attempt.user_id)
     ]
+    data["block_scores"] = [
+        _record(id=b.id, course=names.course(b.course_id), block=b.usage_id, score=b.score,
+                max_score=b.max_score, at=b.at)
+        for b in by_user(BlockScore, BlockScore.user_id)
+    ]
     data["block_completions"] = [
         _record(id=b.id, course=names.course(b.course_id), block=b.usage_id,
                 completion=b.completion, updated_at=b.updated_at)
@@ -457,6 +464,7 @@ Tệp nén này có:
    - teaching_assignments: lớp được phân công dạy (học sinh thì để trống);
    - learner_state: trạng thái và câu trả lời của em trong các bài học;
    - attempts: các lần em làm bài kiểm tra, bài tình huống và điểm;
+   - block_scores: điểm hiện tại của em ở mỗi bài (điểm của lần làm gần nhất);
    - block_completions: các phần bài em đã học xong;
    - positions: bài em đang học dở trong mỗi khóa;
    - completions: các khóa em đã hoàn thành;
@@ -816,6 +824,7 @@ def erase_child(
         counts.learner_fields = _delete(session, LearnerFieldValue, LearnerFieldValue.user_id,
                                         child)
         counts.attempts = _delete(session, Attempt, Attempt.user_id, child)
+        _delete(session, BlockScore, BlockScore.user_id, child)  # the latest attempts' scores
         counts.block_completions = _delete(session, BlockCompletion, BlockCompletion.user_id,
                                            child)
         counts.positions = _delete(session, LearnerPosition, LearnerPosition.user_id, child)

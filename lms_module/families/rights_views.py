@@ -71,6 +71,7 @@ SECTION_LABELS = {
     "teaching_assignments": _l("Lớp được phân công dạy"),
     "learner_state": _l("Trạng thái và câu trả lời trong bài học"),
     "attempts": _l("Lần làm bài và điểm"),
+    "block_scores": _l("Điểm hiện tại ở mỗi bài"),
     "block_completions": _l("Phần bài đã học xong"),
     "positions": _l("Bài đang học dở"),
     "completions": _l("Khóa học đã hoàn thành"),

@@ -206,7 +206,8 @@ class LearnerFieldValue(Base):
 
 
 class Attempt(Base):
-    """A graded submission (an XBlock ``grade`` event): the latest one is the block's score."""
+    """A graded submission (an XBlock ``grade`` event), kept as history; the latest one is the
+    block's score (:class:`BlockScore`)."""
 
     __tablename__ = "lms_attempt"
     __table_args__ = (Index("ix_lms_attempt_user_usage", "user_id", "usage_id", "at"),)
@@ -218,6 +219,24 @@ class Attempt(Base):
     score: Mapped[float] = mapped_column(Float)
     max_score: Mapped[float] = mapped_column(Float)
     at: Mapped[Timestamp]
+
+
+class BlockScore(Base):
+    """A learner's current score in one block: their latest attempt's (Open edX keeps it on
+    ``StudentModule``, the history apart). What progress reads, one row per block, however
+    many times the learner tried; :class:`Attempt` keeps every try."""
+
+    __tablename__ = "lms_block_score"
+    __table_args__ = (UniqueConstraint("user_id", "usage_id"),)
+
+    id: Mapped[IntPK]
+    user_id: Mapped[int] = mapped_column(ForeignKey("lms_user.id"))
+    course_id: Mapped[int] = mapped_column(ForeignKey("lms_course.id"), index=True)
+    usage_id: Mapped[str] = mapped_column(String(BLOCK_ID_LENGTH))
+    score: Mapped[float] = mapped_column(Float)
+    max_score: Mapped[float] = mapped_column(Float)
+    #: When the attempt was made (a course opened again counts only scores since).
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
 
 
 class BlockCompletion(Base):

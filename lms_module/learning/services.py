@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, cast
 
 from blinker import Namespace
-from sqlalchemy import Select, Table, bindparam, event, func, select
+from sqlalchemy import Select, Table, bindparam, event, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, contains_eager
 
@@ -23,6 +23,7 @@ from lms_module.learning.models import (
     Attempt,
     Audience,
     BlockCompletion,
+    BlockScore,
     BlockUsage,
     Completion,
     Course,
@@ -32,7 +33,7 @@ from lms_module.learning.models import (
 )
 from lms_module.people.models import ADULT_ROLES, Role, User
 from lms_module.people.services import active_memberships
-from lms_module.xblock_runtime.ids import safe_name
+from lms_module.xblock_runtime.ids import parse_block_id, safe_name
 from lms_module.xblock_runtime.progress import check_completion, check_grade
 
 _signals = Namespace()
@@ -206,24 +207,21 @@ def version_blocks(session: Session, version: CourseVersion) -> list[BlockUsage]
     return list(blocks)
 
 
-_BLOCK_BY_USAGE_ID = (
-    select(Course, BlockUsage)
-    .join(BlockUsage, BlockUsage.course_version_id == Course.current_version_id)
-    .join(Course.current_version)
-    .where(BlockUsage.usage_id == bindparam("usage_id"))
-    .options(_WITH_CURRENT_VERSION)
-)
-
-
 def find_block(session: Session, usage_id: str) -> tuple[Course, BlockUsage]:
     """Return the course and the block of its current version with ``usage_id``.
 
+    The course is found by the slug the usage id carries, the block among the version's blocks
+    this process keeps (:func:`version_blocks`): one query, for the course.
+
     :raises NoSuchBlockError: when no current version holds that block.
     """
-    row = session.execute(_BLOCK_BY_USAGE_ID, {"usage_id": usage_id}).first()
-    if row is None:
-        raise NoSuchBlockError(usage_id)
-    return row[0], row[1]
+    key = parse_block_id(usage_id)
+    course = None if key is None else session.scalar(_COURSE_BY_SLUG, {"slug": key.course_slug})
+    if course is not None and course.current_version is not None:
+        for block in version_blocks(session, course.current_version):
+            if block.usage_id == usage_id:
+                return course, block
+    raise NoSuchBlockError(usage_id)
 
 
 def course_units(blocks: Iterable[BlockUsage]) -> list[BlockUsage]:
@@ -365,19 +363,42 @@ def _progress_lock_key(user_id: int, course_id: int) -> int:
 
 def record_grade(
     session: Session, user: User, course: Course, usage_id: str, score: float, max_score: float
-) -> Attempt:
-    """Store a ``grade`` event as an attempt; the latest attempt is the block's score.
+) -> None:
+    """Store a ``grade`` event: an attempt in the history, and the block's current score.
 
     Takes :func:`lock_learner_progress` first: the caller checks the course afterwards.
     """
     check_grade(score, max_score)
     lock_learner_progress(session, user, course)
-    attempt = Attempt(
-        user_id=user.id, course_id=course.id, usage_id=usage_id, score=score, max_score=max_score
+    row = {
+        "user_id": user.id,
+        "course_id": course.id,
+        "usage_id": usage_id,
+        "score": score,
+        "max_score": max_score,
+        "at": utcnow(),
+    }
+    session.execute(_INSERT_ATTEMPT, row)
+    session.execute(_score_upsert(session.get_bind().dialect.name), row)
+
+
+_INSERT_ATTEMPT = insert(Attempt)
+
+
+@functools.cache
+def _score_upsert(dialect: str) -> Any:
+    """Return the upsert of a block's current score (built once per process and database kind)."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(cast(Table, BlockScore.__table__))
+    return statement.on_conflict_do_update(
+        index_elements=["user_id", "usage_id"],
+        set_={
+            "course_id": statement.excluded.course_id,
+            "score": statement.excluded.score,
+            "max_score": statement.excluded.max_score,
+            "at": statement.excluded.at,
+        },
     )
-    session.add(attempt)
-    session.flush()
-    return attempt
 
 
 def record_block_completion(
@@ -509,7 +530,8 @@ class CourseProgress:
 
 @dataclass(frozen=True)
 class _ProgressStatements:
-    """The statements :func:`course_progress` reads a learner's events with."""
+    """The statements :func:`course_progress` reads a learner's events with: the completion
+    of each block, and the latest score of each scored block."""
 
     completions: Select[str, float]
     graded: Select[str, float, float]
@@ -520,13 +542,14 @@ def _progress_statements(*, since: bool) -> _ProgressStatements:
         BlockCompletion.user_id == bindparam("user_id"),
         BlockCompletion.course_id == bindparam("course_id"),
     )
-    graded = select(Attempt.usage_id, Attempt.score, Attempt.max_score).where(
-        Attempt.user_id == bindparam("user_id"), Attempt.course_id == bindparam("course_id")
+    graded = select(BlockScore.usage_id, BlockScore.score, BlockScore.max_score).where(
+        BlockScore.user_id == bindparam("user_id"), BlockScore.course_id == bindparam("course_id")
     )
     if since:
         completions = completions.where(BlockCompletion.updated_at >= bindparam("since"))
-        graded = graded.where(Attempt.at >= bindparam("since"))
-    return _ProgressStatements(completions, graded.order_by(Attempt.at, Attempt.id))
+        # The latest attempt is before the course was opened again: no score yet.
+        graded = graded.where(BlockScore.at >= bindparam("since"))
+    return _ProgressStatements(completions, graded)
 
 
 _ALL = _progress_statements(since=False)

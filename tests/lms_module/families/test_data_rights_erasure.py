@@ -34,6 +34,7 @@ from lms_module.learning.models import (
     Attempt,
     Audience,
     BlockCompletion,
+    BlockScore,
     Completion,
     LearnerFieldValue,
     LearnerPosition,
@@ -42,7 +43,9 @@ from lms_module.notifications.models import Notification
 from lms_module.obligations.targets import create_requirement
 from lms_module.people.models import Membership, User
 
-LEARNER_TABLES = (LearnerFieldValue, Attempt, BlockCompletion, LearnerPosition, Notification)
+LEARNER_TABLES = (
+    LearnerFieldValue, Attempt, BlockScore, BlockCompletion, LearnerPosition, Notification
+)
 
 
 @pytest.fixture
@@ -220,7 +223,8 @@ def test_after_erasure_the_export_holds_nothing_personal(db, family):
         assert personal not in export.raw, personal
     data = export.data
     assert data["account"]["erased"] is True
-    for section in ("learner_state", "attempts", "block_completions", "positions"):
+    for section in ("learner_state", "attempts", "block_scores", "block_completions",
+                    "positions"):
         assert data[section] == [], section
     assert data["certificates"][0]["holder_name"] == ANONYMISED_HOLDER
     assert data["completions"]  # kept as statistics

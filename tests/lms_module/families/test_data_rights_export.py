@@ -49,9 +49,10 @@ def test_every_row_about_the_child_is_in_the_export(db, family):
         ids = set(db.scalars(select(table.c.id).where(table.c[column] == family.child.id)))
         exported = {row["id"] for row in data[section]}
         assert ids <= exported, f"{table_name}.{column}: rows {sorted(ids - exported)} missing"
-    for section in ("memberships", "learner_state", "attempts", "block_completions",
-                    "positions", "completions", "certificates", "notifications", "consent_records",
-                    "parent_links", "parent_letters", "audit_events"):
+    for section in ("memberships", "learner_state", "attempts", "block_scores",
+                    "block_completions", "positions", "completions", "certificates",
+                    "notifications", "consent_records", "parent_links", "parent_letters",
+                    "audit_events"):
         assert data[section], f"the world left {section} empty"
 
 
