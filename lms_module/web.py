@@ -16,6 +16,7 @@ from flask import (
 from flask_babel import get_locale
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFError
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 from wtforms import ValidationError
@@ -168,9 +169,17 @@ def _init_login(app: Flask) -> None:
     app.context_processor(_template_globals)
 
 
+#: Built once: ``Session.get`` builds its statement again on every request.
+_USER_BY_ID = select(User).where(User.id == bindparam("user_id"))
+
+
 def _load_user(user_id: str) -> User | None:
     """Return the session's user while the session is valid; end it otherwise."""
-    user = db_session().get(User, int(user_id)) if user_id.isdigit() else None
+    user = (
+        db_session().scalar(_USER_BY_ID, {"user_id": int(user_id)})
+        if user_id.isdigit()
+        else None
+    )
     if user is None or not user.active or not session_is_current(user):
         session.clear()
         return None
