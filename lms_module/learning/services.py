@@ -379,26 +379,15 @@ def record_grade(
         "at": utcnow(),
     }
     session.execute(_INSERT_ATTEMPT, row)
-    session.execute(_score_upsert(session.get_bind().dialect.name), row)
+    session.execute(
+        _learner_block_upsert(
+            session.get_bind().dialect.name, BlockScore, ("course_id", "score", "max_score", "at")
+        ),
+        row,
+    )
 
 
 _INSERT_ATTEMPT = insert(Attempt)
-
-
-@functools.cache
-def _score_upsert(dialect: str) -> Any:
-    """Return the upsert of a block's current score (built once per process and database kind)."""
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(cast(Table, BlockScore.__table__))
-    return statement.on_conflict_do_update(
-        index_elements=["user_id", "usage_id"],
-        set_={
-            "course_id": statement.excluded.course_id,
-            "score": statement.excluded.score,
-            "max_score": statement.excluded.max_score,
-            "at": statement.excluded.at,
-        },
-    )
 
 
 def record_block_completion(
@@ -411,7 +400,9 @@ def record_block_completion(
     check_completion(completion)
     lock_learner_progress(session, user, course)
     session.execute(
-        _completion_upsert(session.get_bind().dialect.name),
+        _learner_block_upsert(
+            session.get_bind().dialect.name, BlockCompletion, ("completion", "updated_at")
+        ),
         {
             "user_id": user.id,
             "course_id": course.id,
@@ -423,16 +414,15 @@ def record_block_completion(
 
 
 @functools.cache
-def _completion_upsert(dialect: str) -> Any:
-    """Return the upsert of a block's completion (built once per process and database kind)."""
+def _learner_block_upsert(dialect: str, model: Any, replaced: tuple[str, ...]) -> Any:
+    """Return the INSERT of ``model``'s row for one learner and block that replaces the
+    ``replaced`` columns of the row already there (built once per process, database kind and
+    table): a block's completion, a block's current score."""
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(cast(Table, BlockCompletion.__table__))
+    statement = insert(cast(Table, model.__table__))
     return statement.on_conflict_do_update(
         index_elements=["user_id", "usage_id"],
-        set_={
-            "completion": statement.excluded.completion,
-            "updated_at": statement.excluded.updated_at,
-        },
+        set_={column: statement.excluded[column] for column in replaced},
     )
 
 
