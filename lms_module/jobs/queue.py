@@ -28,6 +28,10 @@ def job_queue(app: Flask, connection: Redis | None = None) -> Queue:
     return Queue(app.config["LMS_QUEUE_NAME"], connection=connection or redis_connection(app))
 
 
-def rq_job_id(job_id: int) -> str:
-    """Return the RQ id of the job whose row is ``job_id`` (the same on every retry)."""
-    return f"lms-job-{job_id}"
+def rq_job_id(app: Flask, job_id: int) -> str:
+    """Return the RQ id of the job whose row is ``job_id`` (the same on every retry).
+
+    Named after the queue (``lms-job-<id>`` with the default one): two installations sharing a
+    Redis on their own queues both have a job 1, and RQ's job ids are one namespace per Redis.
+    """
+    return f"{app.config['LMS_QUEUE_NAME']}-job-{job_id}"

@@ -106,7 +106,7 @@ def enqueue(job: Job, app: Flask | None = None) -> None:
         job_queue(app).enqueue(
             "lms_module.jobs.runner.run_job",
             job.id,
-            job_id=rq_job_id(job.id),
+            job_id=rq_job_id(app, job.id),
             retry=Retry(
                 max=int(app.config["LMS_JOB_RETRIES"]),
                 interval=list(app.config["LMS_JOB_RETRY_SECONDS"]),
@@ -150,7 +150,7 @@ def job_progress(app: Flask, job: Job) -> Progress:
     done, total, stage = job.done, job.total, job.stage
     if job.status is JobStatus.RUNNING and queue_configured(app):
         try:
-            meta = RQJob.fetch(rq_job_id(job.id), connection=redis_connection(app)).get_meta()
+            meta = RQJob.fetch(rq_job_id(app, job.id), connection=redis_connection(app)).get_meta()
         except (NoSuchJobError, RedisError):
             meta = {}
         reported = meta.get("progress")

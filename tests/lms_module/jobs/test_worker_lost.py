@@ -72,8 +72,8 @@ def _school_with_certificates(app: Flask, count: int = CERTIFICATES) -> tuple[in
         return school.id, manager.id
 
 
-def _progress(connection: Redis, job_id: int) -> dict[str, int]:
-    meta = RQJob.fetch(rq_job_id(job_id), connection=connection).get_meta()
+def _progress(app: Flask, connection: Redis, job_id: int) -> dict[str, int]:
+    meta = RQJob.fetch(rq_job_id(app, job_id), connection=connection).get_meta()
     progress = meta.get("progress")
     return progress if isinstance(progress, dict) else {}
 
@@ -110,7 +110,7 @@ def test_a_job_whose_worker_is_killed_is_retried_and_writes_its_zip_once(
     try:
         wait_for_job(queue_app, job_id, until=lambda job: job.status is JobStatus.RUNNING)
         second = start_worker(queue_app, log, options=QUICK)
-        assert _wait_for(lambda: _progress(connection, job_id).get("done", 0) >= 1,
+        assert _wait_for(lambda: _progress(queue_app, connection, job_id).get("done", 0) >= 1,
                          poll=0.01), log.read_text()
         # The machine is lost mid-ZIP: the worker and its work horse stop at once (a ZIP of
         # 120 takes well under a second), then die.
@@ -126,7 +126,7 @@ def test_a_job_whose_worker_is_killed_is_retried_and_writes_its_zip_once(
             os.kill(horse, signal.SIGKILL)
         os.kill(first.pid, signal.SIGKILL)
         first.wait(timeout=10)
-        assert _progress(connection, job_id)["done"] < CERTIFICATES
+        assert _progress(queue_app, connection, job_id)["done"] < CERTIFICATES
 
         job = wait_for_job(queue_app, job_id, timeout=90)
     finally:
