@@ -361,6 +361,9 @@ def _progress_lock_key(user_id: int, course_id: int) -> int:
     return int.from_bytes(digest.digest(), "big", signed=True)
 
 
+_INSERT_ATTEMPT = insert(Attempt)
+
+
 def record_grade(
     session: Session, user: User, course: Course, usage_id: str, score: float, max_score: float
 ) -> None:
@@ -385,9 +388,6 @@ def record_grade(
         ),
         row,
     )
-
-
-_INSERT_ATTEMPT = insert(Attempt)
 
 
 def record_block_completion(
@@ -418,8 +418,8 @@ def _learner_block_upsert(dialect: str, model: Any, replaced: tuple[str, ...]) -
     """Return the INSERT of ``model``'s row for one learner and block that replaces the
     ``replaced`` columns of the row already there (built once per process, database kind and
     table): a block's completion, a block's current score."""
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(cast(Table, model.__table__))
+    dialect_insert_of = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = dialect_insert_of(cast(Table, model.__table__))
     return statement.on_conflict_do_update(
         index_elements=["user_id", "usage_id"],
         set_={column: statement.excluded[column] for column in replaced},
