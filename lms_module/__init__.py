@@ -92,7 +92,9 @@ def _sqlite_begin(connection: Any) -> None:
     from flask import has_request_context, request
 
     writing = has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS")
-    connection.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
+    # Straight to the driver: every request begins one, and nothing about it is SQLAlchemy's
+    # to track (``exec_driver_sql`` would build a cursor result for it).
+    connection.connection.driver_connection.execute("BEGIN IMMEDIATE" if writing else "BEGIN")
 
 
 def create_app(

@@ -13,6 +13,8 @@ from xblock.core import XBlock
 
 #: Languages of course content: Vietnamese first, English second.
 CONTENT_LANGUAGES = ("vi", "en")
+#: Characters of a usage id that an HTML id of the block replaces.
+_HTML_ID = str.maketrans(":+@", "---")
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -67,10 +69,23 @@ class CourseBlockMixin:
 
     public_dir = "static"
     runtime: Any
+    scope_ids: Any
 
     def i18n(self) -> Any:
-        """Return the runtime's ``i18n`` service (declare it with ``XBlock.needs("i18n")``)."""
-        return self.runtime.service(self, "i18n")
+        """Return the runtime's ``i18n`` service (declare it with ``XBlock.needs("i18n")``).
+
+        Asked once per runtime the block is bound to: a quiz's view asks for every string and
+        option it shows, and ``runtime.service`` checks the block's declarations each time.
+        """
+        bound = self.__dict__.get("_i18n_bound")
+        if bound is None or bound[0] is not self.runtime:
+            bound = (self.runtime, self.runtime.service(self, "i18n"))
+            self.__dict__["_i18n_bound"] = bound
+        return bound[1]
+
+    def html_id(self) -> str:
+        """Return the block's usage id as an HTML id (``:``, ``+`` and ``@`` become ``-``)."""
+        return str(self.scope_ids.usage_id).translate(_HTML_ID)
 
     def _(self, message: str) -> str:
         """Translate an interface string (the source language is Vietnamese)."""

@@ -14,7 +14,7 @@ import functools
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, delete, select
+from sqlalchemy import Table, bindparam, delete, literal, select, union_all
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -52,6 +52,14 @@ _LEARNER_VALUES = select(
 )
 _LEARNER_VALUES_SINCE = _LEARNER_VALUES.where(
     (LearnerFieldValue.scope != USER_STATE) | (LearnerFieldValue.updated_at >= bindparam("since"))
+)
+#: Both kinds in one read, each row led by whether it is the learner's (a unit's prefetch).
+_BOTH_VALUES, _BOTH_VALUES_SINCE = (
+    union_all(
+        _SHARED_VALUES.add_columns(literal(False).label("learner")),
+        learner.add_columns(literal(True).label("learner")),
+    )
+    for learner in (_LEARNER_VALUES, _LEARNER_VALUES_SINCE)
 )
 
 
@@ -97,6 +105,21 @@ class SqlFieldStore:
             result = read_rows(self.session, statement, {**params, "ids": batch})
             rows += [(bid, scope, name, value) for bid, scope, name, value in result]
         return rows
+
+    def values_with_shared(
+        self, learner_id: int, block_scope_ids: Sequence[str]
+    ) -> tuple[Iterable[FieldRow], Iterable[FieldRow]]:
+        statement = _BOTH_VALUES if self.since is None else _BOTH_VALUES_SINCE
+        params = {"user_id": learner_id, "since": self.since}
+        shared: list[FieldRow] = []
+        learner: list[FieldRow] = []
+        for start in range(0, len(block_scope_ids), _BATCH):
+            batch = list(block_scope_ids[start : start + _BATCH])
+            for bid, scope, name, value, mine in read_rows(
+                self.session, statement, {**params, "ids": batch}
+            ):
+                (learner if mine else shared).append((bid, scope, name, value))
+        return shared, learner
 
     def save(
         self, learner_id: int | None, block_scope_id: str, scope: str, field_name: str, value: Any

@@ -12,7 +12,19 @@ from dataclasses import dataclass, field
 from typing import Any, cast
 
 from blinker import Namespace
-from sqlalchemy import Select, Table, bindparam, event, func, insert, select
+from sqlalchemy import (
+    CompoundSelect,
+    Float,
+    Table,
+    bindparam,
+    event,
+    func,
+    insert,
+    literal,
+    null,
+    select,
+    union_all,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, contains_eager
 
@@ -32,7 +44,7 @@ from lms_module.learning.models import (
     LearnerPosition,
 )
 from lms_module.people.models import ADULT_ROLES, Role, User
-from lms_module.people.services import active_memberships
+from lms_module.people.services import active_roles
 from lms_module.xblock_runtime.ids import parse_block_id, safe_name
 from lms_module.xblock_runtime.progress import check_completion, check_grade
 
@@ -110,14 +122,14 @@ def _learner_profile(session: Session, user: User) -> tuple[set[int], set[Audien
     grades: set[int] = set()
     audiences: set[Audience] = set()
     sees_all = False
-    for membership in active_memberships(session, user):
-        if membership.role is Role.STUDENT and membership.org_unit.grade is not None:
-            grades.add(membership.org_unit.grade)
-        elif membership.role in ADULT_ROLES or membership.role is Role.PARENT:
+    for role, grade in active_roles(session, user):
+        if role is Role.STUDENT and grade is not None:
+            grades.add(grade)
+        elif role in ADULT_ROLES or role is Role.PARENT:
             # A parent membership (held while linked to a child of the school) offers the
             # parents' course.
-            audiences.add(ROLE_AUDIENCES[membership.role])
-        elif membership.role in (Role.ADMIN, Role.CONTENT_AUTHOR):
+            audiences.add(ROLE_AUDIENCES[role])
+        elif role in (Role.ADMIN, Role.CONTENT_AUTHOR):
             sees_all = True
     return grades, audiences, sees_all
 
@@ -125,8 +137,8 @@ def _learner_profile(session: Session, user: User) -> tuple[set[int], set[Audien
 def addresses_as_child(session: Session, user: User) -> bool:
     """Tell whether pages speak to ``user`` as to a child ("em"): every role they hold is
     student. Everyone else reads the adults' wording."""
-    memberships = active_memberships(session, user)
-    return bool(memberships) and all(m.role is Role.STUDENT for m in memberships)
+    roles = active_roles(session, user)
+    return bool(roles) and all(role is Role.STUDENT for role, _grade in roles)
 
 
 def _course_fits(course: Course, grades: set[int], audiences: set[Audience]) -> bool:
@@ -518,32 +530,33 @@ class CourseProgress:
         return self.completion.get(usage_id, 0.0) >= 1.0
 
 
-@dataclass(frozen=True)
-class _ProgressStatements:
-    """The statements :func:`course_progress` reads a learner's events with: the completion
-    of each block, and the latest score of each scored block."""
-
-    completions: Select[str, float]
-    graded: Select[str, float, float]
-
-
-def _progress_statements(*, since: bool) -> _ProgressStatements:
-    completions = select(BlockCompletion.usage_id, BlockCompletion.completion).where(
+def _progress_events(*, since: bool) -> CompoundSelect[bool, str, float, float | None]:
+    """Return the statement :func:`course_progress` reads a learner's events with, in one
+    read: the completion of each block (rows led by ``False``) and the latest score of each
+    scored block (led by ``True``: the score and its maximum)."""
+    completions = select(
+        literal(False).label("scored"),
+        BlockCompletion.usage_id,
+        BlockCompletion.completion,
+        null().cast(Float).label("max_score"),
+    ).where(
         BlockCompletion.user_id == bindparam("user_id"),
         BlockCompletion.course_id == bindparam("course_id"),
     )
-    graded = select(BlockScore.usage_id, BlockScore.score, BlockScore.max_score).where(
+    graded = select(
+        literal(True).label("scored"), BlockScore.usage_id, BlockScore.score, BlockScore.max_score
+    ).where(
         BlockScore.user_id == bindparam("user_id"), BlockScore.course_id == bindparam("course_id")
     )
     if since:
         completions = completions.where(BlockCompletion.updated_at >= bindparam("since"))
         # The latest attempt is before the course was opened again: no score yet.
         graded = graded.where(BlockScore.at >= bindparam("since"))
-    return _ProgressStatements(completions, graded)
+    return union_all(completions, graded)
 
 
-_ALL = _progress_statements(since=False)
-_SINCE = _progress_statements(since=True)
+_ALL = _progress_events(since=False)
+_SINCE = _progress_events(since=True)
 _COMPLETED_AT = select(Completion.completed_at).where(
     Completion.user_id == bindparam("user_id"),
     Completion.course_version_id == bindparam("version_id"),
@@ -580,12 +593,13 @@ def course_progress(
     # A course opened again counts afresh: earlier rows stay as history.
     counted = _SINCE if attempt.since is not None else _ALL
     learner = {"user_id": user.id, "course_id": course.id, "since": attempt.since}
-    done: dict[str, float] = {
-        usage_id: value for usage_id, value in read_rows(session, counted.completions, learner)
-    }
+    done: dict[str, float] = {}
     scores: dict[str, float] = {}
-    for usage_id, score, max_score in read_rows(session, counted.graded, learner):
-        scores[usage_id] = score / max_score
+    for scored, usage_id, value, max_score in read_rows(session, counted, learner):
+        if scored:
+            scores[usage_id] = value / max_score
+        else:
+            done[usage_id] = value
 
     children: dict[str | None, list[BlockUsage]] = defaultdict(list)
     for block in blocks:

@@ -12,6 +12,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from lms_module.core.collation import person_sort_key
 from lms_module.core.errors import LMSError
+from lms_module.db import read_rows
 from lms_module.orgs.models import OrgUnit
 from lms_module.people.models import Membership, Role, User
 
@@ -124,13 +125,23 @@ def add_membership(
     return membership
 
 
-#: ``Session.info`` key of the memberships :func:`active_memberships` read, by user id.
+#: ``Session.info`` keys of what :func:`active_memberships` and :func:`active_roles` read,
+#: by user id.
 _MEMBERSHIPS_READ = "lms.people.active_memberships"
+_ROLES_READ = "lms.people.active_roles"
+#: A user's active memberships: the one condition both readers use.
+_ACTIVE_OF_USER = (Membership.user_id == bindparam("user_id"), Membership.active.is_(True))
 #: Built once per process: every signed-in page asks it.
 _ACTIVE_MEMBERSHIPS = (
     select(Membership)
-    .where(Membership.user_id == bindparam("user_id"), Membership.active.is_(True))
+    .where(*_ACTIVE_OF_USER)
     .options(joinedload(Membership.org_unit, innerjoin=True))
+    .order_by(Membership.id)
+)
+_ACTIVE_ROLES = (
+    select(Membership.role, OrgUnit.grade)
+    .join(OrgUnit, OrgUnit.id == Membership.org_unit_id)
+    .where(*_ACTIVE_OF_USER)
     .order_by(Membership.id)
 )
 
@@ -152,12 +163,35 @@ def active_memberships(session: Session, user: User) -> list[Membership]:
     return list(memberships)
 
 
+def active_roles(session: Session, user: User) -> list[tuple[Role, int | None]]:
+    """Return the role and the org unit's grade (``None`` but in a class) of each of the
+    user's active memberships, in the order of :func:`active_memberships`.
+
+    What a learner's page needs (which courses are theirs, whether to speak to a child), read
+    as plain rows: every unit page and handler call asks it, and loading the memberships as
+    objects costs more than the query. Kept and forgotten like :func:`active_memberships`,
+    whose rows serve when they were read already.
+    """
+    unsaved = _has_unsaved_changes(session)
+    memberships = session.info.get(_MEMBERSHIPS_READ, {}).get(user.id)
+    if memberships is not None and not unsaved:
+        return [(m.role, m.org_unit.grade) for m in memberships]
+    read = session.info.get(_ROLES_READ)
+    if read is not None and user.id in read and not unsaved:
+        return list(read[user.id])
+    rows = read_rows(session, _ACTIVE_ROLES, {"user_id": user.id})
+    roles = [(role, grade) for role, grade in rows]
+    session.info.setdefault(_ROLES_READ, {})[user.id] = roles
+    return list(roles)
+
+
 def _has_unsaved_changes(session: Session) -> bool:
     return bool(session.new or session.deleted or session.dirty)
 
 
 def _forget_memberships_read(session: Session, *_args: Any) -> None:
     session.info.pop(_MEMBERSHIPS_READ, None)
+    session.info.pop(_ROLES_READ, None)
 
 
 def _forget_memberships_on_write(state: ORMExecuteState) -> None:

@@ -46,6 +46,13 @@ class FieldStore(Protocol):
         """Return every stored value of the blocks ``block_scope_ids`` for ``learner_id``."""
         ...
 
+    def values_with_shared(
+        self, learner_id: int, block_scope_ids: Sequence[str]
+    ) -> tuple[Iterable[FieldRow], Iterable[FieldRow]]:
+        """Return the shared values and ``learner_id``'s values of the blocks, read together
+        (a unit's fields before it renders: one read, not one per kind)."""
+        ...
+
     def save(
         self, learner_id: int | None, block_scope_id: str, scope: str, field_name: str, value: Any
     ) -> None:
@@ -80,6 +87,11 @@ class MemoryFieldStore:
             for (owner, bid, scope, name), value in self.rows.items()
             if owner == learner_id and bid in wanted
         ]
+
+    def values_with_shared(
+        self, learner_id: int, block_scope_ids: Sequence[str]
+    ) -> tuple[Iterable[FieldRow], Iterable[FieldRow]]:
+        return self.values(None, block_scope_ids), self.values(learner_id, block_scope_ids)
 
     def save(
         self, learner_id: int | None, block_scope_id: str, scope: str, field_name: str, value: Any
@@ -154,19 +166,33 @@ class ScopedKeyValueStore(KeyValueStore):  # type: ignore[misc]
         return self.user_id if slot[0] == "learner" else None
 
     def prefetch(self, block_scope_ids: Iterable[str]) -> None:
-        """Load the fields of many blocks at once (before rendering a unit)."""
-        kinds = ("shared", "learner") if self.user_id is not None else ("shared",)
+        """Load the fields of many blocks at once (before rendering a unit): the shared ones
+        and the learner's in one read when neither is loaded yet."""
         wanted = set(block_scope_ids)
-        for kind in kinds:
-            missing = sorted(bid for bid in wanted if (kind, bid) not in self._cache)
-            if missing:
-                self._load(kind, missing)
+        shared = sorted(bid for bid in wanted if ("shared", bid) not in self._cache)
+        if self.user_id is None:
+            if shared:
+                self._load("shared", shared)
+            return
+        learner = sorted(bid for bid in wanted if ("learner", bid) not in self._cache)
+        if shared and shared == learner:
+            shared_rows, learner_rows = self.store.values_with_shared(self.user_id, shared)
+            self._keep("shared", shared, shared_rows)
+            self._keep("learner", learner, learner_rows)
+            return
+        if shared:
+            self._load("shared", shared)
+        if learner:
+            self._load("learner", learner)
 
     def _load(self, kind: str, block_scope_ids: list[str]) -> None:
+        owner = self.user_id if kind == "learner" else None
+        self._keep(kind, block_scope_ids, self.store.values(owner, block_scope_ids))
+
+    def _keep(self, kind: str, block_scope_ids: list[str], rows: Iterable[FieldRow]) -> None:
         for bid in block_scope_ids:
             self._cache[(kind, bid)] = {}
-        owner = self.user_id if kind == "learner" else None
-        for bid, scope, name, value in self.store.values(owner, block_scope_ids):
+        for bid, scope, name, value in rows:
             self._cache[(kind, bid)][(scope, name)] = value
 
     def _values(self, slot: _Slot) -> _Values:

@@ -4,6 +4,7 @@ issues a new certificate while the old one stays in the history as expired."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from zoneinfo import ZoneInfo
 
 from learning_support import QUIZ, REFLECTION, RIGHT_ANSWERS, SCENARIO, UNITS
@@ -25,6 +26,8 @@ from lms_module.obligations.targets import set_target
 from lms_module.school_years.year import SchoolYear
 
 TODAY = dt.datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).date()
+#: An answer option shown chosen.
+CHECKED = re.compile(r"<input[^>]*\bchecked\b")
 
 
 def _take_the_course(client, call_handler, slug):
@@ -134,6 +137,22 @@ def test_a_retake_starts_from_zero_and_old_answers_do_not_complete_it(
                      .where(Completion.user_id == student.id)) == 1
     assert len(_certificates(db, student)) == 1
     assert course_progress(db, student, sample_course).percent < 100
+
+
+def test_after_a_retake_the_unit_page_shows_the_quiz_without_the_old_answers(
+    login, student, sample_course, call_handler, client, db
+):
+    login(student)
+    _take_the_course(client, call_handler, sample_course.slug)
+    quiz_unit = f"/courses/{sample_course.slug}/units/{UNITS[2]}"
+    assert CHECKED.findall(client.get(quiz_unit).get_data(as_text=True))
+    [old] = _certificates(db, student)
+    _let_it_expire(db, old)
+    _renew(client, sample_course.slug)
+
+    page = client.get(quiz_unit).get_data(as_text=True)
+    assert 'class="cb-quiz"' in page
+    assert CHECKED.findall(page) == []
 
 
 def test_nothing_to_renew_while_the_certificate_is_far_from_its_end(

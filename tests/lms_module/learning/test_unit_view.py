@@ -95,6 +95,19 @@ def test_opening_a_unit_writes_nothing(login, student, sample_course, client, db
     assert completions(db, student) == {}
 
 
+def test_a_unit_page_reads_its_blocks_fields_in_one_statement(
+    login, student, sample_course, client, statements
+):
+    login(student)
+    for unit_id in UNITS:
+        statements.clear()
+        assert client.get(f"/courses/{SLUG}/units/{unit_id}").status_code == 200
+        field_reads = [s for s in statements if "lms_xblock_" in s]
+        assert len(field_reads) == 1, field_reads
+        assert "lms_xblock_shared_field" in field_reads[0]
+        assert "lms_xblock_learner_field" in field_reads[0]
+
+
 def test_the_unit_page_counts_the_content_its_view_completes_in_the_progress_it_shows(
     login, student, sample_course, client
 ):
