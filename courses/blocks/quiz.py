@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from web_fragments.fragment import Fragment
@@ -12,6 +13,27 @@ from xblock.fields import Boolean, Dict, Float, Integer, List, Scope, String
 from courses.blocks.base import CourseBlockMixin, json_handler, localized_text
 
 QUESTION_KINDS = ("single", "multiple", "truefalse")
+
+
+@dataclass(frozen=True)
+class ShownOption:
+    """An answer option as the learner sees it: in their language, without whether it is
+    right or its feedback (the ``submit`` handler sends those back)."""
+
+    id: str
+    text: str
+    image: str
+    image_alt: str
+
+
+@dataclass(frozen=True)
+class ShownQuestion:
+    """A question as the learner sees it (see :class:`ShownOption`)."""
+
+    id: str
+    kind: str
+    prompt: str
+    options: list[ShownOption]
 
 
 def parse_questions(node: Any) -> list[dict[str, Any]]:
@@ -177,25 +199,30 @@ class QuizBlock(CourseBlockMixin, XBlock):  # type: ignore[misc]
         """Return the submissions left, ``None`` without a limit."""
         return None if not self.max_attempts else max(0, self.max_attempts - self.attempts)
 
-    def _localized_questions(self) -> list[dict[str, Any]]:
+    def _localized_questions(self) -> list[ShownQuestion]:
         """Return the questions in the learner's language, without the answers."""
+        english = self.language() == "en"
+
+        def pick(vi: str, en: str) -> str:
+            return en if english and en else vi
+
         return [
-            {
-                "id": q["id"],
-                "kind": q["kind"],
-                "prompt": self.pick(q["prompt"], q["prompt_en"]),
-                "options": [
-                    {
-                        "id": o["id"],
-                        "text": self._(o["text"])
+            ShownQuestion(
+                id=q["id"],
+                kind=q["kind"],
+                prompt=pick(q["prompt"], q["prompt_en"]),
+                options=[
+                    ShownOption(
+                        id=o["id"],
+                        text=self._(o["text"])
                         if q["kind"] == "truefalse"
-                        else self.pick(o["text"], o["text_en"]),
-                        "image": self._static_url(o.get("image", "")),
-                        "image_alt": self.pick(o.get("image_alt", ""), o.get("image_alt_en", "")),
-                    }
+                        else pick(o["text"], o["text_en"]),
+                        image=self._static_url(o.get("image", "")),
+                        image_alt=pick(o.get("image_alt", ""), o.get("image_alt_en", "")),
+                    )
                     for o in q["options"]
                 ],
-            }
+            )
             for q in self.questions
         ]
 
