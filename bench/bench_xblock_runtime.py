@@ -8,11 +8,12 @@ rendered and the quiz submitted:
 * in the workbench: Django test client against its own URLs (its scenario page and handler
   view), its SQLite database in the same temporary folder.
 
-Both are set up first, then measured in interleaved rounds (ours, workbench, ours,
-workbench…, for the render and for the submit), so a swing in the machine's load falls on both
-alike. Per metric it prints the median requests per second of each, the median of the
-per-round ratios ours / workbench (above 1: ours serves more requests per second) with their
-spread (min–max), and the number of rounds. Figures only, no pass or fail. The workbench is a
+Both are set up first, then measured in rounds, each round interleaved request by request
+(ours, workbench, workbench, ours…, for the render and for the submit): a swing in the
+machine's load, however short, falls on both alike. Per metric it prints the median requests
+per second of each, the median of the per-round ratios ours / workbench (above 1: ours serves
+more requests per second) with their spread (min–max), and the number of rounds. Figures only,
+no pass or fail. The workbench is a
 test dependency: ``pip install -e '.[test]'`` first.
 
     .venv/bin/python bench/bench_xblock_runtime.py [--rounds 9] [--requests 30]
@@ -85,12 +86,17 @@ CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 Side = tuple[Callable[[], None], Callable[[], None]]
 
 
-def rate(run: Callable[[], None], repeats: int) -> float:
-    """Return requests per second over ``repeats`` requests."""
-    start = time.perf_counter()
-    for _ in range(repeats):
-        run()
-    return repeats / (time.perf_counter() - start)
+def interleaved_round(runs: dict[str, Callable[[], None]], requests: int) -> dict[str, float]:
+    """Return each side's requests per second over ``requests`` requests, the sides taking
+    turns request by request (the first side of a pair alternates)."""
+    spent = dict.fromkeys(runs, 0.0)
+    labels = list(runs)
+    for index in range(requests):
+        for label in labels if index % 2 == 0 else labels[::-1]:
+            start = time.perf_counter()
+            runs[label]()
+            spent[label] += time.perf_counter() - start
+    return {label: requests / seconds for label, seconds in spent.items()}
 
 
 def ours(folder: Path) -> tuple[Side, Callable[[], None]]:
@@ -208,13 +214,14 @@ def main() -> None:
                 for side in sides.values():
                     side[index]()  # warm-up: templates compiled, classes loaded, caches filled
                 for _ in range(args.rounds):
-                    for label, side in sides.items():
-                        rates[metric][label].append(rate(side[index], args.requests))
+                    runs = {label: side[index] for label, side in sides.items()}
+                    for label, value in interleaved_round(runs, args.requests).items():
+                        rates[metric][label].append(value)
         finally:
             close()
     print(
-        f"{args.rounds} interleaved rounds of {args.requests} requests (ours, workbench, ours…),"
-        " same machine, one thread"
+        f"{args.rounds} rounds of {args.requests} requests each side, interleaved request by"
+        " request (ours, workbench, workbench, ours…), same machine, one thread"
     )
     print(
         f"{'':18}{'ours (Flask)':>14}{'workbench':>12}{'ours / wb':>11}"
