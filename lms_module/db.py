@@ -103,6 +103,20 @@ def read_rows(session: Session, statement: Any, params: dict[str, Any]) -> Any:
     return session.connection().execute(statement, params)
 
 
+def write_rows(session: Session, statement: Any, params: Any) -> None:
+    """Run an INSERT, UPDATE or DELETE of a table's plain columns (no mapped entities) in the
+    session's transaction; ``params`` is one row's parameters or a list of rows.
+
+    For the writes every learner's submission makes (an attempt, a score, a completion, a
+    block's fields): it skips the ORM's handling of the statement, as :func:`read_rows` does
+    for reads. Changes the session holds are flushed first. Not for memberships: the session
+    forgets the memberships it read on ORM writes only (``people.services``).
+    """
+    if session.autoflush:
+        session.flush()
+    session.connection().execute(statement, params)
+
+
 def dialect_insert(session: Session, model: Any) -> Any:
     """Return an INSERT for ``model`` that supports ``on_conflict_*`` on this database."""
     dialect = session.get_bind().dialect.name

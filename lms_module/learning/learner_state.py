@@ -18,7 +18,7 @@ from sqlalchemy import Table, bindparam, delete, literal, select, union_all
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from lms_module.db import read_rows, utcnow
+from lms_module.db import read_rows, utcnow, write_rows
 from lms_module.learning.models import Course, LearnerFieldValue, SharedFieldValue
 from lms_module.learning.services import (
     course_progress,
@@ -131,7 +131,8 @@ class SqlFieldStore:
             return
         dialect = self.session.get_bind().dialect.name
         if learner_id is None:
-            self.session.execute(
+            write_rows(
+                self.session,
                 _upsert(dialect, learner=False),
                 [
                     {"scope": scope, "block_scope_id": bid, "field_name": name, "value": value}
@@ -140,7 +141,8 @@ class SqlFieldStore:
             )
             return
         now = utcnow()
-        self.session.execute(
+        write_rows(
+            self.session,
             _upsert(dialect, learner=True),
             [
                 {

@@ -29,7 +29,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, contains_eager
 
 from lms_module.core.errors import AccessDeniedError, LMSError
-from lms_module.db import dialect_insert, read_rows, utcnow
+from lms_module.db import dialect_insert, read_rows, utcnow, write_rows
 from lms_module.learning.models import (
     ROLE_AUDIENCES,
     Attempt,
@@ -373,7 +373,7 @@ def _progress_lock_key(user_id: int, course_id: int) -> int:
     return int.from_bytes(digest.digest(), "big", signed=True)
 
 
-_INSERT_ATTEMPT = insert(Attempt)
+_INSERT_ATTEMPT = insert(cast(Table, Attempt.__table__))
 
 
 def record_grade(
@@ -393,8 +393,9 @@ def record_grade(
         "max_score": max_score,
         "at": utcnow(),
     }
-    session.execute(_INSERT_ATTEMPT, row)
-    session.execute(
+    write_rows(session, _INSERT_ATTEMPT, row)
+    write_rows(
+        session,
         _learner_block_upsert(
             session.get_bind().dialect.name, BlockScore, ("course_id", "score", "max_score", "at")
         ),
@@ -411,7 +412,8 @@ def record_block_completion(
     """
     check_completion(completion)
     lock_learner_progress(session, user, course)
-    session.execute(
+    write_rows(
+        session,
         _learner_block_upsert(
             session.get_bind().dialect.name, BlockCompletion, ("completion", "updated_at")
         ),
