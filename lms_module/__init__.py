@@ -49,11 +49,15 @@ class LMS:
 
 
 class LMSState:
-    """Per-app state: the engine and the session factory bound to it."""
+    """Per-app state: the engine, the session factory bound to it, and the URLs that name
+    the same file for the app's whole life."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.session_factory = sessionmaker(bind=engine, expire_on_commit=False)
+        #: URLs built once (a block's css or js file...), by what names them and the script
+        #: root the app is served under. Not used in debug mode, where files change.
+        self.kept_urls: dict[tuple[str, ...], str] = {}
 
 
 def engine_for(app: Flask) -> Engine:

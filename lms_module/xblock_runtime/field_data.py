@@ -210,6 +210,12 @@ class ScopedKeyValueStore(KeyValueStore):  # type: ignore[misc]
         slot = self._slot_for(key)
         return slot is not None and (_scope_name(key), key.field_name) in self._values(slot)
 
+    def default(self, key: Any) -> Any:
+        """No default of our own: the field's default applies (XBlock's ``KeyValueStore``
+        says so with a ``KeyError`` holding the key's ``repr``, built for every field a
+        render reads unset; the field's name is enough)."""
+        raise KeyError(key.field_name)
+
     # -------------------------------------------------------------------------- writing
 
     def _writable_slot(self, key: Any) -> _Slot:

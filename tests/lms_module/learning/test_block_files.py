@@ -60,3 +60,18 @@ def test_block_files_stay_behind_sign_in(sample_course, client):
     response = client.get("/xblock/resource/quiz/static/css/course-blocks.css")
     assert response.status_code == 302
     assert "/login" in response.headers["Location"]
+
+
+def test_block_file_urls_follow_the_path_the_app_is_served_under(
+    login, student, sample_course, client
+):
+    """Block file URLs are built once per process: each mount point keeps its own."""
+    login(student)
+    unit = f"/courses/{SLUG}/units/{UNITS[2]}"
+    mounted = client.get(unit, environ_overrides={"SCRIPT_NAME": "/truong"})
+    assert mounted.status_code == 200
+    under_mount = re.findall(r'(?:href|src)="(/truong/xblock/resource/[^"]+)"', mounted.text)
+    assert named(under_mount, "quiz.js") and named(under_mount, "course-blocks.css")
+    at_root = block_files(client, UNITS[2])
+    assert named(at_root, "quiz.js") and named(at_root, "course-blocks.css")
+    assert [url.removeprefix("/truong") for url in under_mount] == at_root
