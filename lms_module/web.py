@@ -23,6 +23,7 @@ from wtforms import ValidationError
 
 from lms_module.auth.access import is_signed_in
 from lms_module.auth.sessions import session_is_current
+from lms_module.core.assets import asset_url
 from lms_module.core.compression import compression
 from lms_module.core.csrf import check_csrf_token, masked_csrf_token
 from lms_module.core.errors import (
@@ -190,6 +191,7 @@ def _template_globals() -> dict[str, Any]:
     from lms_module.people.labels import template_labels
 
     return {
+        "asset_url": asset_url,
         "csrf_token": masked_csrf_token,
         "get_locale": get_locale,
         "lms_config": current_app.config,

@@ -1,6 +1,7 @@
 """Serve a folder of static files under content-hashed names that browsers keep for a year.
 
-``url_for("lms.core.static", filename="css/lms.css")`` gives ``/assets/css/lms.<hash>.css``:
+``url_for("lms.core.static", filename="css/lms.css")`` gives ``/assets/css/lms.<hash>.css``
+(templates write ``asset_url("lms.core.static", "css/lms.css")``, the same URL built once):
 the hash is the start of the SHA-256 of the file as served, computed once per process (on
 every call in debug mode, so edits show at once). A hashed name is answered with
 ``Cache-Control: public, max-age=31536000, immutable``: a browser never asks again, and a
@@ -23,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from flask import Response, abort, current_app, request
+from flask import Response, abort, current_app, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
 #: Characters of the SHA-256 (hex) put in a file name: 48 bits, no collision among our files.
@@ -132,6 +133,21 @@ class AssetIndex:
             if asset is not None:
                 return asset, False
         return None
+
+
+def asset_url(endpoint: str, filename: str) -> str:
+    """Return ``url_for(endpoint, filename=filename)`` for a static file a template names
+    (templates' ``asset_url``): built once per app and mount point, since a file's hashed
+    name only changes with a new deployment; every call in debug mode, where files change.
+    """
+    if current_app.debug:
+        return url_for(endpoint, filename=filename)
+    kept: dict[tuple[str, ...], str] = current_app.extensions["lms"].kept_urls
+    key = ("asset", request.script_root, endpoint, filename)
+    url = kept.get(key)
+    if url is None:
+        url = kept[key] = url_for(endpoint, filename=filename)
+    return url
 
 
 class StaticFiles:

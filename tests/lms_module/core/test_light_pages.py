@@ -106,6 +106,15 @@ def test_a_compressed_page_with_names_is_still_never_stored(client, login, make_
     assert page.headers["Cache-Control"] == "no-store"
 
 
+def test_static_file_urls_follow_the_path_the_app_is_served_under(client):
+    """Pages build a static file's URL once per process: each mount point keeps its own."""
+    mounted = client.get("/login", environ_overrides={"SCRIPT_NAME": "/truong"}).text
+    at_root = client.get("/login").text
+    under_mount = re.findall(r'(?:href|src)="(/truong/assets/[^"]+)"', mounted)
+    assert len(under_mount) >= 4  # stylesheet, two fonts, icon, script
+    assert [url.removeprefix("/truong") for url in under_mount] == HASHED_ASSET.findall(at_root)
+
+
 def test_the_csrf_token_is_different_in_every_page_and_still_accepted(client, make_user, tree):
     first, second = csrf_token_from(client), csrf_token_from(client)
     # BREACH needs a secret that repeats from page to page: nothing longer than chance does.
