@@ -321,7 +321,7 @@ def handle_block_request(
     lock_learner_progress(session, user, course)
     attempt = current_attempt(session, user.id, course.id)
     runtime = learner_runtime(session, user, course, urls, language=language, attempt=attempt)
-    # The block's fields in two queries (shared, the learner's), not one per scope asked.
+    # The block's fields in one query (shared and the learner's), not one per scope asked.
     runtime.prefetch([usage_id])
     try:
         block = runtime.get_block(usage_id)
