@@ -164,7 +164,7 @@ def active_memberships(session: Session, user: User) -> list[Membership]:
 
 
 def active_roles(session: Session, user: User) -> list[tuple[Role, int | None]]:
-    """Return the role and the org unit's grade (``None`` but in a class) of each of the
+    """Return the role and the org unit's grade (``None`` except for a class) of each of the
     user's active memberships, in the order of :func:`active_memberships`.
 
     What a learner's page needs (which courses are theirs, whether to speak to a child), read

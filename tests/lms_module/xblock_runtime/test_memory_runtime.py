@@ -250,3 +250,44 @@ def test_the_memory_store_keeps_values_as_json_like_a_database():
     store.delete(7, QUIZ, "user_state", "answers")
     store.delete(7, QUIZ, "user_state", "answers")  # already gone: nothing happens
     assert list(store.values(7, [QUIZ])) == []
+
+
+# ---------------------------------------------------------------------------- prefetch
+
+
+class CountingStore(MemoryFieldStore):
+    """A memory store that notes each read: ("values", owner) or ("values_with_shared",)."""
+
+    def __init__(self, rows: dict) -> None:
+        super().__init__()
+        self.rows = dict(rows)
+        self.reads: list[tuple] = []
+
+    def values(self, learner_id, block_scope_ids):
+        self.reads.append(("values", learner_id))
+        return super().values(learner_id, block_scope_ids)
+
+    def values_with_shared(self, learner_id, block_scope_ids):
+        self.reads.append(("values_with_shared",))
+        read = MemoryFieldStore.values  # one read here, not two counted ones
+        return read(self, None, block_scope_ids), read(self, learner_id, block_scope_ids)
+
+
+def test_a_prefetched_unit_renders_from_one_read_of_content_and_learner_state(
+    make_runtime, store, lan
+):
+    quiz = make_runtime().get_block(QUIZ)
+    quiz.answers = RIGHT_ANSWERS
+    quiz.save()
+    counting = CountingStore(store.rows)
+    runtime = make_runtime(fields=counting, read_only=True)
+    unit_blocks = [QUIZ_UNIT, QUIZ]
+    runtime.prefetch(unit_blocks)
+    assert counting.reads == [("values_with_shared",)]
+    html = runtime.render(runtime.get_block(QUIZ_UNIT), "student_view", {}).body_html()
+    assert "Em nhớ gì?" in html  # content
+    assert "checked" in html  # Lan's answers
+    assert counting.reads == [("values_with_shared",)]  # nothing read block by block
+    anonymous = CountingStore(store.rows)
+    make_runtime(fields=anonymous, user=None, recorder=None, progress=None).prefetch(unit_blocks)
+    assert anonymous.reads == [("values", None)]  # no learner: content only
