@@ -201,11 +201,7 @@ class QuizBlock(CourseBlockMixin, XBlock):  # type: ignore[misc]
 
     def _localized_questions(self) -> list[ShownQuestion]:
         """Return the questions in the learner's language, without the answers."""
-        english = self.language() == "en"
-
-        def pick(vi: str, en: str) -> str:
-            return en if english and en else vi
-
+        pick = self.pick
         return [
             ShownQuestion(
                 id=q["id"],

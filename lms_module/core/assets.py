@@ -20,6 +20,7 @@ import mimetypes
 import posixpath
 import re
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -135,19 +136,24 @@ class AssetIndex:
         return None
 
 
+def kept_url(key: tuple[str, ...], build: Callable[[], str]) -> str:
+    """Return the URL ``build`` makes for ``key``, built once per app and mount point (the
+    app's ``LMSState.kept_urls``), for a file whose URL only changes with a new deployment;
+    built on every call in debug mode, where files change."""
+    if current_app.debug:
+        return build()
+    kept: dict[tuple[str, ...], str] = current_app.extensions["lms"].kept_urls
+    full_key = (request.script_root, *key)
+    url = kept.get(full_key)
+    if url is None:
+        url = kept[full_key] = build()
+    return url
+
+
 def asset_url(endpoint: str, filename: str) -> str:
     """Return ``url_for(endpoint, filename=filename)`` for a static file a template names
-    (templates' ``asset_url``): built once per app and mount point, since a file's hashed
-    name only changes with a new deployment; every call in debug mode, where files change.
-    """
-    if current_app.debug:
-        return url_for(endpoint, filename=filename)
-    kept: dict[tuple[str, ...], str] = current_app.extensions["lms"].kept_urls
-    key = ("asset", request.script_root, endpoint, filename)
-    url = kept.get(key)
-    if url is None:
-        url = kept[key] = url_for(endpoint, filename=filename)
-    return url
+    (templates' ``asset_url``), built once (:func:`kept_url`)."""
+    return kept_url(("asset", endpoint, filename), lambda: url_for(endpoint, filename=filename))
 
 
 class StaticFiles:

@@ -31,11 +31,11 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.wrappers import Response as BaseResponse
 
-from lms_module import LMS
 from lms_module.auth.access import ACCESS_ATTRIBUTE, is_signed_in, signed_in
+from lms_module.core.assets import kept_url
 from lms_module.core.errors import JSON_ENDPOINTS, LMSError, render_http_error
 from lms_module.core.inputs import InvalidInputError, json_object_body
-from lms_module.core.request import current_flask_app, current_language, current_person
+from lms_module.core.request import current_language, current_person
 from lms_module.db import db_session
 from lms_module.i18n import local_today
 from lms_module.learning.attempts import renew, renewal_offer
@@ -98,23 +98,18 @@ class FlaskRuntimeUrls:
         return url + (f"?{query}" if query else "")
 
     def block_resource(self, block_type: str, uri: str) -> str:
-        # One URL per file content, whichever block type asks (block_files.py). Kept per
-        # process and mount point once found: every block of every page asks for its css and
-        # js (in debug mode files change, so never kept).
-        kept = LMS.state(current_flask_app()).kept_urls
-        key = ("block_resource", request.script_root, block_type, uri)
-        url = kept.get(key)
-        if url is not None and not current_app.debug:
-            return url
+        # One URL per file content, whichever block type asks (block_files.py), built once:
+        # every block of every page names its css and js. A name that is no file of the
+        # block is not kept (a block may name anything).
         shared = shared_block_file(block_type, uri)
-        if shared is None:  # not a file of the block: not kept (a page may name anything)
+        if shared is None:
             return url_for("lms.learning.block_resource", block_type=block_type, uri=uri)
-        url = url_for(
-            "lms.learning.block_resource", block_type=shared.block_type, uri=shared.hashed_uri
+        return kept_url(
+            ("block_resource", shared.block_type, shared.hashed_uri),
+            lambda: url_for(
+                "lms.learning.block_resource", block_type=shared.block_type, uri=shared.hashed_uri
+            ),
         )
-        if not current_app.debug:
-            kept[key] = url
-        return url
 
     def resource(self, path: str) -> str:
         return url_for("lms.core.static", filename=path)
